@@ -1,0 +1,184 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/verifiers"
+)
+
+// Policy decides whether an authenticated identity may make request r. It
+// returns nil to allow. Any other error denies with 403 and reason
+// forbidden, and its text is logged as the detail (so it must not contain a
+// credential); an error matching verifiers.ErrUnavailable answers 503
+// instead, for policies that depend on a service that is down.
+type Policy func(r *http.Request, id *verifiers.Identity) error
+
+// RequireScopes returns middleware that lets a request through only when
+// its identity has every one of scopes. Mount it after Require or Optional.
+// A request without the scopes gets 403 with reason scope_insufficient;
+// when it was authenticated by a Bearer verifier, the response carries
+// `WWW-Authenticate: Bearer realm="...", error="insufficient_scope",
+// scope="..."` listing the required scopes (RFC 6750 §3.1). An anonymous
+// request (Optional without credentials) gets 401.
+//
+// RequireScopes panics when scopes is empty or a scope is not a valid RFC
+// 6750 scope-token.
+func (g *Gate) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	return g.scopeStep("RequireScopes", scopes, true)
+}
+
+// RequireAnyScope is like RequireScopes but needs only one of scopes. The
+// insufficient_scope challenge lists all of them: holding every one is
+// enough.
+func (g *Gate) RequireAnyScope(scopes ...string) func(http.Handler) http.Handler {
+	return g.scopeStep("RequireAnyScope", scopes, false)
+}
+
+// RequirePolicy returns middleware that asks p whether the authenticated
+// identity may make the request. name identifies the policy in log lines.
+// Mount it after Require or Optional; an anonymous request gets 401.
+func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Handler {
+	if p == nil {
+		panic("authgate/middleware: RequirePolicy " + name + ": nil policy")
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ac, ok := g.authenticated(w, r, "RequirePolicy")
+			if !ok {
+				return
+			}
+			err := p(r, ac.id)
+			if err == nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rf := &refusal{
+				reason: verifiers.Forbidden,
+				scheme: ac.id.Scheme,
+				detail: fmt.Sprintf("policy %q denied %q: %v", name, ac.id.Subject, err),
+				attrs:  ac.id.Attrs,
+			}
+			if errors.Is(err, verifiers.ErrUnavailable) {
+				rf.reason = verifiers.VerifierUnavailable
+				rf.detail = fmt.Sprintf("policy %q could not decide: %v", name, err)
+			}
+			g.refuse(w, r, rf)
+		})
+	}
+}
+
+// RequireScopes is New().RequireScopes(scopes...).
+func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	return New().RequireScopes(scopes...)
+}
+
+// RequireAnyScope is New().RequireAnyScope(scopes...).
+func RequireAnyScope(scopes ...string) func(http.Handler) http.Handler {
+	return New().RequireAnyScope(scopes...)
+}
+
+// RequirePolicy is New().RequirePolicy(name, p).
+func RequirePolicy(name string, p Policy) func(http.Handler) http.Handler {
+	return New().RequirePolicy(name, p)
+}
+
+func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler) http.Handler {
+	if len(scopes) == 0 {
+		panic("authgate/middleware: " + fn + " needs at least one scope")
+	}
+	joined := strings.Join(scopes, " ")
+	for _, s := range scopes {
+		if s == "" || strings.ContainsAny(s, " ") {
+			panic(fmt.Sprintf("authgate/middleware: %s: invalid scope %q", fn, s))
+		}
+	}
+	if err := challenge.CheckBearerParam("scope", joined); err != nil {
+		panic("authgate/middleware: " + fn + ": " + err.Error())
+	}
+	mode := "all of"
+	if !all {
+		mode = "one of"
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ac, ok := g.authenticated(w, r, fn)
+			if !ok {
+				return
+			}
+			id := ac.id
+			// all-of passes until a scope is missing; one-of fails until a
+			// scope is found.
+			pass := all
+			for _, s := range scopes {
+				if id.HasScope(s) != all {
+					pass = !all
+					break
+				}
+			}
+			if pass {
+				next.ServeHTTP(w, r)
+				return
+			}
+			var missing []string
+			for _, s := range scopes {
+				if !id.HasScope(s) {
+					missing = append(missing, s)
+				}
+			}
+			rf := &refusal{
+				reason: verifiers.ScopeInsufficient,
+				scheme: id.Scheme,
+				detail: fmt.Sprintf("%q has scopes [%s]; this route needs %s [%s]; missing [%s]",
+					id.Subject, strings.Join(id.Scopes, " "), mode, joined, strings.Join(missing, " ")),
+				attrs: id.Attrs,
+			}
+			if ac.entry != nil && ac.entry.bearer {
+				rf.challenges = []string{mustFormat(insufficientScope(ac.entry.ch, joined))}
+			}
+			g.refuse(w, r, rf)
+		})
+	}
+}
+
+// insufficientScope is ch (for its realm) with error="insufficient_scope"
+// and the required scope.
+func insufficientScope(ch challenge.Challenge, scope string) challenge.Challenge {
+	out := challenge.Challenge{Scheme: ch.Scheme}
+	for _, p := range ch.Params {
+		if strings.EqualFold(p.Name, "realm") {
+			out.Params = append(out.Params, p)
+		}
+	}
+	out.Params = append(out.Params,
+		challenge.Param{Name: "error", Value: challenge.ErrorInsufficientScope},
+		challenge.Param{Name: "scope", Value: scope})
+	return out
+}
+
+// authenticated returns the authentication result of the request, or
+// answers for it: 401 when it is anonymous, 503 when no gate ran before
+// this step (a configuration error).
+func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn string) (*authContext, bool) {
+	ac := authFrom(r.Context())
+	if ac == nil {
+		g.refuse(w, r, &refusal{
+			reason: verifiers.VerifierUnavailable,
+			detail: fn + " ran on a request that did not pass Require or Optional: mount one of them before it",
+		})
+		return nil, false
+	}
+	if ac.id == nil {
+		g.refuse(w, r, &refusal{
+			reason:     verifiers.CredentialsMissing,
+			detail:     fn + ": this route needs an authenticated identity and the request is anonymous; it accepts " + ac.rt.accepted,
+			hint:       missingHint(r),
+			challenges: ac.rt.challenges,
+		})
+		return nil, false
+	}
+	return ac, true
+}

@@ -1,0 +1,153 @@
+package middleware_test
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/verifiers"
+)
+
+func canary(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "CANARY" + hex.EncodeToString(b)
+}
+
+// leaks returns the forms of secret that must appear nowhere.
+func leaks(secret string, headerValues ...string) []string {
+	out := []string{
+		secret,
+		base64.StdEncoding.EncodeToString([]byte(secret)),
+		base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		secret[len(secret)-16:], // a tail of it, in case of truncation
+	}
+	return append(out, headerValues...)
+}
+
+func assertNoLeak(t *testing.T, lb *logBuf, w *httptest.ResponseRecorder, forms []string) {
+	t.Helper()
+	var resp strings.Builder
+	for k, vs := range w.Header() {
+		resp.WriteString(k + ": " + strings.Join(vs, "\n") + "\n")
+	}
+	resp.WriteString(w.Body.String())
+	for _, f := range forms {
+		if f == "" {
+			continue
+		}
+		if strings.Contains(lb.String(), f) {
+			t.Errorf("I2 log holds the credential form %q:\n%s", f, lb)
+		}
+		if strings.Contains(resp.String(), f) {
+			t.Errorf("I2 response holds the credential form %q:\n%s", f, resp.String())
+		}
+	}
+}
+
+// TestCanaryEveryReason sends, for every reason code, a unique credential
+// and checks that neither it, its base64, nor the header value appear in
+// the log or the response.
+func TestCanaryEveryReason(t *testing.T) {
+	t.Parallel()
+	covered := map[verifiers.Reason]bool{}
+	for _, reason := range verifiers.Reasons() {
+		t.Run("verifier_"+string(reason), func(t *testing.T) {
+			c := canary(t)
+			v := bearerV(map[string]func() (*verifiers.Identity, error){c: reject(reason, "fixed detail")})
+			if reason == verifiers.VerifierUnavailable {
+				v.outcomes[c] = func() (*verifiers.Identity, error) { return nil, verifiers.Unavailable("store down", errors.New("dial tcp: refused")) }
+			}
+			g, lb := testGate(middlewareDev())
+			hv := "Bearer " + c
+			w := serve(g.Require(v)(okHandler), get("/", "Authorization", hv))
+			if w.Code != reason.Status() {
+				t.Errorf("status %d, want %d", w.Code, reason.Status())
+			}
+			if got := one(t, lb)["reason"]; got != string(reason) {
+				t.Errorf("logged reason %v, want %s", got, reason)
+			}
+			covered[reason] = true
+			assertNoLeak(t, lb, w, leaks(c, hv))
+		})
+	}
+
+	// Reasons the gate produces by itself, with the canary where a careless
+	// gate would leak it.
+	gateCases := []struct {
+		name   string
+		reason verifiers.Reason
+		req    func(c string) *http.Request
+		step   bool
+	}{
+		{"missing_with_query_and_proxy_header", verifiers.CredentialsMissing, func(c string) *http.Request {
+			return get("/?access_token="+c, "X-Forwarded-Authorization", "Bearer "+c)
+		}, false},
+		{"bare_token_as_scheme", verifiers.SchemeNotAccepted, func(c string) *http.Request { return get("/", "Authorization", c) }, false},
+		{"bare_jwt_as_scheme", verifiers.SchemeNotAccepted, func(c string) *http.Request {
+			return get("/", "Authorization", "eyJhbGciOiJub25lIn0."+base64.RawURLEncoding.EncodeToString([]byte(c))+".")
+		}, false},
+		{"unaccepted_scheme", verifiers.SchemeNotAccepted, func(c string) *http.Request { return get("/", "Authorization", "Token "+c) }, false},
+		{"two_fields", verifiers.RequestMalformed, func(c string) *http.Request {
+			return get("/", "Authorization", "Bearer "+c, "Authorization", "Basic "+c)
+		}, false},
+		{"too_large", verifiers.CredentialsTooLarge, func(c string) *http.Request {
+			return get("/", "Authorization", "Bearer "+c+strings.Repeat("A", 20<<10)+c)
+		}, false},
+		{"scope", verifiers.ScopeInsufficient, func(c string) *http.Request { return get("/", "Authorization", "Bearer "+c) }, true},
+	}
+	for _, tc := range gateCases {
+		t.Run("gate_"+tc.name, func(t *testing.T) {
+			c := canary(t)
+			v := bearerV(map[string]func() (*verifiers.Identity, error){c: ident(verifiers.SchemeBearer, "alice")})
+			g, lb := testGate(middlewareDev())
+			h := g.Require(v)(okHandler)
+			if tc.step {
+				h = g.Require(v)(g.RequireScopes("admin")(okHandler))
+			}
+			r := tc.req(c)
+			w := serve(h, r)
+			if w.Code != tc.reason.Status() {
+				t.Errorf("status %d, want %d", w.Code, tc.reason.Status())
+			}
+			if got := one(t, lb)["reason"]; got != string(tc.reason) {
+				t.Errorf("logged reason %v, want %s", got, tc.reason)
+			}
+			forms := leaks(c, r.Header.Values("Authorization")...)
+			if len(r.URL.RawQuery) > 0 {
+				forms = append(forms, r.URL.RawQuery)
+			}
+			assertNoLeak(t, lb, w, forms)
+		})
+	}
+
+	t.Run("policy_forbidden", func(t *testing.T) {
+		c := canary(t)
+		v := bearerV(map[string]func() (*verifiers.Identity, error){c: ident(verifiers.SchemeBearer, "alice")})
+		g, lb := testGate(middlewareDev())
+		h := g.Require(v)(g.RequirePolicy("never", func(*http.Request, *verifiers.Identity) error { return errors.New("nope") })(okHandler))
+		w := serve(h, get("/", "Authorization", "Bearer "+c))
+		if w.Code != 403 || one(t, lb)["reason"] != "forbidden" {
+			t.Fatalf("status %d", w.Code)
+		}
+		assertNoLeak(t, lb, w, leaks(c, "Bearer "+c))
+	})
+
+	t.Run("basic_credentials", func(t *testing.T) {
+		c := canary(t)
+		hv := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+c))
+		v := basicV(map[string]func() (*verifiers.Identity, error){})
+		g, lb := testGate(middlewareDev())
+		w := serve(g.Require(v)(okHandler), get("/", "Authorization", hv))
+		if w.Code != 401 {
+			t.Fatalf("status %d", w.Code)
+		}
+		assertNoLeak(t, lb, w, leaks(c, hv, strings.TrimPrefix(hv, "Basic ")))
+	})
+}

@@ -1,0 +1,42 @@
+package middleware
+
+import (
+	"context"
+
+	"github.com/authgate/authgate/verifiers"
+)
+
+type ctxKey struct{}
+
+// authContext carries the authentication result. It is itself the
+// request's context (embedding the parent), which saves the allocation of a
+// separate context.WithValue on every authenticated request.
+type authContext struct {
+	context.Context
+	id    *verifiers.Identity // nil for an anonymous request on an Optional route
+	rt    *route              // the route that authenticated the request
+	entry *entry              // the verifier that produced id, nil when anonymous
+}
+
+func (c *authContext) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+func authFrom(ctx context.Context) *authContext {
+	c, _ := ctx.Value(ctxKey{}).(*authContext)
+	return c
+}
+
+// IdentityFrom returns the identity the gate authenticated the request as,
+// and false when the request is anonymous (an Optional route without
+// credentials) or did not pass through the gate. Treat the identity as
+// read-only.
+func IdentityFrom(ctx context.Context) (*verifiers.Identity, bool) {
+	if c := authFrom(ctx); c != nil && c.id != nil {
+		return c.id, true
+	}
+	return nil, false
+}

@@ -1,0 +1,39 @@
+// Package middleware is authgate's gate: net/http middleware that
+// authenticates requests with one or more verifiers, authorizes them by
+// scope or policy, and answers every failure with the right status, the
+// right WWW-Authenticate challenges and one log line that explains it.
+//
+// Everything it returns is a plain func(http.Handler) http.Handler, so it
+// mounts per route in chi (r.With, r.Use on a group) and around handlers
+// registered on an http.ServeMux.
+//
+// # Status decision
+//
+//	situation                                         status  WWW-Authenticate
+//	no credentials for any scheme the route accepts   401     every challenge of the route, one per field line, no error
+//	Authorization uses a scheme the route lacks       401     every challenge of the route
+//	credentials present but rejected                  401     every challenge; the rejecting Bearer one with error="invalid_token"
+//	two Authorization fields, empty credentials,
+//	  credentials sent two ways                       400     Bearer error="invalid_request" where Bearer is accepted
+//	Authorization larger than the cap                 431     none
+//	a verifier could not check                        503     none; Retry-After is set
+//	authenticated, missing scope                      403     Bearer error="insufficient_scope" when the identity came from Bearer
+//	authenticated, denied by policy                   403     none
+//
+// Challenges are sent in the order the route lists its verifiers. Some
+// clients act on the first challenge they understand only (Chromium and
+// Playwright with Basic, several OAuth SDKs with Bearer), so list first the
+// scheme that interactive clients should use.
+//
+// # Logging
+//
+// Each rejection produces exactly one zerolog event (subject to sampling of
+// identical rejections, see WithLogSampling) with the fields reason, status,
+// scheme, method, path, route, remote_ip, request_id, detail, hint and the
+// safe identifiers of the verifier (key_id, user, kid, iss, sub, jti,
+// fingerprint). Missing credentials log at info, rejected credentials and
+// 403 at warn, 503 at error; a successful authentication logs one debug
+// event. The credential itself — the Authorization value, a token, a
+// password, an API key, or the base64 of any of them — is never logged and
+// never sent back.
+package middleware

@@ -1,0 +1,109 @@
+package middleware
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Gate holds the settings shared by the middleware it makes: logger,
+// response rendering, size cap, log sampling. Make one with New and use its
+// methods on every route; a Gate is safe for concurrent use.
+type Gate struct {
+	logger        *zerolog.Logger
+	dev           bool
+	writeProblem  func(http.ResponseWriter, *http.Request, Problem)
+	maxAuthBytes  int
+	passPreflight bool
+	retryAfter    time.Duration
+	sampler       *sampler
+}
+
+// Option configures a Gate.
+type Option func(*Gate)
+
+// DefaultMaxAuthorizationBytes is the default cap on the size of the
+// Authorization field; larger requests get 431.
+const DefaultMaxAuthorizationBytes = 10 << 10
+
+// DefaultRetryAfter is the Retry-After the gate sends with a 503 when the
+// verifier did not name one.
+const DefaultRetryAfter = 5 * time.Second
+
+// New returns a Gate configured by opts. Without options it logs to the
+// logger in the request's context (zerolog.Ctx), renders RFC 9457 problem
+// bodies, caps Authorization at DefaultMaxAuthorizationBytes, lets CORS
+// preflight requests through, and samples identical rejections from one
+// client at 10 events a minute.
+func New(opts ...Option) *Gate {
+	g := &Gate{
+		writeProblem:  WriteProblem,
+		maxAuthBytes:  DefaultMaxAuthorizationBytes,
+		passPreflight: true,
+		retryAfter:    DefaultRetryAfter,
+		sampler:       newSampler(10, time.Minute, time.Now),
+	}
+	for _, o := range opts {
+		o(g)
+	}
+	return g
+}
+
+// WithLogger sends the gate's events to l instead of the logger found in
+// the request's context.
+func WithLogger(l zerolog.Logger) Option {
+	return func(g *Gate) { g.logger = &l }
+}
+
+// WithDevelopmentMode adds the hint of each rejection to the response body,
+// so a developer sees the likely cause without reading the server log. The
+// hint never holds a credential, but it may name expected issuers,
+// audiences or environments: do not enable it in production.
+func WithDevelopmentMode() Option {
+	return func(g *Gate) { g.dev = true }
+}
+
+// WithProblemWriter replaces the writer of error responses. The gate has
+// already set WWW-Authenticate, Cache-Control and Retry-After when f runs;
+// f writes the status line and the body. f must write no body for HEAD
+// requests, and must not reveal more than p holds.
+func WithProblemWriter(f func(w http.ResponseWriter, r *http.Request, p Problem)) Option {
+	return func(g *Gate) { g.writeProblem = f }
+}
+
+// WithMaxAuthorizationBytes sets the cap on the total size of the
+// Authorization field values; requests over it get 431 with reason
+// credentials_too_large before any verifier runs.
+func WithMaxAuthorizationBytes(n int) Option {
+	return func(g *Gate) { g.maxAuthBytes = n }
+}
+
+// WithPreflightAuthentication makes the gate authenticate CORS preflight
+// requests (OPTIONS with Origin and Access-Control-Request-Method) like any
+// other. By default they pass unauthenticated, because browsers never send
+// credentials on a preflight. A plain OPTIONS request is always
+// authenticated.
+func WithPreflightAuthentication() Option {
+	return func(g *Gate) { g.passPreflight = false }
+}
+
+// WithRetryAfter sets the Retry-After sent with a 503 when the verifier did
+// not name one.
+func WithRetryAfter(d time.Duration) Option {
+	return func(g *Gate) { g.retryAfter = d }
+}
+
+// WithLogSampling bounds the log events of identical rejections (same
+// client address, same reason) to burst per window; the next event logged
+// after suppression carries a "suppressed" count. burst <= 0 logs every
+// rejection.
+func WithLogSampling(burst int, window time.Duration) Option {
+	return func(g *Gate) {
+		if burst <= 0 {
+			g.sampler = nil
+			return
+		}
+		g.sampler = newSampler(burst, window, time.Now)
+	}
+}

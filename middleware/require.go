@@ -1,0 +1,336 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/verifiers"
+)
+
+// route is the precomputed configuration of one Require or Optional call.
+type route struct {
+	g        *Gate
+	entries  []*entry
+	optional bool
+	// accepted lists the schemes, for details and hints: "Bearer, APIKey".
+	accepted string
+	// challenges are the WWW-Authenticate lines of a plain 401.
+	challenges []string
+	// badRequest are the lines of a 400: the Bearer challenges with
+	// error="invalid_request"; nil when the route accepts no Bearer.
+	badRequest []string
+}
+
+type entry struct {
+	v      verifiers.Verifier
+	ch     challenge.Challenge
+	bearer bool
+	// invalid holds, for a Bearer verifier, its challenge line with
+	// error="invalid_token" and the reason's description, per reason.
+	invalid map[verifiers.Reason]string
+}
+
+// Require returns middleware that lets a request through only when one of
+// vs authenticates it. Verifiers are asked in order; the first that finds
+// its credentials decides. The identity is then available to the handler
+// through IdentityFrom. See the package documentation for the statuses.
+//
+// Require panics when vs is empty, holds a nil verifier, or a verifier's
+// challenge is invalid: those are configuration errors, found at start-up.
+func (g *Gate) Require(vs ...verifiers.Verifier) func(http.Handler) http.Handler {
+	return g.newRoute("Require", vs, false).middleware
+}
+
+// Optional returns middleware like Require, except that a request without
+// any credentials passes as anonymous (IdentityFrom reports false).
+// Credentials that are present are still checked, and rejected when wrong:
+// a client that tried to authenticate learns that it failed.
+func (g *Gate) Optional(vs ...verifiers.Verifier) func(http.Handler) http.Handler {
+	return g.newRoute("Optional", vs, true).middleware
+}
+
+// Require is New().Require(vs...): a gate with default settings.
+func Require(vs ...verifiers.Verifier) func(http.Handler) http.Handler {
+	return New().Require(vs...)
+}
+
+// Optional is New().Optional(vs...): a gate with default settings.
+func Optional(vs ...verifiers.Verifier) func(http.Handler) http.Handler {
+	return New().Optional(vs...)
+}
+
+func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *route {
+	if len(vs) == 0 {
+		panic("authgate/middleware: " + fn + " needs at least one verifier")
+	}
+	rt := &route{g: g, optional: optional}
+	var names []string
+	for i, v := range vs {
+		if v == nil {
+			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d is nil", fn, i))
+		}
+		ch := v.Challenge()
+		line, err := ch.Format()
+		if err != nil {
+			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d (%T) has an invalid challenge: %v", fn, i, v, err))
+		}
+		e := &entry{v: v, ch: ch, bearer: ch.Is("Bearer")}
+		rt.challenges = append(rt.challenges, line)
+		if e.bearer {
+			e.invalid = make(map[verifiers.Reason]string)
+			for _, reason := range verifiers.Reasons() {
+				if reason.Status() == http.StatusUnauthorized {
+					e.invalid[reason] = mustFormat(bearerError(ch, challenge.ErrorInvalidToken, reason.Description()))
+				}
+			}
+			rt.badRequest = append(rt.badRequest, mustFormat(bearerError(ch, challenge.ErrorInvalidRequest, verifiers.RequestMalformed.Description())))
+		}
+		rt.entries = append(rt.entries, e)
+		names = append(names, ch.Scheme)
+	}
+	rt.accepted = strings.Join(names, ", ")
+	rt.challenges = rt.challenges[:len(rt.challenges):len(rt.challenges)]
+	return rt
+}
+
+// bearerError returns ch with an RFC 6750 error and description added,
+// keeping realm and resource_metadata and dropping any error parameters
+// the base challenge had.
+func bearerError(ch challenge.Challenge, code, desc string, extra ...challenge.Param) challenge.Challenge {
+	out := challenge.Challenge{Scheme: ch.Scheme}
+	for _, p := range ch.Params {
+		switch strings.ToLower(p.Name) {
+		case "error", "error_description", "error_uri", "scope":
+		default:
+			out.Params = append(out.Params, p)
+		}
+	}
+	out.Params = append(out.Params, challenge.Param{Name: "error", Value: code})
+	if desc != "" {
+		out.Params = append(out.Params, challenge.Param{Name: "error_description", Value: desc})
+	}
+	out.Params = append(out.Params, extra...)
+	return out
+}
+
+func mustFormat(c challenge.Challenge) string {
+	s, err := c.Format()
+	if err != nil {
+		panic("authgate/middleware: " + err.Error())
+	}
+	return s
+}
+
+func (rt *route) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt.serve(w, r, next)
+	})
+}
+
+func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	g := rt.g
+	if g.passPreflight && r.Method == http.MethodOptions &&
+		r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+		next.ServeHTTP(w, r)
+		return
+	}
+	auth := r.Header["Authorization"]
+	if n := len(auth); n > 0 {
+		size := 0
+		for _, v := range auth {
+			size += len(v)
+		}
+		switch {
+		case size > g.maxAuthBytes:
+			g.refuse(w, r, &refusal{
+				reason:       verifiers.CredentialsTooLarge,
+				detail:       fmt.Sprintf("the Authorization header field is %d bytes, over the %d-byte limit; no verifier ran", size, g.maxAuthBytes),
+				clientDetail: "The Authorization header field is too large.",
+			})
+			return
+		case n > 1:
+			g.refuse(w, r, &refusal{
+				reason:     verifiers.RequestMalformed,
+				detail:     fmt.Sprintf("the request has %d Authorization header fields; exactly one is allowed", n),
+				hint:       "a proxy or client library may be adding its own Authorization header beside the application's",
+				challenges: rt.badRequest,
+			})
+			return
+		case strings.Trim(auth[0], " \t") == "":
+			g.refuse(w, r, &refusal{
+				reason:     verifiers.RequestMalformed,
+				detail:     "the Authorization header field is empty",
+				hint:       "the client sent the header without a value; check that the variable holding the credentials is set",
+				challenges: rt.badRequest,
+			})
+			return
+		}
+	}
+	for i, e := range rt.entries {
+		id, err := e.v.Verify(r)
+		if err == nil {
+			if id == nil {
+				g.refuse(w, r, &refusal{
+					reason: verifiers.VerifierUnavailable,
+					scheme: e.ch.Scheme,
+					detail: fmt.Sprintf("verifier %T returned neither an identity nor an error; this is a bug in the verifier", e.v),
+				})
+				return
+			}
+			rt.succeed(w, r, next, e, id)
+			return
+		}
+		if err == verifiers.ErrNoCredentials || errors.Is(err, verifiers.ErrNoCredentials) {
+			continue
+		}
+		var rej *verifiers.Rejection
+		if errors.As(err, &rej) {
+			rt.rejectedBy(w, r, i, rej)
+			return
+		}
+		g.refuse(w, r, unavailable(e, err))
+		return
+	}
+	if len(auth) == 1 {
+		rt.schemeNotAccepted(w, r, auth[0])
+		return
+	}
+	if rt.optional {
+		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt}))
+		return
+	}
+	g.refuse(w, r, &refusal{
+		reason:     verifiers.CredentialsMissing,
+		detail:     "the request carries no credentials for any scheme this route accepts (" + rt.accepted + ")",
+		hint:       missingHint(r),
+		challenges: rt.challenges,
+	})
+}
+
+func unavailable(e *entry, err error) *refusal {
+	rf := &refusal{reason: verifiers.VerifierUnavailable, scheme: e.ch.Scheme, err: err}
+	var ue *verifiers.UnavailableError
+	if errors.As(err, &ue) {
+		rf.detail = ue.Detail
+		rf.retryAfter = ue.RetryAfter
+		rf.err = ue.Err
+	} else {
+		rf.detail = fmt.Sprintf("verifier %T failed with an error that is neither a Rejection nor ErrNoCredentials", e.v)
+	}
+	return rf
+}
+
+func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handler, e *entry, id *verifiers.Identity) {
+	h := w.Header()
+	switch id.Source.In {
+	case verifiers.InHeader:
+		h.Add("Vary", id.Source.Name)
+		setPrivate(h)
+	case verifiers.InCookie:
+		h.Add("Vary", "Cookie")
+		setPrivate(h)
+	case verifiers.InQuery, verifiers.InForm:
+		setPrivate(h)
+	}
+	if ev := rt.g.logger4(r).Debug(); ev != nil {
+		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
+			Str("method", r.Method).Str("path", clean(r.URL.Path, maxPathLen)).Str("route", routePattern(r))
+		addAttrs(ev, id.Attrs)
+		ev.Msg("authgate: authenticated")
+	}
+	next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), id: id, rt: rt, entry: e}))
+}
+
+// setPrivate marks a response authenticated by something other than the
+// Authorization field as private, unless the handler chain already chose
+// a Cache-Control (RFC 9110 §16.4.2).
+func setPrivate(h http.Header) {
+	if _, ok := h["Cache-Control"]; !ok {
+		h["Cache-Control"] = []string{"private"}
+	}
+}
+
+func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, i int, rej *verifiers.Rejection) {
+	e := rt.entries[i]
+	rf := &refusal{
+		reason: rej.Reason,
+		scheme: e.ch.Scheme,
+		detail: rej.Detail,
+		hint:   rej.Hint,
+		attrs:  rej.Attrs,
+	}
+	if !rf.reason.Known() {
+		rf.detail = fmt.Sprintf("verifier %T used the unknown reason %q (reported as %s): %s", e.v, clean(string(rej.Reason), 64), verifiers.CredentialsInvalid, rej.Detail)
+		rf.reason = verifiers.CredentialsInvalid
+	}
+	if h := authorizationHint(r, e.ch.Scheme); h != "" {
+		rf.hint = h
+	}
+	switch rf.reason.Status() {
+	case http.StatusUnauthorized:
+		lines := make([]string, len(rt.challenges))
+		copy(lines, rt.challenges)
+		lines[i] = e.rejectedLine(rf.reason, rej.Params)
+		rf.challenges = lines
+	case http.StatusBadRequest:
+		rf.challenges = rt.badRequest
+	}
+	rt.g.refuse(w, r, rf)
+}
+
+// rejectedLine is the challenge line of e after it rejected credentials for
+// reason: for Bearer with error="invalid_token" (RFC 6750 §3.1), and with
+// the rejection's own params added.
+func (e *entry) rejectedLine(reason verifiers.Reason, params []challenge.Param) string {
+	if len(params) == 0 {
+		if e.bearer {
+			return e.invalid[reason]
+		}
+		return mustFormat(e.ch)
+	}
+	var c challenge.Challenge
+	if e.bearer {
+		if _, hasErr := (challenge.Challenge{Params: params}).Param("error"); hasErr {
+			c = e.ch.With(params...)
+		} else {
+			c = bearerError(e.ch, challenge.ErrorInvalidToken, reason.Description(), params...)
+		}
+	} else {
+		c = e.ch.With(params...)
+	}
+	if s, err := c.Format(); err == nil {
+		return s
+	}
+	// A verifier's extra parameters were invalid: send the plain challenge
+	// rather than a broken header.
+	if e.bearer {
+		return e.invalid[reason]
+	}
+	return mustFormat(e.ch)
+}
+
+func (rt *route) schemeNotAccepted(w http.ResponseWriter, r *http.Request, auth string) {
+	sent, _ := verifiers.SplitAuthorization(auth)
+	rf := &refusal{
+		reason:       verifiers.SchemeNotAccepted,
+		challenges:   rt.challenges,
+		clientDetail: verifiers.SchemeNotAccepted.Description() + " Accepted: " + rt.accepted + ".",
+	}
+	if name, ok := knownScheme(sent); ok {
+		rf.scheme = name
+		rf.detail = fmt.Sprintf("Authorization uses the %s scheme, which this route does not accept; it accepts %s", name, rt.accepted)
+		rf.hint = "send credentials with one of the accepted schemes: " + rt.accepted
+	} else {
+		// An unrecognised first word may well be the credential itself
+		// (a bare token): it is not logged.
+		rf.detail = fmt.Sprintf("Authorization does not start with a recognised scheme (%d bytes, not logged); this route accepts %s", len(auth), rt.accepted)
+		rf.hint = "the value must be '<scheme> <credentials>' with one of: " + rt.accepted
+	}
+	if looksLikeJWT(sent) {
+		rf.hint = "the Authorization value looks like a bare JWT with no scheme; send it as 'Authorization: Bearer <token>'"
+	}
+	rt.g.refuse(w, r, rf)
+}
