@@ -62,7 +62,9 @@ func TestCanaryEveryReason(t *testing.T) {
 			c := canary(t)
 			v := bearerV(map[string]func() (*verifiers.Identity, error){c: reject(reason, "fixed detail")})
 			if reason == verifiers.VerifierUnavailable {
-				v.outcomes[c] = func() (*verifiers.Identity, error) { return nil, verifiers.Unavailable("store down", errors.New("dial tcp: refused")) }
+				v.outcomes[c] = func() (*verifiers.Identity, error) {
+					return nil, verifiers.Unavailable("store down", errors.New("dial tcp: refused"))
+				}
 			}
 			g, lb := testGate(middlewareDev())
 			hv := "Bearer " + c
