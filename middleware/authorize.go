@@ -51,7 +51,7 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 			if !ok {
 				return
 			}
-			err := p(r, ac.id)
+			err := decide(name, p, r, ac.id)
 			if err == nil {
 				next.ServeHTTP(w, r)
 				return

@@ -36,4 +36,11 @@
 // event. The credential itself — the Authorization value, a token, a
 // password, an API key, or the base64 of any of them — is never logged and
 // never sent back.
+//
+// # Panics
+//
+// A panic inside a verifier or a policy is recovered into 503
+// verifier_unavailable, logged at error level with the verifier's type and
+// the panic value's type only: the value itself may have been built from
+// the credential. http.ErrAbortHandler is re-panicked, as net/http expects.
 package middleware

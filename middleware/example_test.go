@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
@@ -44,7 +45,7 @@ func show(h http.Handler, method, target, authorization string) {
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	fmt.Println(w.Code, w.Header().Values("WWW-Authenticate"), w.Body.String())
+	fmt.Println(w.Code, w.Header().Values("WWW-Authenticate"), strings.TrimSpace(w.Body.String()))
 }
 
 // Per-route configuration in chi: a public route, an authenticated route,

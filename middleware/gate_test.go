@@ -433,3 +433,34 @@ func TestLogSampling(t *testing.T) {
 		t.Errorf("other client: %d events, want 4", n)
 	}
 }
+
+func TestPanicsAreRecoveredWithoutLeaking(t *testing.T) {
+	t.Parallel()
+	c := "CANARYpanic0123456789"
+	v := bearerV(map[string]func() (*verifiers.Identity, error){
+		c:      func() (*verifiers.Identity, error) { panic("bad token " + c) },
+		"good": ident(verifiers.SchemeBearer, "alice"),
+	})
+	g, lb := testGate()
+	w := serve(g.Require(v)(okHandler), get("/", "Authorization", "Bearer "+c))
+	if w.Code != 503 || one(t, lb)["reason"] != "verifier_unavailable" {
+		t.Fatalf("verifier panic: %d %s", w.Code, lb)
+	}
+	assertNoLeak(t, lb, w, leaks(c))
+
+	g, lb = testGate()
+	h := g.Require(v)(g.RequirePolicy("boom", func(*http.Request, *verifiers.Identity) error { panic(errors.New(c)) })(okHandler))
+	w = serve(h, get("/", "Authorization", "Bearer good"))
+	if w.Code != 503 || one(t, lb)["reason"] != "verifier_unavailable" {
+		t.Fatalf("policy panic: %d %s", w.Code, lb)
+	}
+	assertNoLeak(t, lb, w, leaks(c))
+
+	defer func() {
+		if recover() != http.ErrAbortHandler {
+			t.Error("http.ErrAbortHandler must propagate")
+		}
+	}()
+	abort := bearerV(map[string]func() (*verifiers.Identity, error){"x": func() (*verifiers.Identity, error) { panic(http.ErrAbortHandler) }})
+	serve(g.Require(abort)(okHandler), get("/", "Authorization", "Bearer x"))
+}

@@ -170,7 +170,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		}
 	}
 	for i, e := range rt.entries {
-		id, err := e.v.Verify(r)
+		id, err := verify(e.v, r)
 		if err == nil {
 			if id == nil {
 				g.refuse(w, r, &refusal{
