@@ -1,0 +1,530 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/authgate/authgate/verifiers/apikey"
+)
+
+// The end-to-end tests build the server binary once and drive it over real
+// HTTP on loopback, as a client would.
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "authgate-server-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "server")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the server: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuf collects a process's stderr.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type server struct {
+	cmd    *exec.Cmd
+	base   string
+	banner []string // stdout lines before "listening on"
+	stderr *syncBuf
+}
+
+// start runs the binary with args and waits until it listens.
+func start(t *testing.T, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binPath, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, stderr: &syncBuf{}}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "listening on ") {
+				ready <- strings.TrimPrefix(line, "listening on ")
+				break
+			}
+			s.banner = append(s.banner, line)
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case s.base = <-ready:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("server did not start; stderr:\n%s", s.stderr)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server did not shut down cleanly on SIGTERM: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("server did not stop within 15s of SIGTERM")
+		}
+	})
+	return s
+}
+
+// events returns the JSON log events with the given message.
+func (s *server) events(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(s.stderr.String(), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		if msg == "" || m["message"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// refusals waits until there are at least n refusal events and returns them.
+func (s *server) refusals(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		evs := s.events(t, "authgate: request refused")
+		if len(evs) >= n || time.Now().After(deadline) {
+			return evs
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var expectRE = regexp.MustCompile(`^# (.+) -> expect (\d{3})(?: ([a-z_]+))?$`)
+
+// TestDemoScenarios runs the demo and every curl command it prints, and
+// checks that each behaves as its comment says, with the logged reason,
+// and that no printed credential reaches the log.
+func TestDemoScenarios(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed: the printed scenarios are curl commands")
+	}
+	s := start(t)
+	var secrets []string
+	secretRE := regexp.MustCompile(`(X-API-Key: |Bearer |admin:)([^' ]+)`)
+	n, refused := 0, 0
+	for i := 0; i < len(s.banner); i++ {
+		m := expectRE.FindStringSubmatch(s.banner[i])
+		if m == nil {
+			continue
+		}
+		if i+1 >= len(s.banner) || !strings.HasPrefix(s.banner[i+1], "curl ") {
+			t.Fatalf("comment %q is not followed by a curl command", s.banner[i])
+		}
+		command := s.banner[i+1]
+		for _, sm := range secretRE.FindAllStringSubmatch(command, -1) {
+			if sm[2] != "not-the-password" {
+				secrets = append(secrets, sm[2])
+			}
+		}
+		n++
+		t.Run(m[1], func(t *testing.T) {
+			out, err := exec.Command("sh", "-c", command).Output()
+			if err != nil {
+				t.Fatalf("%s: %v", command, err)
+			}
+			status := strings.Fields(strings.SplitN(string(out), "\n", 2)[0])
+			if len(status) < 2 || status[1] != m[2] {
+				t.Fatalf("status line %q, want %s", status, m[2])
+			}
+			if m[3] == "" {
+				return
+			}
+			refused++
+			evs := s.refusals(t, refused)
+			if len(evs) < refused {
+				t.Fatalf("no refusal logged for %q", m[1])
+			}
+			if got := evs[refused-1]["reason"]; got != m[3] {
+				t.Errorf("logged reason %v, want %s", got, m[3])
+			}
+		})
+	}
+	if n < 13 {
+		t.Fatalf("the demo printed %d scenarios, want at least 13:\n%s", n, strings.Join(s.banner, "\n"))
+	}
+	if got := len(s.events(t, "authgate: request refused")); got != refused {
+		t.Errorf("%d refusals logged for %d refused scenarios", got, refused)
+	}
+	log := s.stderr.String()
+	for _, sec := range secrets {
+		if strings.Contains(log, sec) {
+			t.Errorf("a demo credential was logged: %.12s...", sec)
+		}
+	}
+}
+
+// fixture is a configured server's files and credentials.
+type fixture struct {
+	dir, keysFile, htpasswd, jwksFile string
+	key, revokable                    apikey.Key
+	signer                            jwk.Key
+}
+
+const (
+	e2eIssuer   = "https://id.e2e.test"
+	e2eAudience = "https://api.e2e.test"
+)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{dir: t.TempDir()}
+	var err error
+	if f.key, err = apikey.Generate("", "live"); err != nil {
+		t.Fatal(err)
+	}
+	if f.revokable, err = apikey.Generate("", "live"); err != nil {
+		t.Fatal(err)
+	}
+	f.keysFile = filepath.Join(f.dir, "keys.txt")
+	f.writeKeys(t, false)
+
+	hash, err := bcrypt.GenerateFromPassword([]byte("pa:ss word"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.htpasswd = filepath.Join(f.dir, "users.htpasswd")
+	if err := os.WriteFile(f.htpasswd, []byte("admin:"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signer, _ = jwk.Import(priv)
+	_ = f.signer.Set(jwk.KeyIDKey, "e2e-1")
+	_ = f.signer.Set(jwk.AlgorithmKey, jwa.ES256())
+	pub, _ := f.signer.PublicKey()
+	set := jwk.NewSet()
+	_ = set.AddKey(pub)
+	b, _ := json.Marshal(set)
+	f.jwksFile = filepath.Join(f.dir, "jwks.json")
+	if err := os.WriteFile(f.jwksFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) writeKeys(t *testing.T, revoke bool) {
+	t.Helper()
+	var lines []string
+	for i, k := range []apikey.Key{f.key, f.revokable} {
+		rec := k.Record(fmt.Sprintf("svc-%d", i), []string{"reports:read"}, time.Time{})
+		if revoke && k == f.revokable {
+			rec.Revoked = time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+		}
+		line, err := apikey.FormatFileLine(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, line)
+	}
+	tmp := f.keysFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, f.keysFile); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) token(t *testing.T, aud, scope string, exp time.Duration) string {
+	t.Helper()
+	now := time.Now()
+	tok, err := jwt.NewBuilder().Issuer(e2eIssuer).Subject("client-7").Audience([]string{aud}).
+		IssuedAt(now.Add(-time.Minute)).Expiration(now.Add(exp)).Claim("scope", scope).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := jws.NewHeaders()
+	_ = hdr.Set(jws.TypeKey, "at+jwt")
+	b, err := jwt.Sign(tok, jwt.WithKey(jwa.ES256(), f.signer, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (f *fixture) args() []string {
+	return []string{"-apikeys", f.keysFile, "-htpasswd", f.htpasswd, "-jwks", f.jwksFile,
+		"-issuer", e2eIssuer, "-audience", e2eAudience, "-environment", "live"}
+}
+
+type reply struct {
+	status     int
+	challenges []string
+	body       string
+	header     http.Header
+}
+
+func do(t *testing.T, method, url string, hdr ...string) reply {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header.Values("WWW-Authenticate"), string(b), resp.Header}
+}
+
+const (
+	chAPIKey = `APIKey realm="api", header="X-API-Key"`
+	chBasic  = `Basic realm="admin", charset="UTF-8"`
+	chBearer = `Bearer realm="api"`
+)
+
+// TestConfiguredRoutes drives every route with no, valid and each kind of
+// invalid credentials, checking status, challenges, body and logged reason.
+func TestConfiguredRoutes(t *testing.T) {
+	f := newFixture(t)
+	s := start(t, f.args()...)
+	basicOK := "Basic " + b64("admin:pa:ss word")
+	writer := f.token(t, e2eAudience, "orders:read orders:write", time.Hour)
+	reader := f.token(t, e2eAudience, "orders:read", time.Hour)
+	expired := f.token(t, e2eAudience, "orders:write", -time.Hour)
+	otherAud := f.token(t, "https://other.e2e.test", "orders:write", time.Hour)
+	typo := []byte(f.key.Reveal())
+	typo[len(typo)-8] ^= 1
+	invalid := func(desc string) string {
+		return `Bearer realm="api", error="invalid_token", error_description="` + desc + `"`
+	}
+	cases := []struct {
+		name, method, path string
+		hdr                []string
+		status             int
+		challenges         []string
+		reason             string
+		body               string // substring
+	}{
+		{"healthz", "GET", "/healthz", nil, 200, nil, "", "ok"},
+		{"reports/none", "GET", "/v1/reports", nil, 401, []string{chAPIKey}, "credentials_missing", `"reason":"credentials_missing"`},
+		{"reports/valid", "GET", "/v1/reports", []string{"X-API-Key", f.key.Reveal()}, 200, nil, "", `"identity":{"subject":"svc-0","scheme":"APIKey","scopes":["reports:read"]}`},
+		{"reports/typo", "GET", "/v1/reports", []string{"X-API-Key", string(typo)}, 401, []string{chAPIKey}, "apikey_checksum_invalid", `"reason":"apikey_checksum_invalid"`},
+		{"reports/bearer_not_accepted", "GET", "/v1/reports", []string{"Authorization", "Bearer " + writer}, 401, []string{chAPIKey}, "scheme_not_accepted", `Accepted: APIKey.`},
+		{"stats/none", "GET", "/admin/stats", nil, 401, []string{chBasic}, "credentials_missing", ""},
+		{"stats/valid", "GET", "/admin/stats", []string{"Authorization", basicOK}, 200, nil, "", `"subject":"admin","scheme":"Basic"`},
+		{"stats/wrong_password", "GET", "/admin/stats", []string{"Authorization", "Basic " + b64("admin:nope")}, 401, []string{chBasic}, "password_mismatch", `"reason":"credentials_invalid"`},
+		{"stats/unknown_user", "GET", "/admin/stats", []string{"Authorization", "Basic " + b64("root:nope")}, 401, []string{chBasic}, "user_unknown", `"reason":"credentials_invalid"`},
+		{"stats/no_colon", "GET", "/admin/stats", []string{"Authorization", "Basic " + b64("admin")}, 401, []string{chBasic}, "credentials_malformed", ""},
+		{"me/none", "GET", "/v1/me", nil, 401, []string{chBearer, chAPIKey}, "credentials_missing", ""},
+		{"me/bearer", "GET", "/v1/me", []string{"Authorization", "Bearer " + writer}, 200, nil, "", `"subject":"client-7","scheme":"Bearer","scopes":["orders:read","orders:write"]`},
+		{"me/apikey", "GET", "/v1/me", []string{"X-API-Key", f.key.Reveal()}, 200, nil, "", `"scheme":"APIKey"`},
+		{"me/expired", "GET", "/v1/me", []string{"Authorization", "Bearer " + expired}, 401, []string{invalid("The access token expired."), chAPIKey}, "token_expired", `"reason":"token_expired"`},
+		{"me/other_audience", "GET", "/v1/me", []string{"Authorization", "Bearer " + otherAud}, 401, []string{invalid("The access token is not meant for this resource."), chAPIKey}, "token_audience_mismatch", ""},
+		{"me/two_authorization_fields", "GET", "/v1/me", []string{"Authorization", "Bearer " + writer, "Authorization", "Bearer " + writer}, 400,
+			[]string{`Bearer realm="api", error="invalid_request", error_description="The request carries credentials in a malformed way."`}, "request_malformed", ""},
+		{"me/oversized", "GET", "/v1/me", []string{"Authorization", "Bearer " + strings.Repeat("a", 20<<10)}, 431, nil, "credentials_too_large", "Authorization header field is too large"},
+		{"orders/writer", "POST", "/v1/orders", []string{"Authorization", "Bearer " + writer}, 201, nil, "", `"order":"accepted"`},
+		{"orders/reader", "POST", "/v1/orders", []string{"Authorization", "Bearer " + reader}, 403, []string{`Bearer realm="api", error="insufficient_scope", scope="orders:write"`}, "scope_insufficient", ""},
+		{"orders/none", "POST", "/v1/orders", nil, 401, []string{chBearer}, "credentials_missing", ""},
+		{"catalog/anonymous", "GET", "/v1/catalog", nil, 200, nil, "", `"identity":null`},
+		{"catalog/personalised", "GET", "/v1/catalog", []string{"X-API-Key", f.key.Reveal()}, 200, nil, "", `"recommended_for":"svc-0"`},
+		{"catalog/bad_credentials", "GET", "/v1/catalog", []string{"Authorization", "Bearer " + expired}, 401,
+			[]string{invalid("The access token expired."), chAPIKey, chBasic}, "token_expired", ""},
+	}
+	refused := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, tc.method, s.base+tc.path, tc.hdr...)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+			if strings.Join(r.challenges, "\n") != strings.Join(tc.challenges, "\n") {
+				t.Errorf("WWW-Authenticate %q, want %q", r.challenges, tc.challenges)
+			}
+			if !strings.Contains(r.body, tc.body) {
+				t.Errorf("body %s lacks %s", r.body, tc.body)
+			}
+			if tc.reason == "" {
+				return
+			}
+			refused++
+			evs := s.refusals(t, refused)
+			if len(evs) < refused || evs[refused-1]["reason"] != tc.reason {
+				t.Fatalf("last logged refusal %v, want reason %s", evs[len(evs)-1], tc.reason)
+			}
+		})
+	}
+	log := s.stderr.String()
+	for _, secret := range []string{f.key.Reveal(), string(typo), writer, reader, expired, otherAud, "pa:ss word", basicOK[6:], b64("admin:nope")} {
+		if strings.Contains(log, secret) {
+			t.Errorf("I2 a credential reached the log: %.16s...", secret)
+		}
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestReloadOnSIGHUP revokes a key in the file and sends SIGHUP: the key is
+// refused from then on, and the other still works.
+func TestReloadOnSIGHUP(t *testing.T) {
+	f := newFixture(t)
+	s := start(t, f.args()...)
+	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.revokable.Reveal()); r.status != 200 {
+		t.Fatalf("before reload: %d", r.status)
+	}
+	f.writeKeys(t, true)
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.events(t, "reloaded")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.revokable.Reveal())
+	if r.status != 401 || !strings.Contains(r.body, `"reason":"apikey_revoked"`) {
+		t.Fatalf("after reload: %d %s", r.status, r.body)
+	}
+	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key.Reveal()); r.status != 200 {
+		t.Errorf("the other key: %d", r.status)
+	}
+}
+
+// TestCurlNegotiatesBasic: a standard client reads our challenge and
+// retries with Basic.
+func TestCurlNegotiatesBasic(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	f := newFixture(t)
+	s := start(t, f.args()...)
+	out, err := exec.Command("curl", "-s", "--anyauth", "-u", "admin:pa:ss word", "-w", "\n%{http_code}", s.base+"/admin/stats").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if lines[len(lines)-1] != "200" || !strings.Contains(string(out), `"subject":"admin"`) {
+		t.Errorf("curl --anyauth: %s", out)
+	}
+	// curl's first, unauthenticated try was refused and logged once.
+	if evs := s.refusals(t, 1); len(evs) != 1 || evs[0]["reason"] != "credentials_missing" {
+		t.Errorf("refusals: %v", evs)
+	}
+}
+
+// TestBadFlags: a clear message naming the flag or file, exit status 2.
+func TestBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.htpasswd")
+	_ = os.WriteFile(bad, []byte("admin:plaintext\n"), 0o600)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-environment", "staging"}, "-environment"},
+		{[]string{"-log-format", "xml"}, "-log-format"},
+		{[]string{"-jwks", "keys.json"}, "-jwks: needs -issuer"},
+		{[]string{"-issuer", "https://id.example"}, "-issuer: needs -audience"},
+		{[]string{"-apikeys", filepath.Join(dir, "missing.txt")}, "missing.txt"},
+		{[]string{"-htpasswd", bad}, "bad.htpasswd"},
+		{[]string{"-leeway", "banana"}, "-leeway"},
+		{[]string{"-addr", "256.0.0.1:1"}, "-addr"},
+	}
+	for _, tc := range cases {
+		cmd := exec.Command(binPath, tc.args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 2 {
+			t.Errorf("%v: exit %v, want 2", tc.args, err)
+		}
+		if !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: message %q lacks %q", tc.args, stderr.String(), tc.want)
+		}
+	}
+}
+
+// TestGenerateKey prints a key once and its key-file line.
+func TestGenerateKey(t *testing.T) {
+	out, err := exec.Command(binPath, "-generate-key", "billing-service", "-environment", "test").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(out), "\n")
+	k, err := apikey.ParseKey(lines[1], "")
+	if err != nil || k.Environment() != "test" {
+		t.Fatalf("printed key %q: %v", lines[1], err)
+	}
+	if !strings.Contains(string(out), k.ID()) || strings.Count(string(out), k.Reveal()) != 1 {
+		t.Errorf("output:\n%s", out)
+	}
+}

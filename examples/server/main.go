@@ -1,0 +1,199 @@
+// Command server is authgate's reference server: a chi router that uses
+// the API key, Basic and Bearer verifiers per route, and shows every kind
+// of refusal with its log line.
+//
+// Run it without credential flags for the demo: it makes ephemeral keys,
+// a demo API key, a demo Basic user and demo tokens, and prints curl
+// commands for each scenario with the status and reason to expect:
+//
+//	go run ./examples/server
+//
+// Run it with flags to serve real credentials:
+//
+//	go run ./examples/server -apikeys keys.txt -htpasswd users.htpasswd \
+//	    -issuer https://id.example.com -audience https://api.example.com
+//
+// Routes:
+//
+//	GET  /healthz       anyone
+//	GET  /v1/reports    API key
+//	GET  /admin/stats   Basic
+//	GET  /v1/me         Bearer JWT or API key (challenges in that order)
+//	POST /v1/orders     Bearer JWT with scope orders:write
+//	GET  /v1/catalog    anyone; valid credentials personalise it, bad ones are rejected
+//
+// SIGHUP reloads the API key file and the htpasswd file; SIGINT and SIGTERM
+// shut the server down gracefully. Logs go to stderr, as JSON by default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// config is the command line.
+type config struct {
+	addr        string
+	environment string
+	apikeys     string
+	htpasswd    string
+	jwks        string
+	issuer      string
+	audience    string
+	leeway      time.Duration
+	logFormat   string
+	genKey      string
+}
+
+func (c *config) demo() bool {
+	return c.apikeys == "" && c.htpasswd == "" && c.jwks == "" && c.issuer == ""
+}
+
+// usageError is a bad command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`address` to listen on (port 0 picks a free port)")
+	fs.StringVar(&c.environment, "environment", "live", "this server's API key environment: live or test")
+	fs.StringVar(&c.apikeys, "apikeys", "", "API key `file` (one key a line, see verifiers/apikey); reloaded on SIGHUP")
+	fs.StringVar(&c.htpasswd, "htpasswd", "", "htpasswd `file` with bcrypt or argon2id hashes; reloaded on SIGHUP")
+	fs.StringVar(&c.jwks, "jwks", "", "JWK set `file or URL` holding the token issuer's public keys (needs -issuer)")
+	fs.StringVar(&c.issuer, "issuer", "", "token issuer `URL`, exactly as in the tokens' iss; alone, its keys are found by OIDC discovery")
+	fs.StringVar(&c.audience, "audience", "", "this API's `identifier`, which tokens' aud must contain (needed with -issuer)")
+	fs.DurationVar(&c.leeway, "leeway", 30*time.Second, "clock skew allowed on exp, nbf and iat")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json or console")
+	fs.StringVar(&c.genKey, "generate-key", "", "generate an API key for `subject`, print it and its key-file line, and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nWithout -apikeys, -htpasswd, -jwks or -issuer it runs the demo.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	switch {
+	case c.environment != "live" && c.environment != "test":
+		return nil, &usageError{fmt.Sprintf("-environment: %q is neither live nor test", c.environment)}
+	case c.logFormat != "json" && c.logFormat != "console":
+		return nil, &usageError{fmt.Sprintf("-log-format: %q is neither json nor console", c.logFormat)}
+	case c.jwks != "" && c.issuer == "":
+		return nil, &usageError{"-jwks: needs -issuer, the iss value the tokens carry"}
+	case c.issuer != "" && c.audience == "":
+		return nil, &usageError{"-issuer: needs -audience, the aud value tokens for this API carry"}
+	case c.leeway < 0 || c.leeway > 5*time.Minute:
+		return nil, &usageError{fmt.Sprintf("-leeway: %s is outside 0s..5m", c.leeway)}
+	}
+	return c, nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "server:", err)
+		}
+		return 2
+	}
+	if cfg.genKey != "" {
+		return generateKey(cfg, stdout, stderr)
+	}
+
+	var logOut io.Writer = stderr
+	if cfg.logFormat == "console" {
+		logOut = zerolog.ConsoleWriter{Out: stderr, NoColor: true, TimeFormat: time.RFC3339}
+	}
+	logger := zerolog.New(logOut).With().Timestamp().Logger()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "server: -addr %s: %v\n", cfg.addr, err)
+		return 2
+	}
+	base := "http://" + ln.Addr().String()
+
+	var app *app
+	if cfg.demo() {
+		app, err = newDemoApp(cfg, logger, base, stdout)
+	} else {
+		app, err = newConfiguredApp(ctx, cfg, logger)
+	}
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(stderr, "server:", err)
+		return 2
+	}
+	defer app.close()
+
+	srv := &http.Server{
+		Handler:           app.router(),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			app.reload()
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info().Str("addr", ln.Addr().String()).Bool("demo", cfg.demo()).Msg("listening")
+	fmt.Fprintf(stdout, "listening on %s\n", base)
+
+	select {
+	case err := <-errc:
+		fmt.Fprintln(stderr, "server:", err)
+		return 1
+	case <-ctx.Done():
+	}
+	logger.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintln(stderr, "server: shutdown:", err)
+		return 1
+	}
+	return 0
+}
+
+// shellQuote quotes s for a POSIX shell, when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
