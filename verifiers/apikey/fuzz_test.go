@@ -1,0 +1,128 @@
+package apikey_test
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/verifiers"
+	"github.com/authgate/authgate/verifiers/apikey"
+)
+
+// FuzzParseKey checks ParseKey on any input: it never panics; a key it
+// accepts has exactly the documented format with a valid checksum, and
+// changing any one character of it is detected; a key it rejects gets one
+// of the three documented errors, whose text holds no byte of the key
+// (error texts are fixed lowercase words and numbers, so an uppercase
+// letter or a non-ASCII byte would come from the key). Seeds are in
+// testdata/fuzz/FuzzParseKey.
+func FuzzParseKey(f *testing.F) {
+	f.Add("ak_live_Zx81bQ0aLm3c_5yX0Kq2hTf9RbLw7Pe3NmA27Qbgf")
+	f.Add("ak_test_Zx81bQ0aLm3c_5yX0Kq2hTf9RbLw7Pe3NmA27Qbgg")
+	f.Add("ak_live_Zx81bQ0aLm3c_5yX0Kq2hTf9RbLw7Pe3Nm")
+	f.Add("ak___")
+	f.Add("ak_")
+	f.Add("")
+	f.Add("sk_live_51H8")
+	f.Fuzz(func(t *testing.T, key string) {
+		k, err := apikey.ParseKey(key, "ak")
+		if err == nil {
+			checkAccepted(t, key, k)
+			return
+		}
+		switch {
+		case errors.Is(err, apikey.ErrForeignKey):
+			if strings.HasPrefix(key, "ak_") {
+				t.Fatalf("key with the prefix reported foreign")
+			}
+			return
+		case errors.Is(err, apikey.ErrMalformed), errors.Is(err, apikey.ErrChecksum):
+			if !strings.HasPrefix(key, "ak_") {
+				t.Fatalf("key without the prefix not reported foreign: %v", err)
+			}
+		default:
+			t.Fatalf("undocumented error %v", err)
+		}
+		if k.Reveal() != "" {
+			t.Fatal("a rejected key was returned")
+		}
+		msg := err.Error()
+		if len(msg) > 400 {
+			t.Fatalf("error of %d bytes", len(msg))
+		}
+		for i := 0; i < len(msg); i++ {
+			if c := msg[i]; c >= 'A' && c <= 'Z' || c < 0x20 || c >= 0x7f {
+				t.Fatalf("I2 error holds byte %q, which can only come from the key: %s", c, msg)
+			}
+		}
+	})
+}
+
+func checkAccepted(t *testing.T, key string, k apikey.Key) {
+	t.Helper()
+	if k.Reveal() != key || k.Prefix() != "ak" {
+		t.Fatalf("Reveal/Prefix differ from the input")
+	}
+	head := "ak_" + k.Environment() + "_" + k.ID() + "_"
+	if !strings.HasPrefix(key, head) || len(key) != len(head)+apikey.SecretLength+apikey.ChecksumLength {
+		t.Fatalf("accepted key does not have the format")
+	}
+	if len(k.ID()) != apikey.IDLength || k.Environment() == "" || len(k.Environment()) > 16 {
+		t.Fatalf("accepted key has part lengths env %d id %d", len(k.Environment()), len(k.ID()))
+	}
+	for i := 3; i < len(key); i++ {
+		c := key[i]
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			t.Fatalf("accepted key has byte %q", c)
+		}
+	}
+	if sum := key[len(key)-apikey.ChecksumLength:]; apikey.ChecksumForTest(key[:len(key)-apikey.ChecksumLength]) != sum {
+		t.Fatalf("accepted key with a wrong checksum")
+	}
+	// Any single-character change in the id, secret or checksum is caught.
+	i := len(head) - 1 - apikey.IDLength + int(key[len(key)-1])%(apikey.IDLength+1+apikey.SecretLength+apikey.ChecksumLength)
+	if key[i] == '_' {
+		return
+	}
+	c := byte('x')
+	if key[i] == c {
+		c = 'y'
+	}
+	if _, err := apikey.ParseKey(key[:i]+string(c)+key[i+1:], "ak"); err == nil {
+		t.Fatalf("change at byte %d not detected", i)
+	}
+}
+
+// FuzzVerify sends any value through Verify, in the header and in the
+// query string: it never panics, never returns both or neither of an
+// identity and an error, and rejects with a reason of the API key set.
+func FuzzVerify(f *testing.F) {
+	f.Add("ak_live_Zx81bQ0aLm3c_5yX0Kq2hTf9RbLw7Pe3NmA27Qbgf", "api_key=ak_live_x")
+	f.Add("", "api_key=%zz&api_key=")
+	f.Add("legacy", "a%5Fkey=1&api%5Fkey=2")
+	store, _ := apikey.NewMemoryStore()
+	v, err := apikey.New(store, apikey.WithEnvironment("live"), apikey.WithHeader("X-API-Key"), apikey.WithQuery("api_key"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	allowed := map[verifiers.Reason]bool{
+		verifiers.RequestMalformed: true, verifiers.CredentialsTooLarge: true, verifiers.CredentialsMalformed: true,
+		verifiers.APIKeyChecksumInvalid: true, verifiers.APIKeyWrongEnv: true, verifiers.APIKeyUnknown: true,
+	}
+	f.Fuzz(func(t *testing.T, header, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = query
+		if header != "" {
+			r.Header["X-Api-Key"] = []string{header}
+		}
+		id, err := v.Verify(r)
+		if (id == nil) == (err == nil) {
+			t.Fatalf("Verify = %v, %v", id, err)
+		}
+		var rej *verifiers.Rejection
+		if err != nil && !errors.Is(err, verifiers.ErrNoCredentials) && (!errors.As(err, &rej) || !allowed[rej.Reason]) {
+			t.Fatalf("unexpected outcome %v", err)
+		}
+	})
+}

@@ -1,0 +1,296 @@
+package basic
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/authgate/authgate/verifiers"
+)
+
+// fakeClock is a settable clock for TTL tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// countingVerifier returns a verifier over src whose hash computations are
+// counted, with a fake clock.
+func countingVerifier(t *testing.T, src Source, opts ...Option) (*Verifier, *atomic.Int64, *fakeClock) {
+	t.Helper()
+	v := newVerifier(t, src, opts...)
+	n := &atomic.Int64{}
+	v.hashHook = func() { n.Add(1) }
+	clk := &fakeClock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	if v.cache != nil {
+		v.cache.now = clk.now
+	}
+	return v, n, clk
+}
+
+func mustVerify(t *testing.T, v *Verifier, user, pw string) {
+	t.Helper()
+	if _, err := v.Verify(basicReq(user, pw)); err != nil {
+		t.Fatalf("%s: %v", user, err)
+	}
+}
+
+func mustReject(t *testing.T, v *Verifier, user, pw string, want verifiers.Reason) {
+	t.Helper()
+	_, err := v.Verify(basicReq(user, pw))
+	if rej := rejection(t, err); rej.Reason != want {
+		t.Fatalf("%s: %s, want %s", user, rej.Reason, want)
+	}
+}
+
+func wantHashes(t *testing.T, n *atomic.Int64, want int64) {
+	t.Helper()
+	if got := n.Load(); got != want {
+		t.Fatalf("%d hash computations, want %d", got, want)
+	}
+}
+
+func TestCache(t *testing.T) {
+	t.Parallel()
+
+	t.Run("hit", func(t *testing.T) {
+		t.Parallel()
+		v, n, _ := countingVerifier(t, memory(t, "alice", "pw"))
+		mustVerify(t, v, "alice", "pw")
+		id1, _ := v.Verify(basicReq("alice", "pw"))
+		id2, _ := v.Verify(basicReq("alice", "pw"))
+		wantHashes(t, n, 1)
+		if id1 == nil || id1 != id2 || id1.Subject != "alice" {
+			t.Errorf("cached identities %v %v", id1, id2)
+		}
+	})
+
+	t.Run("off", func(t *testing.T) {
+		t.Parallel()
+		v, n, _ := countingVerifier(t, memory(t, "alice", "pw"), WithCache(0, time.Minute))
+		mustVerify(t, v, "alice", "pw")
+		mustVerify(t, v, "alice", "pw")
+		wantHashes(t, n, 2)
+	})
+
+	t.Run("TTL_expiry", func(t *testing.T) {
+		t.Parallel()
+		v, n, clk := countingVerifier(t, memory(t, "alice", "pw"), WithCache(10, time.Minute))
+		mustVerify(t, v, "alice", "pw")
+		clk.advance(59 * time.Second)
+		mustVerify(t, v, "alice", "pw")
+		wantHashes(t, n, 1)
+		clk.advance(time.Second) // now exactly at expiry
+		mustVerify(t, v, "alice", "pw")
+		wantHashes(t, n, 2)
+		mustVerify(t, v, "alice", "pw") // cached again, from the new check
+		wantHashes(t, n, 2)
+	})
+
+	t.Run("bound_LRU", func(t *testing.T) {
+		t.Parallel()
+		v, n, _ := countingVerifier(t, memory(t, "a", "pa", "b", "pb", "c", "pc"), WithCache(2, time.Hour))
+		mustVerify(t, v, "a", "pa")
+		mustVerify(t, v, "b", "pb")
+		mustVerify(t, v, "a", "pa") // a is now the most recently used
+		wantHashes(t, n, 2)
+		mustVerify(t, v, "c", "pc") // evicts b
+		wantHashes(t, n, 3)
+		if got := v.cache.len(); got != 2 {
+			t.Errorf("%d entries, bound is 2", got)
+		}
+		mustVerify(t, v, "a", "pa")
+		wantHashes(t, n, 3)
+		mustVerify(t, v, "b", "pb")
+		wantHashes(t, n, 4)
+	})
+
+	t.Run("failure_not_cached", func(t *testing.T) {
+		t.Parallel()
+		v, n, _ := countingVerifier(t, memory(t, "alice", "pw"))
+		mustReject(t, v, "alice", "wrong", verifiers.PasswordMismatch)
+		mustReject(t, v, "alice", "wrong", verifiers.PasswordMismatch)
+		wantHashes(t, n, 2)
+		mustReject(t, v, "nobody", "pw", verifiers.UserUnknown)
+		mustReject(t, v, "nobody", "pw", verifiers.UserUnknown)
+		wantHashes(t, n, 4)
+		if got := v.cache.len(); got != 0 {
+			t.Errorf("%d entries after failures only", got)
+		}
+		// A cached success for one password is no success for another.
+		mustVerify(t, v, "alice", "pw")
+		mustReject(t, v, "alice", "pw ", verifiers.PasswordMismatch)
+		mustReject(t, v, "alice", "", verifiers.PasswordMismatch)
+	})
+
+	t.Run("invalidated_on_hash_change", func(t *testing.T) {
+		t.Parallel()
+		m := memory(t, "alice", "old", "bob", "bobpw")
+		v, n, _ := countingVerifier(t, m)
+		mustVerify(t, v, "alice", "old")
+		mustVerify(t, v, "bob", "bobpw")
+		wantHashes(t, n, 2)
+		if err := m.Set("alice", bcryptHash(t, "new", bcrypt.MinCost)); err != nil {
+			t.Fatal(err)
+		}
+		mustReject(t, v, "alice", "old", verifiers.PasswordMismatch)
+		mustVerify(t, v, "alice", "new")
+		mustVerify(t, v, "bob", "bobpw") // another user's entry survives
+		wantHashes(t, n, 4)
+		// Setting the very same hash again still drops the entry.
+		if err := m.Set("bob", bcryptHash(t, "bobpw", bcrypt.MinCost)); err != nil {
+			t.Fatal(err)
+		}
+		mustVerify(t, v, "bob", "bobpw")
+		wantHashes(t, n, 5)
+		m.Delete("alice")
+		mustReject(t, v, "alice", "new", verifiers.UserUnknown)
+	})
+
+	t.Run("invalidated_on_reload", func(t *testing.T) {
+		t.Parallel()
+		p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "pw", bcrypt.MinCost)+"\n")
+		f, err := LoadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, n, _ := countingVerifier(t, f)
+		mustVerify(t, v, "alice", "pw")
+		mustVerify(t, v, "alice", "pw")
+		wantHashes(t, n, 1)
+		if err := f.Reload(); err != nil { // same content
+			t.Fatal(err)
+		}
+		mustVerify(t, v, "alice", "pw")
+		wantHashes(t, n, 2)
+		// A failed reload keeps the content and the cache.
+		if err := os.WriteFile(p, []byte("alice:plain\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Reload(); err == nil {
+			t.Fatal("bad file loaded")
+		}
+		mustVerify(t, v, "alice", "pw")
+		wantHashes(t, n, 2)
+	})
+
+	t.Run("lookup_source_hash_change", func(t *testing.T) {
+		t.Parallel()
+		var stored atomic.Value
+		stored.Store(bcryptHash(t, "old", bcrypt.MinCost))
+		src, err := Lookup(func(_ context.Context, _ string) (string, error) { return stored.Load().(string), nil }, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, n, _ := countingVerifier(t, src)
+		mustVerify(t, v, "alice", "old")
+		mustVerify(t, v, "alice", "old")
+		wantHashes(t, n, 1)
+		stored.Store(bcryptHash(t, "new", bcrypt.MinCost))
+		mustReject(t, v, "alice", "old", verifiers.PasswordMismatch)
+		wantHashes(t, n, 2)
+	})
+}
+
+func TestSingleflight(t *testing.T) {
+	t.Parallel()
+	const N = 16
+	for _, tc := range []struct {
+		name, user, pw string
+		wantOK         bool
+	}{
+		{"right_password", "alice", "pw", true},
+		{"wrong_password", "alice", "nope", false},
+		{"unknown_user", "nobody", "pw", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			v, n, _ := countingVerifier(t, memory(t, "alice", "pw"))
+			release := make(chan struct{})
+			v.hashHook = func() {
+				n.Add(1)
+				<-release // hold the computation until every caller waits for it
+			}
+			var joined sync.WaitGroup
+			joined.Add(N - 1)
+			v.flights.joined = joined.Done
+
+			var wg sync.WaitGroup
+			results := make([]error, N)
+			for i := range N {
+				wg.Go(func() {
+					_, results[i] = v.Verify(basicReq(tc.user, tc.pw))
+				})
+			}
+			joined.Wait()
+			close(release)
+			wg.Wait()
+			wantHashes(t, n, 1)
+			for i, err := range results {
+				if (err == nil) != tc.wantOK {
+					t.Errorf("request %d: %v", i, err)
+				}
+			}
+		})
+	}
+
+	t.Run("different_credentials_not_shared", func(t *testing.T) {
+		t.Parallel()
+		v, n, _ := countingVerifier(t, memory(t, "alice", "pw"))
+		var wg sync.WaitGroup
+		for _, pw := range []string{"pw", "x1", "x2"} {
+			wg.Go(func() { _, _ = v.Verify(basicReq("alice", pw)) })
+		}
+		wg.Wait()
+		wantHashes(t, n, 3)
+	})
+}
+
+// TestKeyer checks the allocation-free HMAC against crypto/hmac.
+func TestKeyer(t *testing.T) {
+	t.Parallel()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	k := newKeyer(key)
+	for _, c := range []struct{ user, pw string }{{"alice", "pw"}, {"", ""}, {"ü", "a:b"}, {"u", string(make([]byte, 700))}} {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(c.user + "\x00" + c.pw))
+		if got := k.key(c.user, c.pw); !hmac.Equal(got[:], m.Sum(nil)) {
+			t.Errorf("key(%q, ...) differs from HMAC-SHA256", c.user)
+		}
+	}
+	// user || NUL || password is unambiguous: moving the split changes it.
+	if k.key("ab", "c") == k.key("a", "bc") {
+		t.Error("split not bound into the key")
+	}
+	// Oversized input (not reachable through decodeBasic) is still right.
+	long := string(make([]byte, 2000))
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("u\x00" + long))
+	if got := k.key("u", long); !hmac.Equal(got[:], m.Sum(nil)) {
+		t.Error("long input differs from HMAC-SHA256")
+	}
+	// Different verifiers use different keys.
+	v1, v2 := newVerifier(t, memory(t)), newVerifier(t, memory(t))
+	if v1.keys.key("a", "b") == v2.keys.key("a", "b") {
+		t.Error("two verifiers share a cache key")
+	}
+}

@@ -1,0 +1,330 @@
+package basic
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Errors ParseHash wraps, for errors.Is. Their messages name the format
+// (such as "MD5 ($apr1$)"), never any byte of the hash itself: a "hash"
+// that is in fact a plain-text password must not reach a log.
+var (
+	// ErrInsecureHash reports a password stored in a format that is fast to
+	// brute-force: plain text, DES crypt, MD5 ($apr1$, $1$) or SHA-1
+	// ({SHA}, {SSHA}). authgate refuses these with no option to allow them;
+	// re-hash the passwords with bcrypt (htpasswd -B) or argon2id.
+	ErrInsecureHash = errors.New("insecure password hash format")
+	// ErrUnsupportedHash reports a hash format that may be sound but that
+	// this package does not verify, such as SHA-crypt ($5$, $6$), argon2i
+	// or argon2d.
+	ErrUnsupportedHash = errors.New("unsupported password hash format")
+	// ErrMalformedHash reports a bcrypt or argon2id string that does not
+	// follow its format, or whose parameters are out of bounds.
+	ErrMalformedHash = errors.New("malformed password hash")
+)
+
+// Algorithm names of Hash.Algorithm.
+const (
+	AlgBcrypt   = "bcrypt"
+	AlgArgon2id = "argon2id"
+)
+
+// Bounds on argon2id parameters. A stored hash asking for more is refused
+// as malformed, so that a bad entry in a user database cannot make each
+// login allocate gigabytes or run for minutes.
+const (
+	MaxArgon2Memory  = 1 << 20 // KiB, 1 GiB
+	MaxArgon2Time    = 64      // passes
+	MaxArgon2KeySize = 256     // bytes of derived key
+)
+
+// Hash is a parsed stored password hash: bcrypt or argon2id. Make one with
+// ParseHash. A Hash is immutable and safe for concurrent use.
+type Hash struct {
+	alg     string
+	encoded string
+
+	// bcrypt
+	cost int
+
+	// argon2id
+	memory  uint32
+	time    uint32
+	threads uint8
+	salt    []byte
+	key     []byte
+
+	// gen identifies the version of the source that produced the Hash. The
+	// cache only trusts an entry made against the same encoded hash and the
+	// same gen, so a reload or a Set drops it.
+	gen uint64
+}
+
+// bcryptAlphabet is bcrypt's own base64 alphabet (not RFC 4648's).
+const bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+var bcryptEncoding = base64.NewEncoding(bcryptAlphabet).WithPadding(base64.NoPadding)
+
+// ParseHash parses a stored password hash:
+//
+//   - bcrypt: "$2y$", "$2a$" or "$2b$", a two-digit cost, "$", then 53
+//     characters of salt and digest (what htpasswd -B and Go's
+//     golang.org/x/crypto/bcrypt write);
+//   - argon2id in PHC string form:
+//     "$argon2id$v=19$m=65536,t=3,p=4$<salt>$<digest>", salt and digest
+//     in unpadded standard base64, parameters within MaxArgon2Memory,
+//     MaxArgon2Time and MaxArgon2KeySize.
+//
+// Anything else is refused: insecure formats with an error wrapping
+// ErrInsecureHash, other known formats with ErrUnsupportedHash, and broken
+// bcrypt or argon2id strings with ErrMalformedHash. Error messages never
+// quote the input.
+func ParseHash(encoded string) (*Hash, error) {
+	h, err := parseHash(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("basic: %w", err)
+	}
+	return h, nil
+}
+
+// parseHash is ParseHash with errors that lack the package prefix, for
+// callers that put them after a file, line and user.
+func parseHash(encoded string) (*Hash, error) {
+	switch {
+	case encoded == "":
+		return nil, fmt.Errorf("%w: the hash is empty", ErrMalformedHash)
+	case strings.HasPrefix(encoded, "$2y$"), strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"):
+		return parseBcrypt(encoded)
+	case strings.HasPrefix(encoded, "$argon2id$"):
+		return parseArgon2id(encoded)
+	}
+	return nil, classifyOther(encoded)
+}
+
+// classifyOther names the format of a hash ParseHash does not accept.
+func classifyOther(s string) error {
+	insecure := func(name string) error {
+		return fmt.Errorf("%w: %s; re-hash the password with bcrypt (htpasswd -B) or argon2id", ErrInsecureHash, name)
+	}
+	unsupported := func(name string) error {
+		return fmt.Errorf("%w: %s; use bcrypt ($2y$) or argon2id", ErrUnsupportedHash, name)
+	}
+	switch {
+	case strings.HasPrefix(s, "$apr1$"):
+		return insecure("MD5 ($apr1$)")
+	case strings.HasPrefix(s, "$1$"):
+		return insecure("MD5-crypt ($1$)")
+	case strings.HasPrefix(s, "{SHA}"):
+		return insecure("SHA-1 ({SHA})")
+	case strings.HasPrefix(s, "{SSHA}"):
+		return insecure("salted SHA-1 ({SSHA})")
+	case strings.HasPrefix(s, "$2x$"):
+		return unsupported("bcrypt $2x$ (hashes made by the buggy crypt_blowfish before 1.1)")
+	case strings.HasPrefix(s, "$2$"):
+		return unsupported("bcrypt $2$ (the original version, superseded by $2a$)")
+	case strings.HasPrefix(s, "$5$"):
+		return unsupported("SHA-256-crypt ($5$)")
+	case strings.HasPrefix(s, "$6$"):
+		return unsupported("SHA-512-crypt ($6$)")
+	case strings.HasPrefix(s, "$argon2i$"):
+		return unsupported("argon2i (only argon2id is verified)")
+	case strings.HasPrefix(s, "$argon2d$"):
+		return unsupported("argon2d (only argon2id is verified)")
+	case strings.HasPrefix(s, "$y$"), strings.HasPrefix(s, "$7$"), strings.HasPrefix(s, "$scrypt$"):
+		return unsupported("yescrypt or scrypt")
+	case strings.HasPrefix(s, "$"):
+		return unsupported("an unknown $id$ format")
+	case len(s) == 13 && strings.Trim(s, bcryptAlphabet) == "":
+		return insecure("DES crypt (or a 13-character plain-text password)")
+	}
+	return insecure("plain text (or an unknown format)")
+}
+
+func parseBcrypt(s string) (*Hash, error) {
+	// "$2y$10$" + 22 characters of salt + 31 of digest.
+	if len(s) != 60 || s[6] != '$' || !isDigit(s[4]) || !isDigit(s[5]) {
+		return nil, fmt.Errorf("%w: a bcrypt hash is \"$2y$\", two cost digits, \"$\" and 53 characters, 60 in all (got %d)", ErrMalformedHash, len(s))
+	}
+	if strings.Trim(s[7:], bcryptAlphabet) != "" {
+		return nil, fmt.Errorf("%w: bcrypt salt and digest hold a character outside bcrypt's base64 alphabet", ErrMalformedHash)
+	}
+	cost, err := bcrypt.Cost([]byte(s))
+	if err != nil {
+		// Only the cost can be wrong at this point; bcrypt's error
+		// names the cost, not the hash.
+		return nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+	}
+	return &Hash{alg: AlgBcrypt, encoded: s, cost: cost}, nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+var phcEncoding = base64.RawStdEncoding.Strict()
+
+func parseArgon2id(s string) (*Hash, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: argon2id: "+format, append([]any{ErrMalformedHash}, args...)...)
+	}
+	// "", "argon2id", "v=19", "m=...,t=...,p=...", salt, digest
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 {
+		return nil, bad("want $argon2id$v=19$m=M,t=T,p=P$salt$digest, got %d $-separated fields", len(parts)-1)
+	}
+	if parts[2] != "v=19" {
+		return nil, bad("version must be v=19 (argon2 1.3)")
+	}
+	var m, t, p uint64
+	ps := strings.Split(parts[3], ",")
+	if len(ps) != 3 {
+		return nil, bad("parameters must be m=M,t=T,p=P in that order")
+	}
+	for i, name := range []string{"m=", "t=", "p="} {
+		v, ok := strings.CutPrefix(ps[i], name)
+		if !ok || v == "" || (len(v) > 1 && v[0] == '0') {
+			return nil, bad("parameters must be m=M,t=T,p=P in that order, decimal without leading zeros")
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return nil, bad("parameter %s is not a 32-bit number", name[:1])
+		}
+		switch i {
+		case 0:
+			m = n
+		case 1:
+			t = n
+		case 2:
+			p = n
+		}
+	}
+	switch {
+	case p < 1 || p > 255:
+		return nil, bad("p=%d is outside 1..255", p)
+	case t < 1 || t > MaxArgon2Time:
+		return nil, bad("t=%d is outside 1..%d", t, MaxArgon2Time)
+	case m < 8*p || m > MaxArgon2Memory:
+		return nil, bad("m=%d KiB is outside %d..%d (at least 8 KiB per lane)", m, 8*p, MaxArgon2Memory)
+	}
+	salt, err := phcEncoding.DecodeString(parts[4])
+	if err != nil || len(salt) < 8 {
+		return nil, bad("salt must be at least 8 bytes in unpadded standard base64")
+	}
+	key, err := phcEncoding.DecodeString(parts[5])
+	if err != nil || len(key) < 16 || len(key) > MaxArgon2KeySize {
+		return nil, bad("digest must be 16..%d bytes in unpadded standard base64", MaxArgon2KeySize)
+	}
+	return &Hash{alg: AlgArgon2id, encoded: s, memory: uint32(m), time: uint32(t), threads: uint8(p), salt: salt, key: key}, nil
+}
+
+// Algorithm returns AlgBcrypt or AlgArgon2id.
+func (h *Hash) Algorithm() string { return h.alg }
+
+// Params describes the cost parameters, such as "cost 10" or
+// "m=65536,t=3,p=4", for log details. It holds no salt and no digest.
+func (h *Hash) Params() string {
+	if h.alg == AlgBcrypt {
+		return "cost " + strconv.Itoa(h.cost)
+	}
+	return fmt.Sprintf("m=%d,t=%d,p=%d", h.memory, h.time, h.threads)
+}
+
+// Decoy returns a new Hash with the algorithm and cost parameters of h and
+// a random salt and digest, which no password matches in practice. A Source
+// returns one from its Decoy method, so that checking the password of a
+// user who does not exist costs the same as checking a wrong password.
+func (h *Hash) Decoy() *Hash {
+	switch h.alg {
+	case AlgArgon2id:
+		salt := randomBytes(len(h.salt))
+		key := randomBytes(len(h.key))
+		enc := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", h.memory, h.time, h.threads,
+			phcEncoding.EncodeToString(salt), phcEncoding.EncodeToString(key))
+		return &Hash{alg: AlgArgon2id, encoded: enc, memory: h.memory, time: h.time, threads: h.threads, salt: salt, key: key}
+	default:
+		return bcryptDecoy(h.cost)
+	}
+}
+
+// bcryptDecoy builds a syntactically valid bcrypt hash at cost with random
+// salt and digest. Nothing is hashed to make it: checking a password
+// against it runs the full key schedule at cost and then fails.
+func bcryptDecoy(cost int) *Hash {
+	// 16 bytes of salt give 22 characters, 23 bytes of digest give 31.
+	salt := bcryptEncoding.EncodeToString(randomBytes(16))
+	digest := bcryptEncoding.EncodeToString(randomBytes(23))
+	enc := fmt.Sprintf("$2y$%02d$%s%s", cost, salt, digest)
+	return &Hash{alg: AlgBcrypt, encoded: enc, cost: cost}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return b
+}
+
+// defaultDecoy is the decoy of a source that holds no hash to copy: bcrypt
+// at bcrypt.DefaultCost.
+func defaultDecoy() *Hash { return bcryptDecoy(bcrypt.DefaultCost) }
+
+// verify reports whether password matches h, in time that depends on h's
+// parameters and not on where password and digest differ.
+func (h *Hash) verify(password []byte) bool {
+	switch h.alg {
+	case AlgBcrypt:
+		// bcrypt reads at most 72 bytes of password; longer ones are
+		// truncated, as by every bcrypt implementation.
+		return bcrypt.CompareHashAndPassword([]byte(h.encoded), password) == nil
+	case AlgArgon2id:
+		k := argon2.IDKey(password, h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
+		return subtle.ConstantTimeCompare(k, h.key) == 1
+	}
+	return false
+}
+
+// work estimates the cost of one check of h in comparable units, to pick
+// the strongest of a family: bcrypt's 2^cost key expansions, argon2id's
+// memory times passes.
+func (h *Hash) work() uint64 {
+	if h.alg == AlgBcrypt {
+		return 1 << uint(h.cost)
+	}
+	// Fewer lanes means less parallelism, so more wall time; break ties
+	// on it.
+	return (uint64(h.memory)*uint64(h.time))<<8 | uint64(255-h.threads)
+}
+
+// decoyFor returns the decoy for a set of hashes: of the algorithm most of
+// them use (bcrypt on a tie), at the strongest parameters among those.
+// With no hash at all it is bcrypt at bcrypt.DefaultCost.
+func decoyFor(hashes func(yield func(*Hash) bool)) *Hash {
+	var nb, na int
+	var sb, sa *Hash
+	for h := range hashes {
+		switch h.alg {
+		case AlgBcrypt:
+			nb++
+			if sb == nil || h.work() > sb.work() {
+				sb = h
+			}
+		case AlgArgon2id:
+			na++
+			if sa == nil || h.work() > sa.work() {
+				sa = h
+			}
+		}
+	}
+	switch {
+	case na > nb:
+		return sa.Decoy()
+	case sb != nil:
+		return sb.Decoy()
+	}
+	return defaultDecoy()
+}

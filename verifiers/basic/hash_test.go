@@ -1,0 +1,164 @@
+package basic
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestParseHash(t *testing.T) {
+	t.Parallel()
+	bc := bcryptHash(t, "pw", bcrypt.MinCost) // $2a$04$...
+	ar := argonHash("pw", 64, 1, 1)
+	tests := []struct {
+		name    string
+		enc     string
+		wantAlg string
+		wantErr error
+		wantMsg string // substring of the error
+	}{
+		{"bcrypt_2a", bc, AlgBcrypt, nil, ""},
+		{"bcrypt_2y", "$2y$" + bc[4:], AlgBcrypt, nil, ""},
+		{"bcrypt_2b", "$2b$" + bc[4:], AlgBcrypt, nil, ""},
+		{"argon2id", ar, AlgArgon2id, nil, ""},
+		{"insecure_plain", "hunter2-plain", "", ErrInsecureHash, "plain text"},
+		{"insecure_DES_crypt", "rl0uE7e0LTz/U", "", ErrInsecureHash, "DES crypt"},
+		{"insecure_apr1", "$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/", "", ErrInsecureHash, "MD5 ($apr1$)"},
+		{"insecure_md5_crypt", "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/", "", ErrInsecureHash, "MD5-crypt"},
+		{"insecure_SHA", "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "", ErrInsecureHash, "SHA-1 ({SHA})"},
+		{"insecure_SSHA", "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9gxyz==", "", ErrInsecureHash, "salted SHA-1"},
+		{"unsupported_2x", "$2x$" + bc[4:], "", ErrUnsupportedHash, "$2x$"},
+		{"unsupported_sha512crypt", "$6$salt$abc", "", ErrUnsupportedHash, "SHA-512-crypt"},
+		{"unsupported_sha256crypt", "$5$salt$abc", "", ErrUnsupportedHash, "SHA-256-crypt"},
+		{"unsupported_argon2i", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "", ErrUnsupportedHash, "argon2i"},
+		{"unsupported_yescrypt", "$y$j9T$salt$hash", "", ErrUnsupportedHash, "yescrypt"},
+		{"unsupported_unknown_id", "$zz$whatever", "", ErrUnsupportedHash, "unknown"},
+		{"malformed_empty", "", "", ErrMalformedHash, "empty"},
+		{"malformed_bcrypt_short", bc[:59], "", ErrMalformedHash, "60 in all"},
+		{"malformed_bcrypt_trailing_space", bc + " ", "", ErrMalformedHash, "60 in all"},
+		{"malformed_bcrypt_cost_3", "$2y$03$" + bc[7:], "", ErrMalformedHash, "cost 3"},
+		{"malformed_bcrypt_cost_32", "$2y$32$" + bc[7:], "", ErrMalformedHash, "cost 32"},
+		{"malformed_bcrypt_cost_letters", "$2y$1a$" + bc[7:], "", ErrMalformedHash, "cost digits"},
+		{"malformed_bcrypt_alphabet", bc[:59] + "=", "", ErrMalformedHash, "alphabet"},
+		{"malformed_argon_version", strings.Replace(ar, "v=19", "v=16", 1), "", ErrMalformedHash, "v=19"},
+		{"malformed_argon_fields", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ", "", ErrMalformedHash, "fields"},
+		{"malformed_argon_param_order", strings.Replace(ar, "m=64,t=1,p=1", "t=1,m=64,p=1", 1), "", ErrMalformedHash, "in that order"},
+		{"malformed_argon_leading_zero", strings.Replace(ar, "m=64", "m=064", 1), "", ErrMalformedHash, "leading zeros"},
+		{"malformed_argon_p0", strings.Replace(ar, "p=1", "p=0", 1), "", ErrMalformedHash, "p=0"},
+		{"malformed_argon_t0", strings.Replace(ar, "t=1", "t=0", 1), "", ErrMalformedHash, "t=0"},
+		{"malformed_argon_memory_too_big", strings.Replace(ar, "m=64", "m=2097152", 1), "", ErrMalformedHash, "m=2097152"},
+		{"malformed_argon_memory_below_8p", strings.Replace(ar, "m=64,t=1,p=1", "m=8,t=1,p=2", 1), "", ErrMalformedHash, "at least 8 KiB per lane"},
+		{"malformed_argon_time_too_big", strings.Replace(ar, "t=1", "t=65", 1), "", ErrMalformedHash, "t=65"},
+		{"malformed_argon_huge_number", strings.Replace(ar, "m=64", "m=99999999999", 1), "", ErrMalformedHash, "32-bit"},
+		{"malformed_argon_padded_salt", func() string {
+			p := strings.Split(ar, "$")
+			p[4] += "=="
+			return strings.Join(p, "$")
+		}(), "", ErrMalformedHash, "salt"},
+		{"malformed_argon_short_salt", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "", ErrMalformedHash, "salt"},
+		{"malformed_argon_short_digest", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "", ErrMalformedHash, "digest"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := ParseHash(tc.enc)
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h.Algorithm() != tc.wantAlg {
+					t.Errorf("algorithm %s, want %s", h.Algorithm(), tc.wantAlg)
+				}
+				if !h.verify([]byte("pw")) || h.verify([]byte("pW")) {
+					t.Error("verify does not tell the right password from a wrong one")
+				}
+				return
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("error %q does not contain %q", err, tc.wantMsg)
+			}
+			// The message never quotes the hash: a "hash" may be a
+			// plain-text password.
+			if len(tc.enc) > 4 && strings.Contains(err.Error(), tc.enc[4:]) {
+				t.Errorf("error %q quotes the input", err)
+			}
+		})
+	}
+}
+
+func TestHash_Params(t *testing.T) {
+	t.Parallel()
+	h, err := ParseHash(bcryptHash(t, "pw", 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Params(); got != "cost 5" {
+		t.Errorf("bcrypt Params() = %q", got)
+	}
+	a, err := ParseHash(argonHash("pw", 64, 2, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Params(); got != "m=64,t=2,p=1" {
+		t.Errorf("argon2id Params() = %q", got)
+	}
+}
+
+func TestHash_Decoy(t *testing.T) {
+	t.Parallel()
+	for _, enc := range []string{bcryptHash(t, "pw", 5), argonHash("pw", 64, 2, 1)} {
+		h, err := ParseHash(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := h.Decoy()
+		if d.alg != h.alg || d.Params() != h.Params() {
+			t.Errorf("decoy %s %s, want %s %s", d.alg, d.Params(), h.alg, h.Params())
+		}
+		if d.encoded == h.encoded || d.encoded == h.Decoy().encoded {
+			t.Error("decoys are not random")
+		}
+		// A decoy parses as what it claims to be, and matches nothing.
+		if _, err := ParseHash(d.encoded); err != nil {
+			t.Errorf("decoy does not parse: %v", err)
+		}
+		if d.verify([]byte("pw")) || d.verify(nil) {
+			t.Error("decoy matched a password")
+		}
+	}
+}
+
+func TestDecoyFor(t *testing.T) {
+	t.Parallel()
+	b4, _ := ParseHash(bcryptHash(t, "pw", 4))
+	b6, _ := ParseHash(bcryptHash(t, "pw", 6))
+	aSmall, _ := ParseHash(argonHash("pw", 64, 1, 1))
+	aBig, _ := ParseHash(argonHash("pw", 128, 2, 1))
+	tests := []struct {
+		name       string
+		hashes     []*Hash
+		wantAlg    string
+		wantParams string
+	}{
+		{"empty_is_bcrypt_default_cost", nil, AlgBcrypt, "cost 10"},
+		{"bcrypt_highest_cost", []*Hash{b4, b6, b4}, AlgBcrypt, "cost 6"},
+		{"argon2id_strongest", []*Hash{aSmall, aBig}, AlgArgon2id, "m=128,t=2,p=1"},
+		{"mixed_majority_argon2id", []*Hash{b6, aSmall, aBig}, AlgArgon2id, "m=128,t=2,p=1"},
+		{"mixed_tie_is_bcrypt", []*Hash{b4, aBig}, AlgBcrypt, "cost 4"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := decoyFor(slices.Values(tc.hashes))
+			if d.alg != tc.wantAlg || d.Params() != tc.wantParams {
+				t.Errorf("decoy %s %s, want %s %s", d.alg, d.Params(), tc.wantAlg, tc.wantParams)
+			}
+		})
+	}
+}

@@ -1,0 +1,163 @@
+package basic
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// MaxFileSize bounds the size of an htpasswd file, in bytes.
+const MaxFileSize = 16 << 20
+
+// maxLine bounds one line of an htpasswd file, in bytes.
+const maxLine = 4096
+
+// LoadError reports why an htpasswd file could not be loaded, with the
+// file and the line (1-based; 0 when the problem is the whole file). Err
+// wraps ErrInsecureHash, ErrUnsupportedHash or ErrMalformedHash for a bad
+// hash, or an I/O error. The message never quotes a hash or a password.
+type LoadError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+// Error returns "basic: PATH:LINE: what is wrong".
+func (e *LoadError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("basic: %s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("basic: %s:%d: %v", e.Path, e.Line, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// File is a Source read from an Apache htpasswd file: one "user:hash" per
+// line, with bcrypt ($2y$, $2a$, $2b$) or argon2id (PHC string) hashes.
+// Blank lines and lines starting with '#' are skipped; a CR before the
+// line end is dropped; fields after a second colon are ignored, as Apache
+// does. Insecure formats (plain text, DES crypt, MD5 $apr1$ and $1$,
+// SHA-1 {SHA} and {SSHA}) are refused, with no option to allow them: a
+// stolen file of those is cracked in hours. Re-hash with `htpasswd -B`.
+//
+// Reload reads the file again and swaps it in atomically; requests in
+// flight finish against the old content, and cached credentials made
+// against the old content are no longer trusted. Call it on SIGHUP.
+type File struct {
+	path string
+	mu   sync.Mutex // serialises Reload
+	gen  uint64     // guarded by mu
+	t    atomic.Pointer[table]
+}
+
+// LoadFile reads the htpasswd file at path. It fails with a *LoadError
+// naming the file and line of the first problem: an insecure or unknown
+// hash format, a malformed hash, a user listed twice, a user name that a
+// Basic client cannot send (empty, control characters, invalid UTF-8,
+// longer than MaxUserLength), a line longer than 4096 bytes, or a file
+// larger than MaxFileSize.
+func LoadFile(path string) (*File, error) {
+	f := &File{path: path}
+	if err := f.Reload(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Reload reads the file again. On success the new content replaces the
+// old at once; on error the old content stays in use and the error, a
+// *LoadError, names the file and line.
+func (f *File) Reload() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	users, err := readFile(f.path, f.gen+1)
+	if err != nil {
+		return err
+	}
+	f.gen++
+	f.t.Store(newTable(users))
+	return nil
+}
+
+func readFile(path string, gen uint64) (map[string]*Hash, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, &LoadError{Path: path, Err: err}
+	}
+	defer fh.Close()
+	return parseHtpasswd(path, fh, gen)
+}
+
+// parseHtpasswd reads htpasswd lines from r; name is used in errors.
+func parseHtpasswd(name string, r io.Reader, gen uint64) (map[string]*Hash, error) {
+	lr := &io.LimitedReader{R: r, N: MaxFileSize + 1}
+	sc := bufio.NewScanner(lr)
+	sc.Buffer(make([]byte, 0, 512), maxLine+2) // room for CR LF
+	users := make(map[string]*Hash)
+	firstLine := make(map[string]int)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSuffix(sc.Bytes(), []byte("\r"))
+		if len(line) > maxLine {
+			return nil, &LoadError{name, n, fmt.Errorf("line longer than %d bytes", maxLine)}
+		}
+		if len(bytes.Trim(line, " \t")) == 0 || line[0] == '#' {
+			continue
+		}
+		user, rest, ok := strings.Cut(string(line), ":")
+		if !ok {
+			return nil, &LoadError{name, n, errors.New("no colon: a line is user:hash")}
+		}
+		enc, _, _ := strings.Cut(rest, ":")
+		if err := checkUserName(user); err != nil {
+			return nil, &LoadError{name, n, err}
+		}
+		if prev, dup := firstLine[user]; dup {
+			return nil, &LoadError{name, n, fmt.Errorf("user %q is listed again (first on line %d)", sanitizeUser(user), prev)}
+		}
+		h, err := parseHash(enc)
+		if err != nil {
+			return nil, &LoadError{name, n, fmt.Errorf("user %q: %w", sanitizeUser(user), err)}
+		}
+		h.gen = gen
+		users[user] = h
+		firstLine[user] = n
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, &LoadError{name, n + 1, fmt.Errorf("line longer than %d bytes", maxLine)}
+		}
+		return nil, &LoadError{Path: name, Err: err}
+	}
+	if lr.N <= 0 {
+		return nil, &LoadError{Path: name, Err: fmt.Errorf("file larger than %d bytes", MaxFileSize)}
+	}
+	return users, nil
+}
+
+// Lookup implements Source.
+func (f *File) Lookup(_ context.Context, user string) (*Hash, error) {
+	return f.t.Load().lookup(user)
+}
+
+// Decoy implements Source: bcrypt or argon2id, whichever most users in the
+// file have, at the strongest parameters in use.
+func (f *File) Decoy() *Hash { return f.t.Load().decoy }
+
+// Len returns the number of users currently loaded.
+func (f *File) Len() int { return len(f.t.Load().users) }
+
+// Path returns the file's path.
+func (f *File) Path() string { return f.path }
+
+// String describes the source for log details: "htpasswd file PATH".
+func (f *File) String() string { return "htpasswd file " + f.path }
