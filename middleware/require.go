@@ -148,7 +148,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			g.refuse(w, r, &refusal{
 				reason:       verifiers.CredentialsTooLarge,
 				detail:       fmt.Sprintf("the Authorization header field is %d bytes, over the %d-byte limit; no verifier ran", size, g.maxAuthBytes),
-				clientDetail: "The Authorization header field is too large.",
+				clientDetail: tooLargeDetail([]verifiers.Attr{{Key: verifiers.AttrHeader, Value: "Authorization"}}),
 			})
 			return
 		case n > 1:
@@ -266,6 +266,9 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, i int, rej *
 		rf.detail = fmt.Sprintf("verifier %T used the unknown reason %q (reported as %s): %s", e.v, clean(string(rej.Reason), 64), verifiers.CredentialsInvalid, rej.Detail)
 		rf.reason = verifiers.CredentialsInvalid
 	}
+	if rf.reason == verifiers.CredentialsTooLarge {
+		rf.clientDetail = tooLargeDetail(rej.Attrs)
+	}
 	if h := authorizationHint(r, e.ch.Scheme); h != "" {
 		rf.hint = h
 	}
@@ -333,4 +336,15 @@ func (rt *route) schemeNotAccepted(w http.ResponseWriter, r *http.Request, auth 
 		rf.hint = "the Authorization value looks like a bare JWT with no scheme; send it as 'Authorization: Bearer <token>'"
 	}
 	rt.g.refuse(w, r, rf)
+}
+
+// tooLargeDetail names the oversized header field to the client (RFC 6585
+// §5), when the rejection says which it is and the name is a plain token.
+func tooLargeDetail(attrs []verifiers.Attr) string {
+	for _, a := range attrs {
+		if a.Key == verifiers.AttrHeader && a.Value != "" && len(a.Value) <= 64 && strings.Trim(a.Value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == "" {
+			return "The " + a.Value + " header field is too large."
+		}
+	}
+	return verifiers.CredentialsTooLarge.Description()
 }

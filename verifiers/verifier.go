@@ -106,6 +106,10 @@ const (
 	AttrJTI         = "jti"         // JWT id
 	AttrClientID    = "client_id"   // OAuth client id
 	AttrFingerprint = "fingerprint" // keyed fingerprint of an opaque credential, see Fingerprinter
+	// AttrHeader names the header field a credential was read from. On a
+	// CredentialsTooLarge rejection the gate names it to the client too
+	// (RFC 6585 §5).
+	AttrHeader = "header"
 )
 
 // In says which part of the request carried the credentials.

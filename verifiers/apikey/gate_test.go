@@ -108,6 +108,9 @@ func TestGateOutcomes(t *testing.T) {
 			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("A11 Cache-Control = %q, want no-store", cc)
 			}
+			if c.want.status == 431 && !strings.Contains(w.Body.String(), `"detail":"The X-API-Key header field is too large."`) {
+				t.Errorf("H1 the 431 body does not name the header: %s", w.Body)
+			}
 			if c.want.status == 503 && res.Header.Get("Retry-After") == "" {
 				t.Error("503 without Retry-After")
 			}

@@ -168,9 +168,18 @@ func (v *Verifier) read(r *http.Request) (string, *place, error) {
 		return "", nil, verifiers.ErrNoCredentials
 	}
 	if len(key) > v.maxLen {
-		return "", found, verifiers.Reject(verifiers.CredentialsTooLarge,
+		rej := verifiers.Reject(verifiers.CredentialsTooLarge,
 			fmt.Sprintf("the API key in %s is %d bytes, over the %d-byte limit; it was not looked at", found.what, len(key), v.maxLen)).
 			WithHint("something other than an API key was sent in this place, or the limit (WithMaxKeyLength) is below the length of the keys in use")
+		switch found.in {
+		case verifiers.InHeader:
+			rej.With(verifiers.AttrHeader, found.name)
+		case verifiers.InAuthorization:
+			rej.With(verifiers.AttrHeader, "Authorization")
+		case verifiers.InCookie:
+			rej.With(verifiers.AttrHeader, "Cookie")
+		}
+		return "", found, rej
 	}
 	if key == "" {
 		return "", found, verifiers.Reject(verifiers.RequestMalformed,

@@ -49,7 +49,8 @@ func decodeBasic(creds string) (decoded, *verifiers.Rejection) {
 	}
 	if len(creds) > MaxCredentialsLength {
 		return decoded{}, verifiers.Reject(verifiers.CredentialsTooLarge,
-			fmt.Sprintf("Basic credentials are %d bytes, over the limit of %d", len(creds), MaxCredentialsLength))
+			fmt.Sprintf("Basic credentials are %d bytes, over the limit of %d", len(creds), MaxCredentialsLength)).
+			With(verifiers.AttrHeader, "Authorization")
 	}
 	if looksLikeJWT(creds) {
 		return decoded{}, malformed("Basic credentials are not base64: they are three dot-separated base64url segments, a JWT").WithHint(hintBearer)
