@@ -1,0 +1,227 @@
+package bearer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/verifiers"
+	"github.com/rs/zerolog"
+)
+
+// Verifier checks Bearer JWT access tokens (RFC 6750, RFC 9068) signed by
+// trusted issuers. It implements verifiers.Verifier; make one with New and
+// stop its background key refresh with Close. It is safe for concurrent
+// use.
+type Verifier struct {
+	transport
+	audience string
+	issuers  map[string]*issuer
+	order    []*issuer
+	// allow is the explicit allow-list, nil for the default (the
+	// algorithms the keys are bound to).
+	allow       allowList
+	symmetric   bool
+	leeway      time.Duration
+	now         func() time.Time
+	types       []string
+	required    []string
+	scopeClaims []string
+
+	client         *http.Client
+	fetchTimeout   time.Duration
+	maxResponse    int64
+	minRefresh     time.Duration
+	maxRefresh     time.Duration
+	unknownRefresh time.Duration
+	plainHTTP      bool
+	log            zerolog.Logger
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closeMu sync.Mutex
+	closed  bool
+	// stopAfter unregisters the Close that runs when New's ctx is done.
+	stopAfter func() bool
+}
+
+// New returns a Verifier that accepts JWT access tokens for audience
+// issued by one of issuers, each checked with its own keys.
+//
+// Static key sets (JWKS, JWKSFile, Secret) are loaded and checked now,
+// and a bad one makes New fail with a *KeySetError. Remote ones (JWKSURL,
+// Discovery) are fetched now, concurrently, and then refreshed in the
+// background until Close is called or ctx is done. A remote set that
+// cannot be fetched or is refused does not make New fail: it is logged at
+// error level, tokens of that issuer get 503 (verifier_unavailable) until
+// a fetch succeeds, and the fetch is retried in the background. New fails
+// on configuration errors only, and when ctx is done before the first
+// fetches end.
+func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option) (*Verifier, error) {
+	if audience == "" {
+		return nil, errors.New("bearer: New needs the audience (the resource identifier tokens must name in aud)")
+	}
+	if len(issuers) == 0 {
+		return nil, errors.New("bearer: New needs at least one Issuer")
+	}
+	c := defaultConfig()
+	if err := c.apply(opts); err != nil {
+		return nil, err
+	}
+	if len(c.opaqueOnly) > 0 {
+		return nil, fmt.Errorf("bearer: %s applies to NewOpaque only", c.opaqueOnly[0])
+	}
+	t, err := newTransport(&c)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verifier{
+		transport:      t,
+		audience:       audience,
+		issuers:        make(map[string]*issuer, len(issuers)),
+		allow:          c.allow,
+		leeway:         c.leeway,
+		now:            c.now,
+		types:          c.types,
+		required:       c.requiredClaims,
+		scopeClaims:    c.scopeClaims,
+		client:         c.httpClient,
+		fetchTimeout:   c.fetchTimeout,
+		maxResponse:    c.maxResponse,
+		minRefresh:     c.minRefresh,
+		maxRefresh:     c.maxRefresh,
+		unknownRefresh: c.unknownRefresh,
+		plainHTTP:      c.plainHTTP,
+		log:            c.logger,
+	}
+	if v.client == nil {
+		v.client = defaultClient(c.plainHTTP)
+	}
+	asymmetric, remote := false, false
+	for _, in := range issuers {
+		if in.URL == "" {
+			return nil, errors.New("bearer: an Issuer has an empty URL")
+		}
+		if _, dup := v.issuers[in.URL]; dup {
+			return nil, fmt.Errorf("bearer: issuer %s is listed twice", quote(in.URL))
+		}
+		is := &issuer{iss: in.URL, src: in.Keys}
+		if in.Keys.remote() {
+			remote, asymmetric = true, true
+			u, err := checkFetchURL(in.URL, c.plainHTTP)
+			if in.Keys.kind == srcURL {
+				u, err = checkFetchURL(in.Keys.url, c.plainHTTP)
+				is.jwks = in.Keys.url
+			}
+			if err != nil {
+				return nil, fmt.Errorf("bearer: issuer %s: %w", quote(in.URL), err)
+			}
+			is.issURL = u
+		} else {
+			set, err := in.Keys.load(in.URL, c.allow)
+			if err != nil {
+				return nil, err
+			}
+			is.set.Store(set)
+			if set.symmetric {
+				v.symmetric = true
+			} else {
+				asymmetric = true
+			}
+			if c.allow != nil && !anyAllowed(set, c.allow) {
+				return nil, fmt.Errorf("bearer: issuer %s: no key of %s is bound to an allowed algorithm (%s)", quote(in.URL), set.origin, c.allow)
+			}
+		}
+		v.issuers[in.URL] = is
+		v.order = append(v.order, is)
+	}
+	if v.symmetric && asymmetric {
+		return nil, errors.New("bearer: HMAC shared secrets and asymmetric keys in one verifier would allow algorithm confusion (RFC 8725 §2.1); use one verifier for each")
+	}
+	if c.allow != nil && v.symmetric != (c.allow[0].fam == famHMAC) {
+		return nil, fmt.Errorf("bearer: WithAlgorithms(%s) does not fit the keys, which are %s", c.allow, map[bool]string{true: "shared secrets", false: "asymmetric"}[v.symmetric])
+	}
+	v.ctx, v.cancel = context.WithCancel(context.Background())
+	if !remote {
+		return v, nil
+	}
+	// First fetches, concurrently; then the background loops.
+	var first sync.WaitGroup
+	for _, is := range v.order {
+		if is.src.remote() {
+			first.Add(1)
+			go func() {
+				defer first.Done()
+				_, _ = v.refresh(ctx, is, true)
+			}()
+		}
+	}
+	first.Wait()
+	if err := ctx.Err(); err != nil {
+		v.Close()
+		return nil, fmt.Errorf("bearer: New: %w", err)
+	}
+	for _, is := range v.order {
+		if is.src.remote() && v.startFetch() {
+			go v.loop(is)
+		}
+	}
+	// The verifier stops when ctx is done, as well as on Close.
+	stop := context.AfterFunc(ctx, func() { v.Close() })
+	v.stopAfter = stop
+	return v, nil
+}
+
+func anyAllowed(s *keySet, allow allowList) bool {
+	for _, k := range s.keys {
+		if allow.has(k.alg) {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the background refresh of remote key sets and waits for
+// fetches in progress to end. Tokens are still verified afterwards, with
+// the last key sets fetched. It is safe to call more than once.
+func (v *Verifier) Close() error {
+	v.closeMu.Lock()
+	if v.closed {
+		v.closeMu.Unlock()
+		return nil
+	}
+	v.closed = true
+	v.closeMu.Unlock()
+	if v.stopAfter != nil {
+		v.stopAfter()
+	}
+	v.cancel()
+	v.wg.Wait()
+	return nil
+}
+
+// Challenge returns `Bearer realm="REALM"` with resource_metadata when
+// configured. It never has an error parameter: the gate adds
+// error="invalid_token" to the challenge of a rejected request (RFC 6750
+// §3.1).
+func (v *Verifier) Challenge() challenge.Challenge { return v.ch }
+
+// Verify checks the request's Bearer token. See the package documentation
+// for the outcomes and their reasons.
+func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
+	tok, src, err := v.token(r)
+	if err != nil {
+		return nil, err
+	}
+	id, err := v.verifyToken(r.Context(), tok)
+	if err != nil {
+		return nil, err
+	}
+	id.Source = src
+	return id, nil
+}

@@ -1,0 +1,139 @@
+// Package bearer verifies OAuth 2.0 Bearer tokens (RFC 6750): JWT access
+// tokens (RFC 9068, RFC 7519) signed by trusted issuers, with New, and
+// opaque tokens checked by a function of yours, with NewOpaque. Both
+// implement verifiers.Verifier for authgate's gate (package middleware).
+//
+//	v, err := bearer.New(ctx, "https://api.example.com", []bearer.Issuer{
+//		{URL: "https://login.example.com/", Keys: bearer.Discovery()},
+//	})
+//	...
+//	defer v.Close()
+//	r.With(middleware.Require(v)).Get("/orders", listOrders)
+//
+// # Where the token is read
+//
+// From `Authorization: Bearer <token>` (scheme case-insensitive). The
+// access_token query parameter (RFC 6750 §2.3) and form field (§2.2, POST,
+// PUT and PATCH with application/x-www-form-urlencoded only) are off by
+// default: WithQueryTokens, WithFormTokens. A token sent two ways, twice,
+// or "Bearer" with nothing after it is request_malformed (400, Bearer
+// error="invalid_request"); a token over WithMaxTokenBytes (default 8 KiB)
+// is credentials_too_large (431), before any parsing. Identity.Source says
+// where the token was.
+//
+// # Keys
+//
+// Each Issuer has its own keys: a static JWK set (JWKS, JWKSFile), a
+// shared secret (Secret), a JWK set URL (JWKSURL), or the jwks_uri of the
+// issuer's metadata (Discovery: OpenID Connect Discovery, then RFC 8414).
+// The token's iss picks the issuer, by exact comparison, and only that
+// issuer's keys are tried. jku, x5u, jwk and x5c headers are never used:
+// nothing a token names is ever fetched (RFC 8725 §3.10).
+//
+// Key sets are parsed with jwx (github.com/lestrrat-go/jwx/v3/jwk) and
+// then checked by authgate, which refuses what jwx lets through (see
+// Project Wycheproof): RSA moduli under 2048 bits or with the ROCA
+// fingerprint, exponents that are even, 1 or huge, EC keys on another
+// curve than their alg names or off the curve, HMAC keys shorter than
+// their hash, duplicate kids, HMAC keys beside asymmetric ones, private
+// key material, and keys whose use or key_ops say they are not for
+// verification (those are skipped; a set with nothing left is refused). A
+// bad static set makes New fail with a *KeySetError; a bad fetched set is
+// refused, logged at error level, and the previous set stays in use.
+//
+// Every key is bound to one algorithm (RFC 8725 §3.1): its alg member, or,
+// for keys published without alg (as many providers do), the one its type
+// implies: EC P-256 → ES256, P-384 → ES384, P-521 → ES512, Ed25519 →
+// EdDSA. RSA keys cannot tell PKCS#1 v1.5 from PSS, so an RSA key without
+// alg is bound to RS256 (what OpenID Connect requires providers to
+// support, and what providers that omit alg sign with), unless
+// WithAlgorithms excludes RS256 and names exactly one other RSA algorithm,
+// which it is then bound to. An issuer that signs PS256 with such a key
+// must publish alg "PS256". Inference never leaves the allow-list.
+//
+// Fetched sets are refreshed in the background, honouring Cache-Control
+// max-age within WithRefreshInterval (default 5 min to 1 h). A token with
+// an unknown kid makes its issuer's set be fetched again at most once per
+// WithUnknownKeyRefresh (default 30 s), one fetch shared by all concurrent
+// requests. An issuer whose set cannot be fetched, with nothing cached,
+// gets verifier_unavailable (503 with Retry-After, never 401); with a set
+// cached, tokens keep being verified and the failed refresh is logged at
+// error level. Fetches use WithHTTPClient, WithFetchTimeout (default 10 s)
+// and WithMaxResponseBytes (default 1 MiB), only over https or to
+// loopback (WithPlainHTTP lifts that). Close, or the end of New's
+// context, stops all background work.
+//
+// # Validation
+//
+// In this order, each failure with its reason (all 401, Bearer
+// error="invalid_token" with the reason's description):
+//
+//   - token_malformed: not a compact JWS of base64url segments (a JWE, a
+//     byte outside base64url, non-canonical base64url, a header or claims
+//     set that is not a JSON object, a member given twice, crit naming an
+//     extension (none is understood), cty JWT (nested tokens), a claim of
+//     the wrong type);
+//   - token_alg_not_allowed: alg none (in any case), unknown, outside
+//     WithAlgorithms, HMAC at a public-key verifier or the other way round;
+//   - token_claim_missing: no iss;
+//   - token_issuer_mismatch: iss is no configured issuer;
+//   - token_key_unknown: no key with the token's kid (or, without kid, no
+//     key for its alg), after the refresh described above;
+//   - token_alg_not_allowed: the key is bound to another algorithm;
+//   - token_signature_invalid;
+//   - token_type_mismatch: typ is not one of WithTypes (at+jwt with
+//     WithAccessTokenProfile; compared case-insensitively, "application/"
+//     optional);
+//   - token_claim_missing / token_expired: no exp, or now ≥ exp + leeway;
+//   - token_not_yet_valid: now < nbf − leeway;
+//   - token_issued_in_future: iat > now + leeway;
+//   - token_claim_missing / token_audience_mismatch: aud absent, or it
+//     does not contain the audience given to New (exact match);
+//   - token_claim_missing: a claim of WithRequiredClaims or the RFC 9068
+//     profile (sub, client_id, iat, jti) is absent.
+//
+// The leeway is WithLeeway (default 30 s, at most 5 min); the clock is
+// WithClock. Scopes come from the first of WithScopeClaims present
+// (default "scope" as a space-separated string, then "scp" as an array or
+// a string). The Identity holds sub as Subject, the scopes, all claims,
+// and the attributes kid, iss, sub, jti and client_id.
+//
+// # Explanations
+//
+// Each rejection's detail says what was wrong with the numbers (when a
+// token expired, how long ago, the leeway and the server's time; the iss
+// or aud received and the values expected; the kid, the key set's size,
+// kids and fetch time; the kid and algorithm of a bad signature), and its
+// hint names the likely cause (clock skew, another environment or tenant,
+// key rotation, a tampered token, and the copy-paste accidents: quotes
+// around the token, "Bearer" twice, whitespace inside, a URL-encoded or
+// standard-base64 token, a JWE). None of them holds the token: rejections
+// carry kid, iss, sub and jti, and a keyed fingerprint
+// (verifiers.Fingerprinter) of a malformed or opaque token.
+//
+// # Strictness beyond jwx
+//
+// Signatures are checked with the standard library on keys jwx parsed and
+// authgate checked at load, which lets authgate be stricter than jwx where
+// Wycheproof shows jwx is lax: base64url must be canonical, RSASSA-PSS
+// salts must be exactly the hash length (RFC 7518 §3.5), ECDSA signatures
+// exactly R||S of the curve size. wycheproof_test.go runs every Wycheproof
+// JWS and JWK-set vector and lists the deliberate deviations.
+//
+// # Opaque tokens
+//
+// NewOpaque passes each token with RFC 6750's b64token syntax to a
+// TokenFunc (introspection, a token store). Return ErrTokenInvalid for a
+// token you do not accept (token_invalid, 401), any other error when you
+// could not check (503). WithCache keeps identities for a bounded time and
+// number of tokens, keyed by an HMAC of the whole token.
+//
+// # A verified-token cache, later
+//
+// Verifier.verifyToken is a function of the token, the clock and the key
+// sets only, and every key set carries a generation number that changes
+// whenever an issuer installs a new set. A cache of verified tokens can
+// therefore sit in front of it, keyed by the whole token, storing the
+// identity with the token's exp and the generation it was verified under,
+// and dropping entries whose key left the set; it is not built yet.
+package bearer

@@ -1,0 +1,123 @@
+package bearer
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/verifiers"
+)
+
+// FuzzVerifyToken feeds arbitrary tokens to a verifier: it must never
+// panic, never accept a token it cannot verify with its key, and never put
+// the token (or its signature segment) into a rejection.
+func FuzzVerifyToken(f *testing.F) {
+	for _, s := range []string{
+		"", ".", "..", "....", "a.b.c", "eyJhbGciOiJub25lIn0.e30.",
+		sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims()),
+		sign("ES256", fx.ec, map[string]any{"kid": "ec1", "crit": []string{"b64"}, "b64": false}, claims()),
+		sign("HS256", fx.secret, map[string]any{"kid": "ec1"}, claims()),
+		b64u([]byte(`{"alg":"ES256","alg":"none"}`)) + ".e30.AAAA",
+		b64u([]byte(`{"alg":"ES256","kid":"ec1"}`)) + "." + b64u([]byte(`{"iss":1}`)) + ".AAAA",
+		`"eyJ.a.b"`, "Bearer eyJ.a.b", "eyJ a.b.c",
+	} {
+		f.Add(s)
+	}
+	v, err := New(context.Background(), testAud, []Issuer{{URL: testIss, Keys: JWKS(jwks(jwkOf(fx.ec, "ec1", "ES256")))}}, clockAt(t0), quiet())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		id, err := v.verifyToken(context.Background(), tok)
+		if err == nil {
+			// Only a token signed by fx.ec can pass; check it really is.
+			tt, m := parseJWS(tok)
+			if m != nil || !verifySignature(v.order[0].current().byKid["ec1"], tt.signingInput, tt.sig) || id.Subject == "" && id.Claims == nil {
+				t.Fatalf("accepted a token that does not verify: %q", tok)
+			}
+			return
+		}
+		rej, ok := err.(*verifiers.Rejection)
+		if !ok {
+			t.Fatalf("error %T %v is not a Rejection", err, err)
+		}
+		msg := rej.Error() + rej.Hint
+		for _, a := range rej.Attrs {
+			msg += a.Value
+		}
+		if len(tok) >= 12 && strings.Contains(msg, tok) {
+			t.Fatalf("rejection holds the token: %s", msg)
+		}
+		if i := strings.LastIndexByte(tok, '.'); i >= 0 && len(tok)-i > 16 && strings.Contains(msg, tok[i+1:]) {
+			t.Fatalf("rejection holds the signature segment: %s", msg)
+		}
+	})
+}
+
+// FuzzDuplicateMember checks the duplicate-member scanner against
+// encoding/json on valid objects: it never panics, and a reported
+// duplicate really is one.
+func FuzzDuplicateMember(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{"a":{"a":1},"b":[1,{"a":2}]}`, `{"\u0061":1,"a":2}`, `{"a\"":"}","b":"\\"}`, ` { "x" : [ ] , "y" : null } `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(b, &m) != nil {
+			return
+		}
+		name, dup := duplicateMember(b)
+		if !dup {
+			return
+		}
+		// Count the occurrences of name as a top-level member with a
+		// decoder.
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		_, _ = dec.Token()
+		n := 0
+		for dec.More() {
+			k, _ := dec.Token()
+			if k == name {
+				n++
+			}
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return
+			}
+		}
+		if n < 2 {
+			t.Fatalf("duplicateMember(%q) = %q, which appears %d times", b, name, n)
+		}
+	})
+}
+
+// FuzzParseKeySet loads arbitrary key sets: never a panic, and an accepted
+// set has at least one key, each bound to one algorithm.
+func FuzzParseKeySet(f *testing.F) {
+	f.Add(jwks(jwkOf(fx.ec, "ec1", "ES256")))
+	f.Add(jwks(jwkOf(fx.rsa, "r", ""), jwkOf(fx.ed, "e", "")))
+	f.Add(jwks(jwkOf(fx.secret, "h", "HS256")))
+	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}`))
+	f.Add([]byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := parseKeySet(b, loadOptions{origin: "fuzz", symmetric: true})
+		if err != nil {
+			return
+		}
+		if len(s.keys) == 0 {
+			t.Fatal("accepted an empty set")
+		}
+		for _, k := range s.keys {
+			n := 0
+			for _, has := range []bool{k.rsa != nil, k.ec != nil, k.ed != nil, k.secret != nil} {
+				if has {
+					n++
+				}
+			}
+			if k.alg == nil || n != 1 {
+				t.Fatalf("key without material or alg: %+v", k)
+			}
+		}
+	})
+}

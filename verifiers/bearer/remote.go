@@ -1,0 +1,354 @@
+package bearer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// issuer is the state of one trusted issuer: its current key set and, for
+// a remote source, what is needed to refresh it.
+type issuer struct {
+	iss string
+	src KeySource
+	set atomic.Pointer[keySet]
+
+	// Remote sources only.
+	issURL *url.URL
+	jwks   string // the JWKS URL: configured, or found by discovery
+
+	mu sync.Mutex
+	// flight is the fetch in progress, shared by every caller.
+	flight      *flight
+	lastAttempt time.Time // start of the last fetch
+	lastErr     error     // outcome of the last fetch
+	failures    int       // consecutive failed fetches
+	next        time.Time // when the background loop fetches next
+	gen         uint64
+	// discoveredIssuer is the issuer named by a discovery document that
+	// was refused because it differs from iss; it feeds the hint of an
+	// issuer mismatch.
+	discoveredIssuer string
+
+	// Owned by the fetching goroutine (one flight at a time).
+	discoveredAt time.Time
+	discoveryOK  bool
+}
+
+type flight struct {
+	done chan struct{}
+	set  *keySet
+	err  error
+}
+
+func (is *issuer) current() *keySet { return is.set.Load() }
+
+// origin names where the issuer's keys come from. The caller must not
+// hold is.mu.
+func (is *issuer) origin() string {
+	is.mu.Lock()
+	jwks := is.jwks
+	is.mu.Unlock()
+	switch is.src.kind {
+	case srcURL:
+		return redact(jwks)
+	case srcDiscovery:
+		if jwks != "" {
+			return redact(jwks) + " (found by discovery)"
+		}
+		return "discovery of " + redact(is.iss)
+	}
+	if s := is.current(); s != nil {
+		return s.origin
+	}
+	return "static keys"
+}
+
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
+}
+
+// errRateLimited says a fetch was not made because one was made less than
+// the unknown-key refresh interval ago.
+var errRateLimited = errors.New("bearer: key set fetched recently")
+
+// refresh fetches the issuer's key set, or joins the fetch in progress.
+// Unless force is set, it does nothing (and returns errRateLimited) when a
+// fetch started less than the unknown-key refresh interval ago. It waits
+// for the fetch until ctx is done; the fetch itself runs on the verifier's
+// lifetime context, so one impatient request cannot cancel it for others.
+func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet, error) {
+	is.mu.Lock()
+	f := is.flight
+	if f == nil {
+		if !force && !is.lastAttempt.IsZero() && v.now().Sub(is.lastAttempt) < v.unknownRefresh {
+			is.mu.Unlock()
+			return is.current(), errRateLimited
+		}
+		if !v.startFetch() {
+			is.mu.Unlock()
+			return is.current(), errors.New("bearer: verifier closed")
+		}
+		f = &flight{done: make(chan struct{})}
+		is.flight = f
+		is.lastAttempt = v.now()
+		go v.fetch(is, f)
+	}
+	is.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.set, f.err
+	case <-ctx.Done():
+		return is.current(), ctx.Err()
+	}
+}
+
+// startFetch registers a goroutine with the verifier's WaitGroup unless
+// the verifier is closed.
+func (v *Verifier) startFetch() bool {
+	v.closeMu.Lock()
+	defer v.closeMu.Unlock()
+	if v.closed {
+		return false
+	}
+	v.wg.Add(1)
+	return true
+}
+
+// fetch runs one flight and installs its result.
+func (v *Verifier) fetch(is *issuer, f *flight) {
+	defer v.wg.Done()
+	set, maxAge, err := v.fetchSet(v.ctx, is)
+	now := v.now()
+	is.mu.Lock()
+	prev := is.current()
+	if err == nil {
+		is.gen++
+		set.gen = is.gen
+		set.fetchedAt = now
+		is.set.Store(set)
+		is.failures = 0
+		is.next = now.Add(clamp(maxAge, v.minRefresh, v.maxRefresh))
+		f.set = set
+	} else {
+		is.failures++
+		backoff := v.unknownRefresh << min(is.failures-1, 10)
+		is.next = now.Add(min(backoff, v.minRefresh))
+		f.set, f.err = prev, err
+	}
+	is.lastErr = err
+	is.flight = nil
+	next, jwks := is.next, is.jwks
+	is.mu.Unlock()
+	// Waiters are released after the outcome is logged, so that a request
+	// that saw a failed refresh can count on the log line being written.
+	defer close(f.done)
+
+	switch {
+	case err == nil:
+		v.log.Info().Str("issuer", is.iss).Str("url", redact(jwks)).Int("keys", len(set.keys)).
+			Int("skipped", len(set.skipped)).Time("next_refresh", next).
+			Msg("authgate/bearer: key set loaded")
+	case prev != nil:
+		v.log.Error().Err(err).Str("issuer", is.iss).Str("url", is.origin()).Int("keys", len(prev.keys)).
+			Time("fetched_at", prev.fetchedAt).
+			Msg("authgate/bearer: key set refresh failed; the previous key set stays in use")
+	default:
+		v.log.Error().Err(err).Str("issuer", is.iss).Str("url", is.origin()).
+			Msg("authgate/bearer: key set fetch failed and no key set is cached; tokens of this issuer get 503 until a fetch succeeds")
+	}
+}
+
+// loop refreshes is in the background until the verifier is closed.
+func (v *Verifier) loop(is *issuer) {
+	defer v.wg.Done()
+	for {
+		is.mu.Lock()
+		d := is.next.Sub(v.now())
+		is.mu.Unlock()
+		// A floor against a hot loop: never more often than the minimum
+		// refresh interval, nor than once a second in production.
+		if floor := min(time.Second, v.minRefresh); d < floor {
+			d = floor
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-v.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		_, _ = v.refresh(v.ctx, is, true)
+	}
+}
+
+func clamp(d, lo, hi time.Duration) time.Duration {
+	switch {
+	case d <= 0:
+		return hi
+	case d < lo:
+		return lo
+	case d > hi:
+		return hi
+	}
+	return d
+}
+
+// fetchSet fetches and checks the issuer's key set, discovering its URL
+// first when needed. It returns the max-age the response allows (0: none
+// given).
+func (v *Verifier) fetchSet(ctx context.Context, is *issuer) (*keySet, time.Duration, error) {
+	if is.src.kind == srcDiscovery && (!is.discoveryOK || v.now().Sub(is.discoveredAt) >= v.maxRefresh) {
+		jwks, err := v.discover(ctx, is)
+		if err != nil {
+			return nil, 0, err
+		}
+		is.mu.Lock()
+		is.jwks = jwks
+		is.mu.Unlock()
+		is.discoveredAt, is.discoveryOK = v.now(), true
+	}
+	is.mu.Lock()
+	jwks := is.jwks
+	is.mu.Unlock()
+	body, maxAge, err := v.get(ctx, jwks, "application/jwk-set+json, application/json")
+	if err != nil {
+		is.discoveryOK = false // read the metadata again next time
+		return nil, 0, err
+	}
+	set, err := parseKeySet(body, loadOptions{origin: redact(jwks), allow: v.allow})
+	if err != nil {
+		return nil, 0, err
+	}
+	return set, maxAge, nil
+}
+
+// discover reads the issuer's metadata and returns its jwks_uri.
+func (v *Verifier) discover(ctx context.Context, is *issuer) (string, error) {
+	var errs []error
+	for _, u := range discoveryURLs(is.issURL) {
+		body, _, err := v.get(ctx, u, "application/json")
+		if err != nil {
+			errs = append(errs, err)
+			var se *statusError
+			if errors.As(err, &se) && se.code == http.StatusNotFound {
+				continue
+			}
+			break
+		}
+		var doc struct {
+			Issuer  *string `json:"issuer"`
+			JWKSURI *string `json:"jwks_uri"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return "", fmt.Errorf("bearer: discovery document %s is not a JSON object with string issuer and jwks_uri: %v", redact(u), err)
+		}
+		if doc.Issuer == nil || doc.JWKSURI == nil {
+			return "", fmt.Errorf("bearer: discovery document %s lacks issuer or jwks_uri", redact(u))
+		}
+		if *doc.Issuer != is.iss {
+			is.mu.Lock()
+			is.discoveredIssuer = *doc.Issuer
+			is.mu.Unlock()
+			return "", fmt.Errorf("bearer: discovery document %s names the issuer %s, not the configured %s; OIDC Discovery §4.3 and RFC 8414 §3.3 forbid using it", redact(u), quote(*doc.Issuer), quote(is.iss))
+		}
+		if _, err := checkFetchURL(*doc.JWKSURI, v.plainHTTP); err != nil {
+			return "", fmt.Errorf("bearer: discovery document %s: jwks_uri: %w", redact(u), err)
+		}
+		return *doc.JWKSURI, nil
+	}
+	return "", fmt.Errorf("bearer: no metadata found for issuer %s: %w", quote(is.iss), errors.Join(errs...))
+}
+
+type statusError struct {
+	url  string
+	code int
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("bearer: GET %s: status %d %s", e.url, e.code, http.StatusText(e.code))
+}
+
+// get fetches url with the fetch timeout and the response size cap.
+func (v *Verifier) get(ctx context.Context, u, accept string) ([]byte, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, v.fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bearer: GET %s: %w", redact(u), err)
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", "authgate")
+	resp, err := v.client.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bearer: GET %s: %w", redact(u), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return nil, 0, &statusError{url: redact(u), code: resp.StatusCode}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, v.maxResponse+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("bearer: GET %s: reading the body: %w", redact(u), err)
+	}
+	if int64(len(body)) > v.maxResponse {
+		return nil, 0, fmt.Errorf("bearer: GET %s: the response is over %d bytes", redact(u), v.maxResponse)
+	}
+	return body, maxAge(resp.Header.Get("Cache-Control")), nil
+}
+
+// maxAge reads max-age from a Cache-Control value. no-store and no-cache
+// count as max-age=0 with a minimum of one second, so that the minimum
+// refresh interval applies; absent, it is 0 (the maximum applies).
+func maxAge(cc string) time.Duration {
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.TrimSpace(strings.ToLower(d))
+		switch {
+		case d == "no-store" || d == "no-cache":
+			return time.Nanosecond
+		case strings.HasPrefix(d, "max-age="):
+			n, err := strconv.ParseInt(strings.Trim(d[len("max-age="):], `"`), 10, 64)
+			if err != nil || n < 0 {
+				continue
+			}
+			if n == 0 {
+				return time.Nanosecond
+			}
+			if n > int64(365*24*time.Hour/time.Second) {
+				n = int64(365 * 24 * time.Hour / time.Second)
+			}
+			return time.Duration(n) * time.Second
+		}
+	}
+	return 0
+}
+
+// defaultClient refuses redirects that would leave https, or that go to a
+// plain-http host other than loopback.
+func defaultClient(plainHTTP bool) *http.Client {
+	return &http.Client{
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			if req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
+				return fmt.Errorf("redirect from https to %s refused", req.URL.Scheme)
+			}
+			_, err := checkFetchURL(req.URL.String(), plainHTTP)
+			return err
+		},
+	}
+}

@@ -1,0 +1,154 @@
+package bearer
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/verifiers"
+)
+
+func TestTransport(t *testing.T) {
+	t.Parallel()
+	keys := []map[string]any{jwkOf(fx.ec, "ec1", "ES256")}
+	plain := staticVerifier(t, keys)
+	both := staticVerifier(t, keys, WithQueryTokens(), WithFormTokens())
+	tok := sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims())
+	big := strings.Repeat("a", DefaultMaxTokenBytes+1)
+
+	formAt := func(method, target, ct, body string) *http.Request {
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		if ct != "" {
+			r.Header.Set("Content-Type", ct)
+		}
+		return r
+	}
+	form := func(method, ct, body string) *http.Request { return formAt(method, "/r", ct, body) }
+	withAuth := func(r *http.Request, v string) *http.Request { r.Header.Set("Authorization", v); return r }
+	get := func(target string) *http.Request { return httptest.NewRequest(http.MethodGet, target, nil) }
+
+	tests := []struct {
+		name   string
+		v      *Verifier
+		r      *http.Request
+		reason verifiers.Reason // "" = success
+		none   bool             // ErrNoCredentials
+		src    verifiers.Source
+	}{
+		{name: "C7_header", v: plain, r: bearerReq(tok)},
+		{name: "A6_scheme_case_insensitive_lower", v: plain, r: withAuth(get("/"), "bearer "+tok)},
+		{name: "A6_scheme_case_insensitive_upper", v: plain, r: withAuth(get("/"), "BEARER "+tok)},
+		{name: "C7_extra_spaces_trimmed", v: plain, r: withAuth(get("/"), "Bearer   "+tok+"  ")},
+		{name: "C1_no_header_is_no_credentials", v: plain, r: get("/"), none: true},
+		{name: "C1_other_scheme_is_no_credentials", v: plain, r: withAuth(get("/"), "Basic dXNlcjpwdw=="), none: true},
+		{name: "C3_empty_bearer_is_request_malformed", v: plain, r: withAuth(get("/"), "Bearer"), reason: verifiers.RequestMalformed},
+		{name: "C3_empty_bearer_with_spaces", v: plain, r: withAuth(get("/"), "Bearer    "), reason: verifiers.RequestMalformed},
+		{name: "H1_token_over_cap_before_parsing", v: plain, r: bearerReq(big), reason: verifiers.CredentialsTooLarge},
+		{name: "E11_token_at_cap_is_parsed", v: plain, r: bearerReq(big[:DefaultMaxTokenBytes]), reason: verifiers.TokenMalformed},
+		{name: "C9_query_off_by_default", v: plain, r: get("/?access_token=" + tok), none: true},
+		{name: "C9_query_when_enabled", v: both, r: get("/?access_token=" + url.QueryEscape(tok)), src: verifiers.Source{In: verifiers.InQuery, Name: "access_token"}},
+		{name: "C9_query_empty_is_malformed_request", v: both, r: get("/?access_token="), reason: verifiers.RequestMalformed},
+		{name: "C3_query_twice", v: both, r: get("/?access_token=" + tok + "&access_token=" + tok), reason: verifiers.RequestMalformed},
+		{name: "H1_query_token_over_cap", v: both, r: get("/?access_token=" + big), reason: verifiers.CredentialsTooLarge},
+		{name: "C8_form_off_by_default", v: plain, r: form("POST", "application/x-www-form-urlencoded", "access_token="+tok), none: true},
+		{name: "C8_form_when_enabled", v: both, r: form("POST", "application/x-www-form-urlencoded", "a=1&access_token="+tok), src: verifiers.Source{In: verifiers.InForm, Name: "access_token"}},
+		{name: "C8_form_content_type_with_charset", v: both, r: form("PUT", "application/x-www-form-urlencoded; charset=utf-8", "access_token="+tok), src: verifiers.Source{In: verifiers.InForm, Name: "access_token"}},
+		{name: "C8_form_never_on_GET", v: both, r: form("GET", "application/x-www-form-urlencoded", "access_token="+tok), none: true},
+		{name: "C8_form_only_urlencoded", v: both, r: form("POST", "multipart/form-data; boundary=x", "access_token="+tok), none: true},
+		{name: "C8_form_json_body_ignored", v: both, r: form("POST", "application/json", `{"access_token":"`+tok+`"}`), none: true},
+		{name: "C3_form_twice", v: both, r: form("POST", "application/x-www-form-urlencoded", "access_token=a&access_token=b"), reason: verifiers.RequestMalformed},
+		{name: "C3_header_and_query", v: both, r: withAuth(get("/?access_token="+tok), "Bearer "+tok), reason: verifiers.RequestMalformed},
+		{name: "C3_header_and_form", v: both, r: withAuth(form("POST", "application/x-www-form-urlencoded", "access_token="+tok), "Bearer "+tok), reason: verifiers.RequestMalformed},
+		{name: "C3_query_and_form", v: both, r: formAt("POST", "/r?access_token="+tok, "application/x-www-form-urlencoded", "access_token="+tok), reason: verifiers.RequestMalformed},
+		{name: "C3_two_authorization_fields", v: plain, r: func() *http.Request {
+			r := bearerReq(tok)
+			r.Header.Add("Authorization", "Bearer "+tok)
+			return r
+		}(), reason: verifiers.RequestMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := tc.v.Verify(tc.r)
+			switch {
+			case tc.none:
+				if !errors.Is(err, verifiers.ErrNoCredentials) {
+					t.Fatalf("err = %v, want ErrNoCredentials", err)
+				}
+			case tc.reason != "":
+				rej := wantReject(t, err, tc.reason)
+				if strings.Contains(rej.Error(), tok) || strings.Contains(rej.Error(), big[:64]) {
+					t.Fatalf("rejection holds the token: %v", rej)
+				}
+			default:
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				if id.Source != tc.src {
+					t.Fatalf("Source = %+v, want %+v", id.Source, tc.src)
+				}
+				if id.Subject != "user-42" || id.Scheme != verifiers.SchemeBearer {
+					t.Fatalf("identity = %+v", id)
+				}
+			}
+		})
+	}
+}
+
+func TestTransport_C8_form_body_stays_readable(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, []map[string]any{jwkOf(fx.ec, "ec1", "ES256")}, WithFormTokens())
+	tok := sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims())
+	body := "x=1&access_token=" + tok + "&y=2"
+	r := httptest.NewRequest(http.MethodPost, "/r", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := v.Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(r.Body)
+	if string(got) != body {
+		t.Fatalf("handler would read %q, want the whole body", got)
+	}
+	if err := r.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A body over the form limit is not searched, and is given back whole.
+	long := "access_token=" + tok + "&pad=" + strings.Repeat("p", DefaultMaxFormBytes)
+	r = httptest.NewRequest(http.MethodPost, "/r", strings.NewReader(long))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := v.Verify(r); !errors.Is(err, verifiers.ErrNoCredentials) {
+		t.Fatalf("err = %v, want ErrNoCredentials for a body over the form limit", err)
+	}
+	got, _ = io.ReadAll(r.Body)
+	if string(got) != long {
+		t.Fatalf("long body not given back whole (%d of %d bytes)", len(got), len(long))
+	}
+}
+
+func TestChallenge_C1_no_error_param(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, []map[string]any{jwkOf(fx.ec, "ec1", "ES256")})
+	if got, _ := v.Challenge().Format(); got != `Bearer realm="api"` {
+		t.Fatalf("challenge = %s", got)
+	}
+	v2 := staticVerifier(t, []map[string]any{jwkOf(fx.ec, "ec1", "ES256")},
+		WithRealm("orders"), WithResourceMetadata("https://api.example.com/.well-known/oauth-protected-resource"))
+	got, _ := v2.Challenge().Format()
+	if got != `Bearer realm="orders", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"` {
+		t.Fatalf("challenge = %s", got)
+	}
+	for _, name := range []string{"error", "error_description", "error_uri", "scope"} {
+		if _, ok := v2.Challenge().Param(name); ok {
+			t.Errorf("base challenge has %s", name)
+		}
+	}
+	if _, err := New(t.Context(), testAud, []Issuer{{URL: testIss, Keys: JWKS(jwks(jwkOf(fx.ec, "ec1", "ES256")))}},
+		WithResourceMetadata("http://insecure.example/meta"), quiet()); !errors.Is(err, challenge.ErrInvalidValue) {
+		t.Fatalf("D1 http resource_metadata: err = %v, want ErrInvalidValue", err)
+	}
+}
