@@ -94,7 +94,7 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, status int, rid string) 
 	suppressed := 0
 	if g.sampler != nil {
 		var ok bool
-		if ok, suppressed = g.sampler.allow(ip + "\x00" + string(rf.reason)); !ok {
+		if ok, suppressed = g.sampler.allow(sampleKey{ip, string(rf.reason)}); !ok {
 			return
 		}
 	}

@@ -17,6 +17,8 @@ type route struct {
 	optional bool
 	// accepted lists the schemes, for details and hints: "Bearer, APIKey".
 	accepted string
+	// missingDetail is the logged detail of credentials_missing.
+	missingDetail string
 	// challenges are the WWW-Authenticate lines of a plain 401.
 	challenges []string
 	// badRequest are the lines of a 400: the Bearer challenges with
@@ -92,6 +94,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 		names = append(names, ch.Scheme)
 	}
 	rt.accepted = strings.Join(names, ", ")
+	rt.missingDetail = "the request carries no credentials for any scheme this route accepts (" + rt.accepted + ")"
 	rt.challenges = rt.challenges[:len(rt.challenges):len(rt.challenges)]
 	return rt
 }
@@ -204,7 +207,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	g.refuse(w, r, &refusal{
 		reason:     verifiers.CredentialsMissing,
-		detail:     "the request carries no credentials for any scheme this route accepts (" + rt.accepted + ")",
+		detail:     rt.missingDetail,
 		hint:       missingHint(r),
 		challenges: rt.challenges,
 	})
@@ -224,16 +227,14 @@ func unavailable(e *entry, err error) *refusal {
 }
 
 func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handler, e *entry, id *verifiers.Identity) {
-	h := w.Header()
+	ac := &authContext{Context: r.Context(), id: id, rt: rt, entry: e}
 	switch id.Source.In {
 	case verifiers.InHeader:
-		h.Add("Vary", id.Source.Name)
-		setPrivate(h)
+		ac.markPrivate(w.Header(), id.Source.Name)
 	case verifiers.InCookie:
-		h.Add("Vary", "Cookie")
-		setPrivate(h)
+		ac.markPrivate(w.Header(), "Cookie")
 	case verifiers.InQuery, verifiers.InForm:
-		setPrivate(h)
+		ac.markPrivate(w.Header(), "")
 	}
 	if ev := rt.g.logger4(r).Debug(); ev != nil {
 		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
@@ -241,15 +242,26 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 		addAttrs(ev, id.Attrs)
 		ev.Msg("authgate: authenticated")
 	}
-	next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), id: id, rt: rt, entry: e}))
+	next.ServeHTTP(w, r.WithContext(ac))
 }
 
-// setPrivate marks a response authenticated by something other than the
+// markPrivate marks a response authenticated by something other than the
 // Authorization field as private, unless the handler chain already chose
-// a Cache-Control (RFC 9110 §16.4.2).
-func setPrivate(h http.Header) {
+// a Cache-Control, and adds vary (when not empty) to Vary (RFC 9110
+// §16.4.2). The header values are backed by ac's arrays, with capacity
+// clipped so that a later Add copies instead of writing into them.
+func (ac *authContext) markPrivate(h http.Header, vary string) {
+	if vary != "" {
+		if old, ok := h["Vary"]; ok {
+			h["Vary"] = append(old, vary)
+		} else {
+			ac.vary[0] = vary
+			h["Vary"] = ac.vary[:1:1]
+		}
+	}
 	if _, ok := h["Cache-Control"]; !ok {
-		h["Cache-Control"] = []string{"private"}
+		ac.private[0] = "private"
+		h["Cache-Control"] = ac.private[:1:1]
 	}
 }
 

@@ -14,7 +14,13 @@ type sampler struct {
 	burst  int
 	window time.Duration
 	now    func() time.Time
-	keys   map[string]*sampleState
+	keys   map[sampleKey]*sampleState
+}
+
+// sampleKey identifies identical rejections: one client, one reason.
+type sampleKey struct {
+	ip     string
+	reason string
 }
 
 type sampleState struct {
@@ -26,12 +32,12 @@ type sampleState struct {
 const maxSampleKeys = 10000
 
 func newSampler(burst int, window time.Duration, now func() time.Time) *sampler {
-	return &sampler{burst: burst, window: window, now: now, keys: make(map[string]*sampleState)}
+	return &sampler{burst: burst, window: window, now: now, keys: make(map[sampleKey]*sampleState)}
 }
 
 // allow reports whether an event for key should be logged and, if so, how
 // many events for key were suppressed before it.
-func (s *sampler) allow(key string) (ok bool, suppressed int) {
+func (s *sampler) allow(key sampleKey) (ok bool, suppressed int) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
