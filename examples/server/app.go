@@ -218,7 +218,13 @@ func generateKey(cfg *config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "server: -generate-key:", err)
 		return 2
 	}
-	line, err := apikey.FormatFileLine(k.Record(cfg.genKey, nil, time.Time{}))
+	var scopes []string
+	for _, sc := range strings.Split(cfg.scopes, ",") {
+		if sc = strings.TrimSpace(sc); sc != "" {
+			scopes = append(scopes, sc)
+		}
+	}
+	line, err := apikey.FormatFileLine(k.Record(cfg.genKey, scopes, time.Time{}))
 	if err != nil {
 		fmt.Fprintln(stderr, "server: -generate-key:", err)
 		return 2

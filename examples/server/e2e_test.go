@@ -456,6 +456,22 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key.Reveal()); r.status != 200 {
 		t.Errorf("the other key: %d", r.status)
 	}
+
+	// A changed password in the htpasswd file takes effect on SIGHUP too.
+	hash, _ := bcrypt.GenerateFromPassword([]byte("new password"), bcrypt.MinCost)
+	if err := os.WriteFile(f.htpasswd, []byte("admin:"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGHUP)
+	for len(s.events(t, "reloaded")) < 4 && time.Now().Before(deadline.Add(5*time.Second)) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := do(t, "GET", s.base+"/admin/stats", "Authorization", "Basic "+b64("admin:pa:ss word")); r.status != 401 {
+		t.Errorf("old password after reload: %d", r.status)
+	}
+	if r := do(t, "GET", s.base+"/admin/stats", "Authorization", "Basic "+b64("admin:new password")); r.status != 200 {
+		t.Errorf("new password after reload: %d", r.status)
+	}
 }
 
 // TestCurlNegotiatesBasic: a standard client reads our challenge and
@@ -515,7 +531,7 @@ func TestBadFlags(t *testing.T) {
 
 // TestGenerateKey prints a key once and its key-file line.
 func TestGenerateKey(t *testing.T) {
-	out, err := exec.Command(binPath, "-generate-key", "billing-service", "-environment", "test").Output()
+	out, err := exec.Command(binPath, "-generate-key", "billing-service", "-environment", "test", "-scopes", "reports:read, orders:write").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,5 +542,18 @@ func TestGenerateKey(t *testing.T) {
 	}
 	if !strings.Contains(string(out), k.ID()) || strings.Count(string(out), k.Reveal()) != 1 {
 		t.Errorf("output:\n%s", out)
+	}
+	// The printed line is a valid key file that accepts the printed key.
+	file := filepath.Join(t.TempDir(), "keys.txt")
+	if err := os.WriteFile(file, []byte(lines[4]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := apikey.OpenFileStore(file)
+	if err != nil {
+		t.Fatalf("key-file line %q: %v", lines[4], err)
+	}
+	rec, err := store.Lookup(context.Background(), k.ID())
+	if err != nil || rec.Subject != "billing-service" || strings.Join(rec.Scopes, " ") != "reports:read orders:write" || rec.Environment != "test" {
+		t.Errorf("record %+v, %v", rec, err)
 	}
 }

@@ -55,6 +55,7 @@ type config struct {
 	leeway      time.Duration
 	logFormat   string
 	genKey      string
+	scopes      string
 }
 
 func (c *config) demo() bool {
@@ -80,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.leeway, "leeway", 30*time.Second, "clock skew allowed on exp, nbf and iat")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json or console")
 	fs.StringVar(&c.genKey, "generate-key", "", "generate an API key for `subject`, print it and its key-file line, and exit")
+	fs.StringVar(&c.scopes, "scopes", "", "with -generate-key: the key's scopes, comma-separated")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nWithout -apikeys, -htpasswd, -jwks or -issuer it runs the demo.\n\nFlags:\n")
 		fs.PrintDefaults()
