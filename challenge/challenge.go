@@ -1,26 +1,3 @@
-// Package challenge builds, formats and parses HTTP authentication
-// challenges and credentials as defined by RFC 9110 §11.
-//
-// A server uses it to write WWW-Authenticate field values that real clients
-// can read; a client or a test uses Parse to read them back. Basic and Bearer
-// builders enforce the extra rules of RFC 7617 and RFC 6750.
-//
-// # Safety
-//
-// Format never writes a byte that could end a header line or smuggle a new
-// one: a scheme, parameter name or value containing a control character
-// (CR, LF, NUL, HTAB, DEL ...) or a non-ASCII byte is rejected with an error
-// wrapping ErrInvalidValue (or ErrInvalidScheme / ErrInvalidParam), never
-// replaced silently. Values come out as quoted-strings with only '"' and '\'
-// escaped (RFC 9110 §5.6.4).
-//
-// # Quoting
-//
-// Format always writes parameter values as quoted-strings. A quoted-string is
-// valid for every auth-param (RFC 9110 §11.2), it is required for realm
-// (§11.5), and it is the form the examples of RFC 6750, RFC 7617 and RFC 9728
-// show, which is what simple client-side parsers look for. Parse accepts both
-// token and quoted-string values.
 package challenge
 
 import (
@@ -56,27 +33,28 @@ var (
 	// ErrInvalidParam reports a parameter name that is not a token.
 	ErrInvalidParam = errors.New("invalid auth-param name")
 	// ErrInvalidValue reports a value with bytes that may not appear in a
-	// header, or that break the character set of its parameter.
+	// header, or that break the character set or form its parameter
+	// requires.
 	ErrInvalidValue = errors.New("invalid value")
 	// ErrDuplicateParam reports a parameter that appears twice in one
 	// challenge (RFC 9110 §11.2).
 	ErrDuplicateParam = errors.New("duplicate auth-param")
 	// ErrSyntax reports a field value that does not follow the grammar of
-	// RFC 9110 §11.
+	// RFC 9110 §11, or a challenge missing what its scheme requires.
 	ErrSyntax = errors.New("syntax error")
 	// ErrTooLarge reports input over MaxFieldLength.
 	ErrTooLarge = errors.New("field value too large")
 )
 
-// Is reports whether the challenge's scheme is scheme, ignoring case
+// Is reports whether the challenge's scheme is scheme, ignoring ASCII case
 // (RFC 9110 §11.1).
-func (c Challenge) Is(scheme string) bool { return strings.EqualFold(c.Scheme, scheme) }
+func (c Challenge) Is(scheme string) bool { return equalFold(c.Scheme, scheme) }
 
-// Param returns the value of the parameter named name, ignoring case, and
-// whether it is present.
+// Param returns the value of the parameter named name, ignoring ASCII case,
+// and whether it is present.
 func (c Challenge) Param(name string) (string, bool) {
 	for _, p := range c.Params {
-		if strings.EqualFold(p.Name, name) {
+		if equalFold(p.Name, name) {
 			return p.Value, true
 		}
 	}
@@ -84,7 +62,8 @@ func (c Challenge) Param(name string) (string, bool) {
 }
 
 // With returns a copy of c with params appended. The original's Params
-// slice is never modified. Validity is checked by Format.
+// slice is never modified. Validity is checked by Validate and Format, so a
+// parameter that c already has makes Format fail with ErrDuplicateParam.
 func (c Challenge) With(params ...Param) Challenge {
 	ps := make([]Param, 0, len(c.Params)+len(params))
 	ps = append(ps, c.Params...)
@@ -95,32 +74,40 @@ func (c Challenge) With(params ...Param) Challenge {
 // Validate reports whether c can be formatted: the scheme and parameter
 // names are tokens, Token68 matches the token68 grammar, at most one of
 // Token68 and Params is set, no parameter name repeats, and no value holds
-// a control character or a non-ASCII byte.
+// a control character (HTAB included) or a non-ASCII byte. For the Basic and
+// Bearer schemes it also applies the rules listed in the package
+// documentation (RFC 7617 §2, RFC 6750 §3, RFC 9728 §5.1).
 func (c Challenge) Validate() error {
 	if !isToken(c.Scheme) {
-		return fmt.Errorf("challenge: %w %q", ErrInvalidScheme, safeQuote(c.Scheme))
+		return fmt.Errorf("challenge: %w %+q", ErrInvalidScheme, safeQuote(c.Scheme))
 	}
 	if c.Token68 != "" {
 		if len(c.Params) > 0 {
 			return fmt.Errorf("challenge: %w: both token68 and auth-params set", ErrSyntax)
 		}
 		if !isToken68(c.Token68) {
+			// The token68 may be a credential: say nothing of its content.
 			return fmt.Errorf("challenge: %w: token68 has a character outside its grammar", ErrInvalidValue)
 		}
 		return nil
 	}
-	for i, p := range c.Params {
+	var seen nameSet
+	for _, p := range c.Params {
 		if !isToken(p.Name) {
-			return fmt.Errorf("challenge: %w %q", ErrInvalidParam, safeQuote(p.Name))
+			return fmt.Errorf("challenge: %w %+q", ErrInvalidParam, safeQuote(p.Name))
 		}
-		for j := 0; j < i; j++ {
-			if strings.EqualFold(c.Params[j].Name, p.Name) {
-				return fmt.Errorf("challenge: %w %q", ErrDuplicateParam, p.Name)
-			}
+		if !seen.add(p.Name) {
+			return fmt.Errorf("challenge: %w %+q", ErrDuplicateParam, safeQuote(p.Name))
 		}
 		if k := invalidByte(p.Value); k >= 0 {
-			return fmt.Errorf("challenge: %w: parameter %q has byte 0x%02x at offset %d", ErrInvalidValue, p.Name, p.Value[k], k)
+			return fmt.Errorf("challenge: %w: parameter %q has byte 0x%02x at offset %d", ErrInvalidValue, safeQuote(p.Name), p.Value[k], k)
 		}
+	}
+	switch {
+	case c.Is("Basic"):
+		return validateBasic(c)
+	case c.Is("Bearer"):
+		return validateBearer(c)
 	}
 	return nil
 }
@@ -133,7 +120,8 @@ func (c Challenge) Format() (string, error) {
 }
 
 // AppendFormat appends the formatted challenge to dst and returns the
-// extended buffer. On error dst is returned unchanged.
+// extended buffer. On error dst is returned unchanged. Use it to format
+// into a reused buffer.
 func (c Challenge) AppendFormat(dst []byte) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return dst, err
@@ -163,9 +151,14 @@ func (c Challenge) AppendFormat(dst []byte) ([]byte, error) {
 }
 
 // FormatAll formats several challenges as one field value, comma separated.
-// Prefer one field line per challenge (RFC 9110 §11.6.1 note): some clients
-// read only the first challenge of a field.
+// It fails when cs is empty, since a WWW-Authenticate field carries at least
+// one challenge (RFC 9110 §11.6.1). Prefer one field line per challenge
+// (Format, RFC 9110 §11.6.1 note): some clients read only the first
+// challenge of a field.
 func FormatAll(cs ...Challenge) (string, error) {
+	if len(cs) == 0 {
+		return "", fmt.Errorf("challenge: %w: no challenge to format", ErrSyntax)
+	}
 	var b []byte
 	for i, c := range cs {
 		if i > 0 {
@@ -225,8 +218,8 @@ func isToken68(s string) bool {
 }
 
 // invalidByte returns the offset of the first byte of s that may not be
-// written into a header value by this package (controls, DEL, non-ASCII),
-// or -1.
+// written into a header value by this package (controls including HTAB,
+// DEL, non-ASCII), or -1.
 func invalidByte(s string) int {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
@@ -236,7 +229,66 @@ func invalidByte(s string) int {
 	return -1
 }
 
-// safeQuote makes s printable for an error message, bounded in length.
+// equalFold compares ASCII case-insensitively. strings.EqualFold would also
+// fold Unicode (the Kelvin sign matches "k"), which RFC 9110 names do not.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// nameSet records parameter names case-insensitively. The common handful
+// of names is compared linearly; beyond that a map keeps hostile input with
+// thousands of parameters linear instead of quadratic.
+type nameSet struct {
+	small [nameSetSmall]string
+	n     int
+	m     map[string]struct{}
+}
+
+const nameSetSmall = 8
+
+// add records name and reports whether it was new.
+func (s *nameSet) add(name string) bool {
+	if s.m == nil {
+		for _, n := range s.small[:s.n] {
+			if equalFold(n, name) {
+				return false
+			}
+		}
+		if s.n < nameSetSmall {
+			s.small[s.n] = name
+			s.n++
+			return true
+		}
+		s.m = make(map[string]struct{}, 4*nameSetSmall)
+		for _, n := range s.small {
+			s.m[strings.ToLower(n)] = struct{}{}
+		}
+	}
+	k := strings.ToLower(name)
+	if _, dup := s.m[k]; dup {
+		return false
+	}
+	s.m[k] = struct{}{}
+	return true
+}
+
+// safeQuote bounds s for an error message; %+q then makes it printable
+// ASCII.
 func safeQuote(s string) string {
 	const max = 64
 	if len(s) > max {
