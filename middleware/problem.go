@@ -29,8 +29,9 @@ type Problem struct {
 // for HEAD requests.
 func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("X-Content-Type-Options", "nosniff")
+	// Direct assignments with canonical keys skip re-canonicalizing them.
+	h["Content-Type"] = []string{"application/problem+json"}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(p.Status)
 		return
@@ -53,7 +54,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 		b = appendJSONString(b, p.Hint)
 	}
 	b = append(b, "}\n"...)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(b)
 }

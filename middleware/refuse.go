@@ -50,15 +50,17 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 
 	h := w.Header()
 	if len(rf.challenges) > 0 {
-		h["Www-Authenticate"] = rf.challenges[:len(rf.challenges):len(rf.challenges)]
+		// A copy: rf.challenges may be the route's shared lines, and
+		// whoever holds the header map may write into its values.
+		h["Www-Authenticate"] = append([]string(nil), rf.challenges...)
 	}
-	h.Set("Cache-Control", "no-store")
+	h["Cache-Control"] = []string{"no-store"}
 	if status == http.StatusServiceUnavailable {
 		d := rf.retryAfter
 		if d <= 0 {
 			d = g.retryAfter
 		}
-		h.Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+		h["Retry-After"] = []string{strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)}
 	}
 	p := Problem{
 		Status:    status,
