@@ -47,7 +47,7 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, "RequirePolicy")
+			ac, ok := g.authenticated(w, r, next, "RequirePolicy")
 			if !ok {
 				return
 			}
@@ -105,7 +105,7 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, fn)
+			ac, ok := g.authenticated(w, r, next, fn)
 			if !ok {
 				return
 			}
@@ -144,12 +144,12 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 	}
 }
 
-// insufficientScope is ch (for its realm) with error="insufficient_scope"
-// and the required scope.
+// insufficientScope is ch (for its realm and RFC 9728 resource_metadata)
+// with error="insufficient_scope" and the required scope.
 func insufficientScope(ch challenge.Challenge, scope string) challenge.Challenge {
 	out := challenge.Challenge{Scheme: ch.Scheme}
 	for _, p := range ch.Params {
-		if strings.EqualFold(p.Name, "realm") {
+		if strings.EqualFold(p.Name, "realm") || strings.EqualFold(p.Name, "resource_metadata") {
 			out.Params = append(out.Params, p)
 		}
 	}
@@ -161,14 +161,19 @@ func insufficientScope(ch challenge.Challenge, scope string) challenge.Challenge
 
 // authenticated returns the authentication result of the request, or
 // answers for it: 401 when it is anonymous, 503 when no gate ran before
-// this step (a configuration error).
-func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn string) (*authContext, bool) {
+// this step (a configuration error). A CORS preflight that the gate let
+// through is passed on to next.
+func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, next http.Handler, fn string) (*authContext, bool) {
 	ac := authFrom(r.Context())
 	if ac == nil {
 		g.refuse(w, r, &refusal{
 			reason: verifiers.VerifierUnavailable,
 			detail: fn + " ran on a request that did not pass Require or Optional: mount one of them before it",
 		})
+		return nil, false
+	}
+	if ac.preflight {
+		next.ServeHTTP(w, r)
 		return nil, false
 	}
 	if ac.id == nil {

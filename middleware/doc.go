@@ -21,8 +21,8 @@
 //	authenticated, denied by policy                   403     none
 //
 // Challenges are sent in the order the route lists its verifiers. Some
-// clients act on the first challenge they understand only (Chromium and
-// Playwright with Basic, several OAuth SDKs with Bearer), so list first the
+// clients act on the first challenge they understand only (Playwright with
+// Basic, several OAuth SDKs with Bearer), so list first the
 // scheme that interactive clients should use.
 //
 // # Logging
@@ -36,6 +36,17 @@
 // event. The credential itself — the Authorization value, a token, a
 // password, an API key, or the base64 of any of them — is never logged and
 // never sent back.
+//
+// # CORS preflight
+//
+// By default a CORS preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) passes the gate and its scope and policy
+// steps unauthenticated, and reaches the handler without an identity:
+// browsers never send credentials on a preflight. Register handlers with a
+// method (Go 1.22 patterns such as "GET /path", or chi's r.Get) so that a
+// preflight never reaches a handler that acts, or answer preflights with a
+// CORS middleware in front of the gate, or turn the pass-through off with
+// WithPreflightAuthentication.
 //
 // # Panics
 //

@@ -47,6 +47,12 @@ func New(opts ...Option) *Gate {
 	for _, o := range opts {
 		o(g)
 	}
+	if g.maxAuthBytes <= 0 {
+		panic("authgate/middleware: WithMaxAuthorizationBytes needs a positive size")
+	}
+	if g.retryAfter < time.Second {
+		g.retryAfter = time.Second
+	}
 	return g
 }
 
@@ -89,7 +95,7 @@ func WithPreflightAuthentication() Option {
 }
 
 // WithRetryAfter sets the Retry-After sent with a 503 when the verifier did
-// not name one.
+// not name one. Values under a second are raised to one second.
 func WithRetryAfter(d time.Duration) Option {
 	return func(g *Gate) { g.retryAfter = d }
 }
@@ -103,6 +109,9 @@ func WithLogSampling(burst int, window time.Duration) Option {
 		if burst <= 0 {
 			g.sampler = nil
 			return
+		}
+		if window <= 0 {
+			panic("authgate/middleware: WithLogSampling needs a positive window")
 		}
 		g.sampler = newSampler(burst, window, time.Now)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 )
@@ -463,4 +464,56 @@ func TestPanicsAreRecoveredWithoutLeaking(t *testing.T) {
 	}()
 	abort := bearerV(map[string]func() (*verifiers.Identity, error){"x": func() (*verifiers.Identity, error) { panic(http.ErrAbortHandler) }})
 	serve(g.Require(abort)(okHandler), get("/", "Authorization", "Bearer x"))
+}
+
+// Review findings: preflight through scope steps, typed-nil errors, an
+// inner Optional under an outer Require, resource_metadata on 403.
+func TestReviewRegressions(t *testing.T) {
+	t.Parallel()
+	b := bearerV(map[string]func() (*verifiers.Identity, error){
+		"ok":     ident(verifiers.SchemeBearer, "alice", "read"),
+		"nilrej": func() (*verifiers.Identity, error) { var r *verifiers.Rejection; return nil, r },
+		"nilun":  func() (*verifiers.Identity, error) { var u *verifiers.UnavailableError; return nil, u },
+	})
+	t.Run("preflight_passes_scope_steps", func(t *testing.T) {
+		g, lb := testGate()
+		r := get("/", "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
+		r.Method = http.MethodOptions
+		w := serve(g.Require(b)(g.RequireScopes("read")(okHandler)), r)
+		if w.Code != 200 || w.Body.String() != "anonymous" || len(lb.events(t)) != 0 {
+			t.Errorf("%d %q %s", w.Code, w.Body, lb)
+		}
+	})
+	for _, cred := range []string{"nilrej", "nilun"} {
+		t.Run("typed_nil_"+cred, func(t *testing.T) {
+			g, lb := testGate()
+			w := serve(g.Require(b)(okHandler), get("/", "Authorization", "Bearer "+cred))
+			if w.Code != 503 || one(t, lb)["reason"] != "verifier_unavailable" {
+				t.Errorf("%d %s", w.Code, lb)
+			}
+		})
+	}
+	t.Run("inner_optional_keeps_outer_identity", func(t *testing.T) {
+		k := apikeyV(map[string]func() (*verifiers.Identity, error){"k": ident(verifiers.SchemeAPIKey, "svc", "read")})
+		g, _ := testGate()
+		w := serve(g.Require(k)(g.Optional(b)(g.RequireScopes("read")(okHandler))), get("/", "X-API-Key", "k"))
+		if w.Code != 200 || w.Body.String() != "APIKey:svc" {
+			t.Errorf("%d %q", w.Code, w.Body)
+		}
+	})
+	t.Run("D1_insufficient_scope_keeps_resource_metadata", func(t *testing.T) {
+		ch, _ := challenge.Bearer(challenge.BearerParams{Realm: "api", ResourceMetadata: "https://api.example/.well-known/oauth-protected-resource"})
+		v := &fakeVerifier{ch: ch, scheme: "Bearer", outcomes: b.outcomes}
+		g, _ := testGate()
+		w := serve(g.Require(v)(g.RequireScopes("write")(okHandler)), get("/", "Authorization", "Bearer ok"))
+		wantChallenges(t, w, `Bearer realm="api", resource_metadata="https://api.example/.well-known/oauth-protected-resource", error="insufficient_scope", scope="write"`)
+	})
+	t.Run("options_validated", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Error("WithMaxAuthorizationBytes(0) must panic")
+			}
+		}()
+		middleware.New(middleware.WithMaxAuthorizationBytes(0))
+	})
 }

@@ -137,7 +137,9 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	g := rt.g
 	if g.passPreflight && r.Method == http.MethodOptions &&
 		r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
-		next.ServeHTTP(w, r)
+		// The steps after the gate (scopes, policies) let a preflight
+		// through too; the handler sees no identity.
+		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt, preflight: true}))
 		return
 	}
 	auth := r.Header["Authorization"]
@@ -191,6 +193,14 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		}
 		var rej *verifiers.Rejection
 		if errors.As(err, &rej) {
+			if rej == nil {
+				g.refuse(w, r, &refusal{
+					reason: verifiers.VerifierUnavailable,
+					scheme: e.ch.Scheme,
+					detail: fmt.Sprintf("verifier %T returned a nil *Rejection as its error; this is a bug in the verifier", e.v),
+				})
+				return
+			}
 			rt.rejectedBy(w, r, i, rej)
 			return
 		}
@@ -202,6 +212,11 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 	if rt.optional {
+		if ac := authFrom(r.Context()); ac != nil && ac.id != nil {
+			// An outer gate already authenticated the request: keep it.
+			next.ServeHTTP(w, r)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt}))
 		return
 	}
@@ -216,7 +231,10 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 func unavailable(e *entry, err error) *refusal {
 	rf := &refusal{reason: verifiers.VerifierUnavailable, scheme: e.ch.Scheme, err: err}
 	var ue *verifiers.UnavailableError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) && ue == nil {
+		rf.detail = fmt.Sprintf("verifier %T returned a nil *UnavailableError; this is a bug in the verifier", e.v)
+		rf.err = nil
+	} else if ue != nil {
 		rf.detail = ue.Detail
 		rf.retryAfter = ue.RetryAfter
 		rf.err = ue.Err
@@ -253,7 +271,7 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 func (ac *authContext) markPrivate(h http.Header, vary string) {
 	if vary != "" {
 		if old, ok := h["Vary"]; ok {
-			h["Vary"] = append(old, vary)
+			h["Vary"] = append(old[:len(old):len(old)], vary)
 		} else {
 			ac.vary[0] = vary
 			h["Vary"] = ac.vary[:1:1]

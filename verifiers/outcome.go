@@ -59,6 +59,9 @@ func (r *Rejection) With(key, value string) *Rejection {
 
 // Error returns the reason and the server-side detail.
 func (r *Rejection) Error() string {
+	if r == nil {
+		return "authgate: credentials rejected"
+	}
 	if r.Detail == "" {
 		return "authgate: " + string(r.Reason)
 	}
@@ -91,6 +94,9 @@ func Unavailable(detail string, err error) *UnavailableError {
 // Error returns the detail and the cause.
 func (e *UnavailableError) Error() string {
 	s := "authgate: verifier unavailable"
+	if e == nil {
+		return s
+	}
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
@@ -101,7 +107,12 @@ func (e *UnavailableError) Error() string {
 }
 
 // Unwrap returns the cause.
-func (e *UnavailableError) Unwrap() error { return e.Err }
+func (e *UnavailableError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Is makes errors.Is(err, ErrUnavailable) true for every UnavailableError.
 func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
