@@ -153,3 +153,30 @@ func TestCanaryEveryReason(t *testing.T) {
 		assertNoLeak(t, lb, w, leaks(c, hv, strings.TrimPrefix(hv, "Basic ")))
 	})
 }
+
+// TestScrubVerifierText: a careless custom verifier that puts the
+// credential into its detail, an attribute or its error does not get it
+// logged (defence in depth; verifiers must not do this).
+func TestScrubVerifierText(t *testing.T) {
+	t.Parallel()
+	c := canary(t)
+	b := bearerV(map[string]func() (*verifiers.Identity, error){
+		c: func() (*verifiers.Identity, error) {
+			return nil, verifiers.Reject(verifiers.TokenInvalid, "token "+c+" not found").With("tok", c).WithHint("b64 " + base64.StdEncoding.EncodeToString([]byte(c)))
+		},
+	})
+	g, lb := testGate()
+	w := serve(g.Require(b)(okHandler), get("/", "Authorization", "Bearer "+c))
+	assertNoLeak(t, lb, w, leaks(c))
+	if !strings.Contains(lb.String(), "[redacted]") {
+		t.Errorf("expected redaction marks: %s", lb)
+	}
+	bs := basicV(map[string]func() (*verifiers.Identity, error){})
+	hv := base64.StdEncoding.EncodeToString([]byte("alice:" + c))
+	bs.outcomes[hv] = func() (*verifiers.Identity, error) {
+		return nil, verifiers.Unavailable("db", errors.New("query failed for alice:"+c))
+	}
+	g, lb = testGate()
+	w = serve(g.Require(bs)(okHandler), get("/", "Authorization", "Basic "+hv))
+	assertNoLeak(t, lb, w, leaks(c, hv))
+}

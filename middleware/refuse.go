@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"encoding/base64"
 	"net"
 	"net/http"
 	"strconv"
@@ -104,6 +105,7 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, status int, rid string) 
 	if ev == nil {
 		return
 	}
+	scrub := newScrubber(r)
 	ev.Str("reason", string(rf.reason)).
 		Int("status", status).
 		Str("scheme", rf.scheme).
@@ -112,13 +114,13 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, status int, rid string) 
 		Str("route", routePattern(r)).
 		Str("remote_ip", ip).
 		Str("request_id", rid).
-		Str("detail", clean(rf.detail, maxDetailLen))
+		Str("detail", clean(scrub(rf.detail), maxDetailLen))
 	if rf.hint != "" {
-		ev.Str("hint", clean(rf.hint, maxDetailLen))
+		ev.Str("hint", clean(scrub(rf.hint), maxDetailLen))
 	}
-	addAttrs(ev, rf.attrs)
+	addAttrs(ev, rf.attrs, scrub)
 	if rf.err != nil {
-		ev.Str("error", clean(rf.err.Error(), maxDetailLen))
+		ev.Str("error", clean(scrub(rf.err.Error()), maxDetailLen))
 	}
 	if suppressed > 0 {
 		ev.Int("suppressed", suppressed)
@@ -135,13 +137,48 @@ var reservedFields = map[string]bool{
 	"subject": true,
 }
 
-func addAttrs(ev *zerolog.Event, attrs []verifiers.Attr) {
+func addAttrs(ev *zerolog.Event, attrs []verifiers.Attr, scrub func(string) string) {
 	for _, a := range attrs {
 		k := clean(a.Key, 64)
 		if k == "" || reservedFields[k] {
 			k = "attr_" + k
 		}
-		ev.Str(k, clean(a.Value, maxAttrLen))
+		ev.Str(k, clean(scrub(a.Value), maxAttrLen))
+	}
+}
+
+// newScrubber returns a function that replaces, in text a verifier wrote,
+// the request's Authorization credentials and their base64 by
+// "[redacted]": defence in depth against a custom verifier that puts the
+// credential (or a driver error quoting it) into a detail or an error.
+// Credentials shorter than 8 bytes are left alone, as they would match
+// ordinary words.
+func newScrubber(r *http.Request) func(string) string {
+	var secrets []string
+	for _, v := range r.Header["Authorization"] {
+		_, rest := verifiers.SplitAuthorization(v)
+		if len(rest) < 8 {
+			continue
+		}
+		secrets = append(secrets, rest)
+		if raw, err := base64.StdEncoding.DecodeString(rest); err == nil && len(raw) >= 8 {
+			secrets = append(secrets, string(raw))
+			if _, pw, ok := strings.Cut(string(raw), ":"); ok && len(pw) >= 8 {
+				secrets = append(secrets, pw)
+			}
+		}
+		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(rest)), base64.RawURLEncoding.EncodeToString([]byte(rest)))
+	}
+	if len(secrets) == 0 {
+		return func(s string) string { return s }
+	}
+	return func(s string) string {
+		for _, sec := range secrets {
+			if strings.Contains(s, sec) {
+				s = strings.ReplaceAll(s, sec, "[redacted]")
+			}
+		}
+		return s
 	}
 }
 

@@ -257,7 +257,7 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 	if ev := rt.g.logger4(r).Debug(); ev != nil {
 		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
 			Str("method", r.Method).Str("path", clean(r.URL.Path, maxPathLen)).Str("route", routePattern(r))
-		addAttrs(ev, id.Attrs)
+		addAttrs(ev, id.Attrs, func(s string) string { return s })
 		ev.Msg("authgate: authenticated")
 	}
 	next.ServeHTTP(w, r.WithContext(ac))
