@@ -46,9 +46,6 @@ var jwtImpls = []jwtImpl{
 		return authgateBearer(tb, jwks, noTokenCache()...)
 	}, true},
 	{"authgate-cache", func(tb testing.TB, _ *alg, jwks []byte) http.Handler {
-		if !tokenCacheAvailable {
-			return nil
-		}
 		return authgateBearer(tb, jwks)
 	}, true},
 	{"jwtauth", jwtauthHandler, false},
@@ -226,9 +223,6 @@ func BenchmarkJWT(b *testing.B) {
 			tok := f.tokens[a.name][p]
 			for i, im := range jwtImpls {
 				b.Run(fmt.Sprintf("alg=%s/path=%s/impl=%s", a.name, p, im.name), func(b *testing.B) {
-					if handlers[i] == nil {
-						b.Skip("bearer.WithTokenCache is not in authgate yet")
-					}
 					serve(b, handlers[i], bearerRequest(tok), wantStatus(p))
 				})
 			}
@@ -303,9 +297,6 @@ func BenchmarkJWTScale(b *testing.B) {
 					h = im.build(b, es, sets[n])
 				}
 				b.Run(fmt.Sprintf("keys=%d/path=%s/impl=%s", n, p, im.name), func(b *testing.B) {
-					if h == nil {
-						b.Skip("bearer.WithTokenCache is not in authgate yet")
-					}
 					serve(b, h, bearerRequest(tok), wantStatus(p))
 				})
 			}

@@ -18,14 +18,8 @@ BENCHTIME=${BENCHTIME:-500ms}
 BENCH=${BENCH:-.}
 export PATH="$PATH:$(go env GOPATH)/bin"
 
-# The verified-token cache rows need bearer.WithTokenCache.
-TAGS=""
-if grep -q 'func WithTokenCache' ../verifiers/bearer/*.go; then
-	TAGS="-tags=authgate_tokencache"
-fi
-
 mkdir -p results
-cmd="go test -run '^\$' -bench '$BENCH' -benchmem -count 1 -benchtime $BENCHTIME $TAGS ."
+cmd="go test -run '^\$' -bench '$BENCH' -benchmem -count 1 -benchtime $BENCHTIME ."
 {
 	echo "cores (nproc): $(nproc)"
 	echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"

@@ -48,6 +48,8 @@ type Verifier struct {
 	closed  bool
 	// stopAfter unregisters the Close that runs when New's ctx is done.
 	stopAfter func() bool
+
+	caches *tokenCaches
 }
 
 // New returns a Verifier that accepts JWT access tokens for audience
@@ -74,6 +76,9 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		return nil, err
 	}
 	if len(c.opaqueOnly) > 0 {
+		if c.opaqueOnly[0] == "WithCache" {
+			return nil, errors.New("bearer: WithCache applies to NewOpaque only; the JWT verifier's cache is WithTokenCache")
+		}
 		return nil, fmt.Errorf("bearer: %s applies to NewOpaque only", c.opaqueOnly[0])
 	}
 	t, err := newTransport(&c)
@@ -98,6 +103,7 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		unknownRefresh: c.unknownRefresh,
 		plainHTTP:      c.plainHTTP,
 		log:            c.logger,
+		caches:         newTokenCaches(c.tokenCacheEntries, c.tokenCacheBytes),
 	}
 	if v.client == nil {
 		v.client = defaultClient(c.plainHTTP)
@@ -213,15 +219,51 @@ func (v *Verifier) Challenge() challenge.Challenge { return v.ch }
 
 // Verify checks the request's Bearer token. See the package documentation
 // for the outcomes and their reasons.
+//
+// With the verified-token cache (on by default, see WithTokenCache), a
+// token seen before is answered from it: an accepted token returns the
+// same *verifiers.Identity every time, which callers must treat as
+// read-only; a rejected one returns a copy of the same Rejection.
 func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	tok, src, err := v.token(r)
 	if err != nil {
 		return nil, err
 	}
-	id, err := v.verifyToken(r.Context(), tok)
+	c := v.caches
+	now := v.now()
+	if c.accepted != nil {
+		if id := v.cachedIdentity(tok, nanos(now)); id != nil {
+			return withSource(id, src), nil
+		}
+		if rej := v.cachedRejection(tok, now); rej != nil {
+			return nil, rej
+		}
+	}
+	// Read before any key set is: a set installed from here on makes
+	// what is remembered below stale, never the other way round.
+	epoch := c.epoch.Load()
+	c.checks.Add(1)
+	var vd verdict
+	id, err := v.verify(r.Context(), tok, now, &vd)
 	if err != nil {
+		// verify returns its Rejections unwrapped.
+		if rej, ok := err.(*verifiers.Rejection); ok && c.rejected != nil {
+			v.rememberRejection(tok, rej, epoch, now, &vd)
+		}
 		return nil, err
 	}
 	id.Source = src
+	if c.accepted != nil {
+		// Cached identities say the token was in the Authorization
+		// header, where almost every token is; a token read from
+		// elsewhere gets a copy on each hit.
+		cached := id
+		if header := (verifiers.Source{In: verifiers.InAuthorization}); src != header {
+			cp := *id
+			cp.Source = header
+			cached = &cp
+		}
+		v.rememberIdentity(tok, cached, now, &vd)
+	}
 	return id, nil
 }

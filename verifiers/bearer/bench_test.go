@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,16 +14,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/middleware"
+	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
+
+	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/verifiers"
 )
 
-// BenchmarkVerify measures Verify per algorithm on the success path and
-// on the failure paths (expired, bad signature, unknown key, malformed),
-// with a static key set. "bare" is the floor: the standard library's
-// signature check alone on the same token.
+// BenchmarkVerify measures Verify per algorithm with the verified-token
+// cache off, so that every request does the whole check: the success
+// path and the failure paths (expired, bad signature, unknown key,
+// malformed), with a static key set. "bare" is the floor: the standard
+// library's signature check alone on the same token.
 func BenchmarkVerify(b *testing.B) {
-	v := staticVerifier(b, allKeys())
+	v := staticVerifier(b, allKeys(), WithTokenCache(0, 0))
 	algs := []struct {
 		alg, kid string
 		key      any
@@ -62,28 +67,112 @@ func BenchmarkVerify(b *testing.B) {
 	}
 }
 
-// BenchmarkGate is Verify through the gate with a discarding logger, as a
-// server runs it.
-func BenchmarkGate(b *testing.B) {
+// BenchmarkVerifyCached measures Verify with the verified-token cache on
+// (the default), ES256: a hit, alone and from all cores at once; a miss
+// (verification plus insertion and eviction); and a remembered
+// rejection repeated.
+func BenchmarkVerifyCached(b *testing.B) {
 	v := staticVerifier(b, allKeys())
-	g := middleware.New(middleware.WithLogger(zerolog.New(io.Discard)), middleware.WithLogSampling(0, 0))
-	h := g.Require(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	es := func(kv ...any) string { return sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims(kv...)) }
+	good := es()
 	for _, c := range []struct {
 		name   string
 		tok    string
-		status int
+		reason verifiers.Reason
 	}{
-		{"ES256/success", sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims()), 204},
-		{"ES256/expired", sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims("exp", t0.Add(-time.Hour).Unix())), 401},
+		{"hit", good, ""},
+		{"expired_repeated", es("exp", t0.Add(-time.Hour).Unix()), verifiers.TokenExpired},
+		{"bad_signature_repeated", flipSig(good), verifiers.TokenSignatureInvalid},
+		{"audience_mismatch_repeated", es("aud", "https://other.example.com"), verifiers.TokenAudienceMismatch},
+		{"malformed_repeated", good[:strings.LastIndexByte(good, '.')], verifiers.TokenMalformed},
 	} {
 		r := bearerReq(c.tok)
+		b.Run("ES256/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				checkOutcome(b, v, r, c.reason)
+			}
+		})
+	}
+	b.Run("ES256/hit_parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			r := bearerReq(good)
+			for pb.Next() {
+				checkOutcome(b, v, r, "")
+			}
+		})
+	})
+	// 256 distinct tokens through a cache of 64: every request misses.
+	small := staticVerifier(b, allKeys(), WithTokenCache(64, 1<<20))
+	var reqs []*http.Request
+	for i := range 256 {
+		reqs = append(reqs, bearerReq(es("jti", fmt.Sprint(i))))
+	}
+	b.Run("ES256/miss", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			checkOutcome(b, small, reqs[i%len(reqs)], "")
+			i++
+		}
+	})
+}
+
+func checkOutcome(b *testing.B, v *Verifier, r *http.Request, reason verifiers.Reason) {
+	id, err := v.Verify(r)
+	if reason == "" {
+		if err != nil || id == nil {
+			b.Fatalf("want success: %v", err)
+		}
+		return
+	}
+	if rej, ok := err.(*verifiers.Rejection); !ok || rej.Reason != reason {
+		b.Fatalf("want %s: %v", reason, err)
+	}
+}
+
+// BenchmarkChi is a whole request through a chi router and the gate
+// (logging to a discarding writer, every rejection logged), into an
+// httptest recorder, the status checked every iteration: the cost a
+// server pays. "floor" is the same router without authentication. The
+// gate's logger is at zerolog's default level, so each success also
+// writes the gate's debug event; "info_level" is the same hit with a
+// logger at info level, as servers usually run.
+func BenchmarkChi(b *testing.B) {
+	cached := staticVerifier(b, allKeys())
+	uncached := staticVerifier(b, allKeys(), WithTokenCache(0, 0))
+	g := middleware.New(middleware.WithLogger(zerolog.New(io.Discard)), middleware.WithLogSampling(0, 0))
+	info := middleware.New(middleware.WithLogger(zerolog.New(io.Discard).Level(zerolog.InfoLevel)), middleware.WithLogSampling(0, 0))
+	ok := func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
+	rt := chi.NewRouter()
+	rt.Get("/floor", ok)
+	rt.With(g.Require(cached)).Get("/cached", ok)
+	rt.With(info.Require(cached)).Get("/cached-info", ok)
+	rt.With(g.Require(uncached)).Get("/uncached", ok)
+	good := sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims())
+	expired := sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims("exp", t0.Add(-time.Hour).Unix()))
+	for _, c := range []struct {
+		name, path, tok string
+		status          int
+	}{
+		{"floor", "/floor", good, 204},
+		{"ES256/cache_hit", "/cached", good, 204},
+		{"ES256/cache_hit_info_level", "/cached-info", good, 204},
+		{"ES256/expired_repeated", "/cached", expired, 401},
+		{"ES256/bad_signature_repeated", "/cached", flipSig(good), 401},
+		{"ES256/no_cache", "/uncached", good, 204},
+		{"ES256/no_cache_expired", "/uncached", expired, 401},
+	} {
+		r := httptest.NewRequest(http.MethodGet, c.path, nil)
+		r.Header.Set("Authorization", "Bearer "+c.tok)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, r)
+				rt.ServeHTTP(rec, r)
 				if rec.Code != c.status {
-					b.Fatalf("status %d", rec.Code)
+					b.Fatalf("status %d, want %d", rec.Code, c.status)
 				}
 			}
 		})

@@ -128,12 +128,52 @@
 // could not check (503). WithCache keeps identities for a bounded time and
 // number of tokens, keyed by an HMAC of the whole token.
 //
-// # A verified-token cache, later
+// # Verified-token cache
 //
-// Verifier.verifyToken is a function of the token, the clock and the key
-// sets only, and every key set carries a generation number that changes
-// whenever an issuer installs a new set. A cache of verified tokens can
-// therefore sit in front of it, keyed by the whole token, storing the
-// identity with the token's exp and the generation it was verified under,
-// and dropping entries whose key left the set; it is not built yet.
+// Clients send the same access token for minutes, so a Verifier
+// remembers the tokens it accepted, and answers them again without
+// parsing or checking the signature: the same *verifiers.Identity each
+// time, which handlers must treat as read-only. The cache is on by
+// default and bounded both ways: DefaultTokenCacheEntries tokens and
+// DefaultTokenCacheBytes bytes, counting each token's length and an
+// estimate of its identity's size (WithTokenCache sets both;
+// WithTokenCache(0, 0) turns it off, and then every request verifies its
+// signature). It is keyed by the whole token, compared byte for byte;
+// no hash stands in for it. An entry is served only while all of these
+// hold, and dropped otherwise:
+//
+//   - the time is before the token's exp, without leeway (a token within
+//     the leeway after exp is still accepted, by a full check, but no
+//     longer cached), and not before its nbf or iat minus the leeway (a
+//     clock set back);
+//   - it is younger than TokenCacheTTL, however far the exp;
+//   - the issuer's current key set would still verify the token with the
+//     same key: same kid, same algorithm, same key material. A key set
+//     installed by a refresh is consulted by the very next request, so a
+//     key removed from the issuer's JWK set stops its tokens as soon as
+//     the set is fetched again (a token with an unknown kid makes that
+//     happen, see WithUnknownKeyRefresh).
+//
+// Eviction is CLOCK (second chance), in up to 16 shards, each with its
+// own read-write lock: a hit takes one shard's read lock and allocates
+// nothing.
+//
+// Rejections that follow from the token and the key sets alone
+// (token_malformed, token_alg_not_allowed, token_claim_missing,
+// token_issuer_mismatch, token_signature_invalid, token_type_mismatch,
+// token_expired, token_audience_mismatch) are remembered too, so that a
+// client that keeps sending an expired token costs little after the
+// first time. They have a cache of their own, bounded to an eighth of
+// both bounds, so that a flood of bad tokens cannot evict good ones. Each
+// is tagged with the key-set epoch, which changes whenever any issuer
+// installs a set (every successful fetch, even of an unchanged set) or
+// discovery finds another issuer name, so a remembered rejection never
+// hides a change of keys. Never remembered: token_key_unknown (it must
+// keep triggering the unknown-key refresh), token_not_yet_valid and
+// token_issued_in_future (they change with time), and 503s. A
+// remembered rejection is also dropped when the time claims would give
+// another answer (a token that failed on aud is reported expired once it
+// is), and after TokenCacheTTL. The gate gets a copy of the remembered
+// Rejection, worded as a fresh check would word it (for token_expired,
+// how long ago at the current time).
 package bearer

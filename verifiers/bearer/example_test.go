@@ -136,6 +136,38 @@ func ExampleNew_serveMux() {
 	// 401 Bearer realm="api", error="invalid_token", error_description="The access token lacks a required claim."
 }
 
+// The verified-token cache is on by default: a token seen before is
+// answered with the identity it proved, without a signature check. Size
+// it for the number of tokens in use at once, or turn it off.
+func ExampleWithTokenCache() {
+	jwks, mint := exampleIssuer()
+	issuers := []bearer.Issuer{{URL: "https://login.example.com/", Keys: bearer.JWKS(jwks)}}
+	cached, err := bearer.New(context.Background(), "https://api.example.com", issuers,
+		bearer.WithTokenCache(50_000, 64<<20))
+	if err != nil {
+		panic(err)
+	}
+	defer cached.Close()
+	uncached, err := bearer.New(context.Background(), "https://api.example.com", issuers,
+		bearer.WithTokenCache(0, 0))
+	if err != nil {
+		panic(err)
+	}
+	defer uncached.Close()
+
+	tok := mint(claimsFor("https://api.example.com", time.Now().Add(time.Hour), "orders:read"))
+	for _, v := range []*bearer.Verifier{cached, uncached} {
+		r := httptest.NewRequest("GET", "/orders", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		first, _ := v.Verify(r)
+		second, _ := v.Verify(r)
+		fmt.Println(first.Subject, "same identity:", first == second)
+	}
+	// Output:
+	// alice same identity: true
+	// alice same identity: false
+}
+
 // Opaque tokens, checked by a function of yours (an introspection call, a
 // token store), with a small cache.
 func ExampleNewOpaque() {

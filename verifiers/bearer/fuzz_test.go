@@ -3,6 +3,7 @@ package bearer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,11 +25,27 @@ func FuzzVerifyToken(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	v, err := New(context.Background(), testAud, []Issuer{{URL: testIss, Keys: JWKS(jwks(jwkOf(fx.ec, "ec1", "ES256")))}}, clockAt(t0), quiet())
+	set := JWKS(jwks(jwkOf(fx.ec, "ec1", "ES256")))
+	fp := WithFingerprinter(verifiers.NewFingerprinter())
+	v, err := New(context.Background(), testAud, []Issuer{{URL: testIss, Keys: set}}, clockAt(t0), quiet(), fp)
+	if err != nil {
+		f.Fatal(err)
+	}
+	uncached, err := New(context.Background(), testAud, []Issuer{{URL: testIss, Keys: set}}, clockAt(t0), quiet(), fp, WithTokenCache(0, 0))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
+		// The caches never change an outcome: twice through the cached
+		// verifier (a miss, then maybe a hit) is what the uncached one
+		// says.
+		want := outcome(uncached.Verify(bearerReq(tok)))
+		for i := range 2 {
+			if got := outcome(v.Verify(bearerReq(tok))); got != want {
+				t.Fatalf("request %d: cached outcome %q, uncached %q", i, got, want)
+			}
+		}
+
 		id, err := v.verifyToken(context.Background(), tok)
 		if err == nil {
 			// Only a token signed by fx.ec can pass; check it really is.
@@ -120,4 +137,36 @@ func FuzzParseKeySet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzBearerCredentials checks the hot-path parse of the Authorization
+// value against verifiers.SplitAuthorization followed by a
+// case-insensitive scheme comparison, which it replaces.
+func FuzzBearerCredentials(f *testing.F) {
+	for _, s := range []string{"", "Bearer", "Bearer ", " bearer\tabc ", "BEARER  a b ", "Bearerx abc", "Basic abc",
+		"Bearer\t\t", "bearer\u00a0abc", "\tBearer abc\t", "Bear", "Bearer\x00abc", "ſearer abc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		scheme, want := verifiers.SplitAuthorization(v)
+		wantOK := strings.EqualFold(scheme, "Bearer")
+		if !wantOK {
+			want = ""
+		}
+		got, ok := bearerCredentials(v)
+		if got != want || ok != wantOK {
+			t.Fatalf("bearerCredentials(%q) = %q, %v; want %q, %v", v, got, ok, want, wantOK)
+		}
+	})
+}
+
+// outcome describes what Verify said, for comparisons.
+func outcome(id *verifiers.Identity, err error) string {
+	if err != nil {
+		if rej, ok := err.(*verifiers.Rejection); ok {
+			return fmt.Sprintf("%s|%s|%s|%v", rej.Reason, rej.Detail, rej.Hint, rej.Attrs)
+		}
+		return err.Error()
+	}
+	return fmt.Sprintf("%s|%v|%v|%v|%v", id.Subject, id.Scopes, id.Attrs, id.Claims, id.Source)
 }

@@ -80,8 +80,9 @@ type keySet struct {
 	// origin names where the set came from, for details and logs.
 	origin    string
 	fetchedAt time.Time
-	// gen increases with each set an issuer installs; a future
-	// verified-token cache keys its entries on it.
+	// gen increases with each set an issuer installs (0 for static
+	// sets); the verified-token cache compares it to tell whether an
+	// entry's key needs checking again.
 	gen uint64
 }
 

@@ -63,6 +63,9 @@ func NewOpaque(fn TokenFunc, opts ...Option) (*OpaqueVerifier, error) {
 		return nil, err
 	}
 	if len(c.jwtOnly) > 0 {
+		if c.jwtOnly[0] == "WithTokenCache" {
+			return nil, errors.New("bearer: WithTokenCache applies to JWT verifiers (New) only; the opaque verifier's cache is WithCache")
+		}
 		return nil, fmt.Errorf("bearer: %s applies to JWT verifiers (New) only", c.jwtOnly[0])
 	}
 	t, err := newTransport(&c)

@@ -72,6 +72,9 @@ type config struct {
 	logger         zerolog.Logger
 	plainHTTP      bool
 
+	tokenCacheEntries int
+	tokenCacheBytes   int64
+
 	// opaque
 	cacheSize int
 	cacheTTL  time.Duration
@@ -81,18 +84,20 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		realm:          DefaultRealm,
-		maxTokenBytes:  DefaultMaxTokenBytes,
-		maxFormBytes:   DefaultMaxFormBytes,
-		now:            time.Now,
-		leeway:         DefaultLeeway,
-		scopeClaims:    []string{"scope", "scp"},
-		fetchTimeout:   DefaultFetchTimeout,
-		maxResponse:    DefaultMaxResponseBytes,
-		minRefresh:     DefaultMinRefresh,
-		maxRefresh:     DefaultMaxRefresh,
-		unknownRefresh: DefaultUnknownKeyRefresh,
-		logger:         zerolog.New(os.Stderr).With().Timestamp().Logger(),
+		realm:             DefaultRealm,
+		maxTokenBytes:     DefaultMaxTokenBytes,
+		maxFormBytes:      DefaultMaxFormBytes,
+		now:               time.Now,
+		leeway:            DefaultLeeway,
+		scopeClaims:       []string{"scope", "scp"},
+		fetchTimeout:      DefaultFetchTimeout,
+		maxResponse:       DefaultMaxResponseBytes,
+		minRefresh:        DefaultMinRefresh,
+		maxRefresh:        DefaultMaxRefresh,
+		unknownRefresh:    DefaultUnknownKeyRefresh,
+		tokenCacheEntries: DefaultTokenCacheEntries,
+		tokenCacheBytes:   DefaultTokenCacheBytes,
+		logger:            zerolog.New(os.Stderr).With().Timestamp().Logger(),
 	}
 }
 
@@ -375,12 +380,31 @@ func WithPlainHTTP() Option {
 	return jwtOnly("WithPlainHTTP", func(c *config) error { c.plainHTTP = true; return nil })
 }
 
+// WithTokenCache bounds the verified-token cache of a JWT verifier (JWT
+// only; the opaque verifier's cache is WithCache): at most maxEntries
+// tokens, taking at most maxBytes bytes (each token's length plus an
+// estimate of its identity's size). WithTokenCache(0, 0) turns the cache
+// off, so that every request verifies its token's signature. The cache is
+// on by default, with DefaultTokenCacheEntries and
+// DefaultTokenCacheBytes. Remembered rejections have a cache of their
+// own, bounded to an eighth of both, in addition. See the package
+// documentation for what the caches keep and when they let go.
+func WithTokenCache(maxEntries int, maxBytes int64) Option {
+	return jwtOnly("WithTokenCache", func(c *config) error {
+		if maxEntries < 0 || maxBytes < 0 || (maxEntries == 0) != (maxBytes == 0) {
+			return fmt.Errorf("bearer: WithTokenCache(%d, %d): both bounds must be positive, or both 0 to turn the cache off", maxEntries, maxBytes)
+		}
+		c.tokenCacheEntries, c.tokenCacheBytes = maxEntries, maxBytes
+		return nil
+	})
+}
+
 // WithCache remembers the identities the token function returned for up
 // to size tokens, for at most ttl each and never past an exp claim in the
-// identity (opaque only). Entries are keyed by an HMAC-SHA256 of the whole
-// token under a random per-verifier key, so the cache holds no token;
-// least recently used entries go first. Rejections are not cached. Off by
-// default.
+// identity (opaque only; the JWT verifier's cache is WithTokenCache).
+// Entries are keyed by an HMAC-SHA256 of the whole token under a random
+// per-verifier key, so the cache holds no token; least recently used
+// entries go first. Rejections are not cached. Off by default.
 func WithCache(size int, ttl time.Duration) Option {
 	return func(c *config) error {
 		c.opaqueOnly = append(c.opaqueOnly, "WithCache")

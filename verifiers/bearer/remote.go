@@ -139,6 +139,9 @@ func (v *Verifier) fetch(is *issuer, f *flight) {
 		set.gen = is.gen
 		set.fetchedAt = now
 		is.set.Store(set)
+		// After the store: a request that read the previous epoch may
+		// have used either set, and what it remembered is dropped.
+		v.caches.epoch.Add(1)
 		is.failures = 0
 		is.next = now.Add(clamp(maxAge, v.minRefresh, v.maxRefresh))
 		f.set = set
@@ -260,7 +263,11 @@ func (v *Verifier) discover(ctx context.Context, is *issuer) (string, error) {
 		}
 		if *doc.Issuer != is.iss {
 			is.mu.Lock()
-			is.discoveredIssuer = *doc.Issuer
+			if is.discoveredIssuer != *doc.Issuer {
+				is.discoveredIssuer = *doc.Issuer
+				// The hint of an issuer mismatch changes.
+				v.caches.epoch.Add(1)
+			}
 			is.mu.Unlock()
 			return "", fmt.Errorf("bearer: discovery document %s names the issuer %s, not the configured %s; OIDC Discovery §4.3 and RFC 8414 §3.3 forbid using it", redact(u), quote(*doc.Issuer), quote(is.iss))
 		}

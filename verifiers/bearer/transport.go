@@ -65,14 +65,15 @@ func (f found) where() string {
 func (t *transport) token(r *http.Request) (string, verifiers.Source, error) {
 	var hits [3]found
 	n := 0
-	auth := r.Header.Values("Authorization")
+	// The canonical key directly: Header.Values would canonicalize
+	// "Authorization" again on every request.
+	auth := r.Header["Authorization"]
 	if len(auth) > 1 {
 		return "", verifiers.Source{}, verifiers.Reject(verifiers.RequestMalformed,
 			fmt.Sprintf("the request has %d Authorization header fields; exactly one is allowed", len(auth)))
 	}
 	if len(auth) == 1 {
-		scheme, rest := verifiers.SplitAuthorization(auth[0])
-		if strings.EqualFold(scheme, "Bearer") {
+		if rest, ok := bearerCredentials(auth[0]); ok {
 			if rest == "" {
 				return "", verifiers.Source{}, verifiers.Reject(verifiers.RequestMalformed,
 					"the Authorization header says Bearer but carries no token").
@@ -130,6 +131,33 @@ func (t *transport) token(r *http.Request) (string, verifiers.Source, error) {
 		return "", verifiers.Source{}, rej
 	}
 	return h.tok, h.src, nil
+}
+
+// bearerCredentials is verifiers.SplitAuthorization followed by a
+// case-insensitive comparison of the scheme with "Bearer", without the
+// generic trimming: it runs on every request.
+func bearerCredentials(v string) (rest string, ok bool) {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' }
+	i, j := 0, len(v)
+	for i < j && isSpace(v[i]) {
+		i++
+	}
+	for j > i && isSpace(v[j-1]) {
+		j--
+	}
+	v = v[i:j]
+	const scheme = "bearer"
+	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return "", false
+	}
+	v = v[len(scheme):]
+	if v != "" && !isSpace(v[0]) {
+		return "", false // another scheme, such as "Bearerx"
+	}
+	for v != "" && isSpace(v[0]) {
+		v = v[1:]
+	}
+	return v, true
 }
 
 // formValues returns the access_token values of a form body (RFC 6750

@@ -15,15 +15,46 @@ import (
 // to suggest clock skew rather than a stale or early token.
 const skewWindow = 5 * time.Minute
 
-// verifyToken checks one token and returns the identity it proves. It is
-// a function of the token, the clock and the key sets only, which is what
-// a verified-token cache (issue 7) needs to sit in front of it.
+// verifyToken checks one token and returns the identity it proves,
+// without the caches.
 func (v *Verifier) verifyToken(ctx context.Context, tok string) (*verifiers.Identity, error) {
+	var vd verdict
+	return v.verify(ctx, tok, v.now(), &vd)
+}
+
+// verdict is what verify learned about a token besides the outcome: what
+// the caches need to tell when the same token would get another outcome.
+type verdict struct {
+	// is, set and used are the issuer, the key set and the key that
+	// verified the signature (nil until it verified); kid and alg are the
+	// token's.
+	is   *issuer
+	set  *keySet
+	used *key
+	kid  string
+	alg  *algorithm
+	// from and until bound the times at which the time claims checked so
+	// far give the same answer: once exp has passed the check, until is
+	// exp + leeway; once nbf and iat have, from is the later of nbf and
+	// iat minus the leeway. Zero when unbounded.
+	from, until time.Time
+	// exp is the token's exp, set once it has been read.
+	exp time.Time
+	// expired is set for a token_expired rejection.
+	expired bool
+}
+
+// verify checks one token and returns the identity it proves. It is a
+// function of the token, the clock and the key sets only (and, for the
+// hint of an issuer mismatch, of what discovery found), which is what lets
+// the verified-token caches sit in front of it.
+func (v *Verifier) verify(ctx context.Context, tok string, now time.Time, vd *verdict) (*verifiers.Identity, error) {
 	t, m := parseJWS(tok)
 	if m != nil {
 		return nil, v.malformed(tok, m)
 	}
 	alg := lookupAlg(t.hdr.Alg)
+	vd.kid, vd.alg = t.hdr.Kid, alg
 	if rej := v.checkAlg(t, alg); rej != nil {
 		return nil, rej
 	}
@@ -68,7 +99,8 @@ func (v *Verifier) verifyToken(ctx context.Context, tok string) (*verifiers.Iden
 	if used == nil {
 		return nil, withAttrs(v.badSignature(is, set, t, alg, cands), attrs)
 	}
-	if err := v.checkClaims(t, iss); err != nil {
+	vd.is, vd.set, vd.used = is, set, used
+	if err := v.checkClaims(t, iss, now, vd); err != nil {
 		var rej *verifiers.Rejection
 		if errors.As(err, &rej) && rej.Reason == verifiers.TokenMalformed {
 			rej.With(verifiers.AttrFingerprint, v.fp.Fingerprint(tok))
@@ -333,8 +365,9 @@ func issuerHint(got, want string) string {
 	return ""
 }
 
-// checkClaims applies typ, the time claims, aud and the required claims.
-func (v *Verifier) checkClaims(t *token, iss string) error {
+// checkClaims applies typ, the time claims, aud and the required claims,
+// and records in vd the window in which the time claims pass.
+func (v *Verifier) checkClaims(t *token, iss string, now time.Time, vd *verdict) error {
 	if len(v.types) > 0 && !typeMatches(t.hdr.Typ, v.types) {
 		got := "the token has no typ header"
 		if t.hdr.Typ != "" {
@@ -344,7 +377,6 @@ func (v *Verifier) checkClaims(t *token, iss string) error {
 			fmt.Sprintf("%s; expected %s", got, strings.Join(v.types, " or "))).
 			WithHint("another kind of JWT (an ID token, a logout token, a client assertion) is used as an access token; RFC 9068 access tokens carry typ at+jwt")
 	}
-	now := v.now()
 	exp, ok, m := numericDate(t.claims, "exp")
 	if m != nil {
 		return verifiers.Reject(verifiers.TokenMalformed, m.detail)
@@ -353,16 +385,12 @@ func (v *Verifier) checkClaims(t *token, iss string) error {
 		return verifiers.Reject(verifiers.TokenClaimMissing, "the token has no exp claim; tokens without an expiry are not accepted").
 			WithHint("the issuer issues tokens that never expire; configure it to set exp")
 	}
+	vd.exp = exp
 	if !now.Before(exp.Add(v.leeway)) {
-		ago := now.Sub(exp)
-		hint := "the client keeps using a token past its expiry: it should get a new one (or refresh it) before exp"
-		if ago < skewWindow {
-			hint = "it expired only " + dur(ago) + " ago: if the client obtained it moments ago, the clocks of the issuer and this server differ (clock skew; check NTP on both); otherwise the client should renew tokens a little before exp"
-		}
-		return verifiers.Reject(verifiers.TokenExpired,
-			fmt.Sprintf("the token expired at %s, %s ago (leeway %s; server time %s)", stamp(exp), dur(ago), v.leeway, stamp(now))).
-			WithHint(hint).With("exp", stamp(exp))
+		vd.expired = true
+		return v.expiredRejection(exp, now).With("exp", stamp(exp))
 	}
+	vd.until = exp.Add(v.leeway)
 	nbf, ok, m := numericDate(t.claims, "nbf")
 	if m != nil {
 		return verifiers.Reject(verifiers.TokenMalformed, m.detail)
@@ -376,6 +404,9 @@ func (v *Verifier) checkClaims(t *token, iss string) error {
 		return verifiers.Reject(verifiers.TokenNotYetValid,
 			fmt.Sprintf("the token is not valid before %s, %s from now (leeway %s; server time %s)", stamp(nbf), dur(ahead), v.leeway, stamp(now))).
 			WithHint(hint)
+	}
+	if ok {
+		vd.from = nbf.Add(-v.leeway)
 	}
 	iat, ok, m := numericDate(t.claims, "iat")
 	if m != nil {
@@ -391,6 +422,9 @@ func (v *Verifier) checkClaims(t *token, iss string) error {
 			fmt.Sprintf("the token says it was issued at %s, %s in the future (leeway %s; server time %s)", stamp(iat), dur(ahead), v.leeway, stamp(now))).
 			WithHint(hint)
 	}
+	if ok && iat.Add(-v.leeway).After(vd.from) {
+		vd.from = iat.Add(-v.leeway)
+	}
 	if rej := v.checkAudience(t.claims); rej != nil {
 		return rej
 	}
@@ -402,6 +436,19 @@ func (v *Verifier) checkClaims(t *token, iss string) error {
 		}
 	}
 	return nil
+}
+
+// expiredRejection explains a token that expired at exp, seen at now.
+// Its text depends on now only through expiredKeyAt(exp, now).
+func (v *Verifier) expiredRejection(exp, now time.Time) *verifiers.Rejection {
+	ago := now.Sub(exp)
+	hint := "the client keeps using a token past its expiry: it should get a new one (or refresh it) before exp"
+	if ago < skewWindow {
+		hint = "it expired only " + dur(ago) + " ago: if the client obtained it moments ago, the clocks of the issuer and this server differ (clock skew; check NTP on both); otherwise the client should renew tokens a little before exp"
+	}
+	return verifiers.Reject(verifiers.TokenExpired,
+		fmt.Sprintf("the token expired at %s, %s ago (leeway %s; server time %s)", stamp(exp), dur(ago), v.leeway, stamp(now))).
+		WithHint(hint)
 }
 
 func (v *Verifier) checkAudience(claims map[string]any) error {
@@ -547,14 +594,17 @@ func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // dur formats a duration for a detail: whole seconds, or milliseconds
 // under a second.
-func dur(d time.Duration) string {
+func dur(d time.Duration) string { return roundDur(d).String() }
+
+// roundDur is the duration dur shows.
+func roundDur(d time.Duration) time.Duration {
 	if d < 0 {
 		d = -d
 	}
 	if d < time.Second {
-		return d.Round(time.Millisecond).String()
+		return d.Round(time.Millisecond)
 	}
-	return d.Round(time.Second).String()
+	return d.Round(time.Second)
 }
 
 // unavailable is the 503 for an issuer with no key set.

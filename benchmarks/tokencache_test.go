@@ -1,13 +1,8 @@
-//go:build authgate_tokencache
-
 package benchmarks
 
 import "github.com/authgate/authgate/verifiers/bearer"
 
-// tokenCacheAvailable says whether the bearer verifier has a verified-token
-// cache (bearer.WithTokenCache); the default verifier has it on.
-const tokenCacheAvailable = true
-
 // noTokenCache returns the bearer options that turn the verified-token
-// cache off.
+// cache off, for the "authgate-nocache" rows; the "authgate-cache" rows
+// use the default, cache on.
 func noTokenCache() []bearer.Option { return []bearer.Option{bearer.WithTokenCache(0, 0)} }
