@@ -103,10 +103,11 @@ func BenchmarkVerifyCached(b *testing.B) {
 			}
 		})
 	})
-	// 256 distinct tokens through a cache of 64: every request misses.
-	small := staticVerifier(b, allKeys(), WithTokenCache(64, 1<<20))
+	// 1024 distinct tokens in turn through a cache of 8: every request
+	// misses.
+	small := staticVerifier(b, allKeys(), WithTokenCache(8, 1<<20))
 	var reqs []*http.Request
-	for i := range 256 {
+	for i := range 1024 {
 		reqs = append(reqs, bearerReq(es("jti", fmt.Sprint(i))))
 	}
 	b.Run("ES256/miss", func(b *testing.B) {
@@ -115,6 +116,9 @@ func BenchmarkVerifyCached(b *testing.B) {
 		for b.Loop() {
 			checkOutcome(b, small, reqs[i%len(reqs)], "")
 			i++
+		}
+		if hits := int64(i) - checks(small); hits > int64(i)/100 {
+			b.Fatalf("%d hits in %d requests", hits, i)
 		}
 	})
 }
