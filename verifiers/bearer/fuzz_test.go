@@ -3,9 +3,12 @@ package bearer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/verifiers"
 )
@@ -72,41 +75,65 @@ func FuzzVerifyToken(f *testing.F) {
 	})
 }
 
-// FuzzDuplicateMember checks the duplicate-member scanner against
-// encoding/json on valid objects: it never panics, and a reported
-// duplicate really is one.
-func FuzzDuplicateMember(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{"a":{"a":1},"b":[1,{"a":2}]}`, `{"\u0061":1,"a":2}`, `{"a\"":"}","b":"\\"}`, ` { "x" : [ ] , "y" : null } `} {
+// FuzzDecodeJSON checks the hand-written JSON decoder against
+// encoding/json: it never panics, accepts exactly the texts encoding/json
+// accepts as an object (less duplicates at the top level and nesting
+// beyond maxJSONDepth, which it refuses), and gives the same values.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{"a":{"a":1},"b":[1,{"a":2}]}`, `{"\u0061":1,"a":2}`,
+		`{"a\"":"}","b":"\\"}`, ` { "x" : [ ] , "y" : null } `, `{"s":"\ud83d\ude00\ud800\u0041\udc00"}`,
+		`{"n":-0.5e+10,"m":1E400}`, `{"t":true,"f":false}`, `{"a":[[[[1]]]]}`, `{"x":"\/\b\f\n\r\t"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(b, &m) != nil {
-			return
+		if !utf8.Valid(b) {
+			return // the callers refuse invalid UTF-8 first
 		}
-		name, dup := duplicateMember(b)
-		if !dup {
-			return
+		got, jerr := decodeJSONObject(b)
+		var want map[string]any
+		werr := json.Unmarshal(b, &want)
+		if werr == nil && firstNonSpace(b) != '{' {
+			werr = errors.New("not an object") // e.g. null
 		}
-		// Count the occurrences of name as a top-level member with a
-		// decoder.
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		_, _ = dec.Token()
-		n := 0
-		for dec.More() {
-			k, _ := dec.Token()
-			if k == name {
-				n++
+		switch {
+		case jerr == nil && werr == nil:
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("decodeJSONObject(%q) = %#v, encoding/json gives %#v", b, got, want)
 			}
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return
+		case jerr != nil && werr != nil:
+		case jerr != nil && jerr.dup != "":
+			if n := topLevelCount(b, jerr.dup); n < 2 {
+				t.Fatalf("decodeJSONObject(%q) reports %q twice; it appears %d times", b, jerr.dup, n)
 			}
+		case jerr != nil && strings.Contains(jerr.msg, "nested deeper"):
+		case jerr != nil:
+			t.Fatalf("decodeJSONObject(%q) refuses (%s) what encoding/json accepts", b, jerr.msg)
+		default:
+			t.Fatalf("decodeJSONObject(%q) accepts what encoding/json refuses (%v)", b, werr)
 		}
-		if n < 2 {
-			t.Fatalf("duplicateMember(%q) = %q, which appears %d times", b, name, n)
+		if jerr != nil && strings.Contains(jerr.msg, `"`) {
+			t.Fatalf("error quotes the input: %s", jerr.msg)
 		}
 	})
+}
+
+// topLevelCount counts the top-level members named name in the object b,
+// with encoding/json's decoder.
+func topLevelCount(b []byte, name string) int {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	_, _ = dec.Token()
+	n := 0
+	for dec.More() {
+		k, _ := dec.Token()
+		if k == name {
+			n++
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return n
+		}
+	}
+	return n
 }
 
 // FuzzParseKeySet loads arbitrary key sets: never a panic, and an accepted

@@ -2,8 +2,6 @@ package bearer
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -13,7 +11,9 @@ import (
 // x5c are never read: keys come from configuration only (RFC 8725 §3.10).
 type header struct {
 	Alg, Kid, Typ, Cty, Enc string
-	Crit                    json.RawMessage
+	// Crit is the crit member as decoded, when hasCrit.
+	Crit    any
+	hasCrit bool
 }
 
 // token is a compact JWS split and decoded, not yet verified.
@@ -53,10 +53,22 @@ const (
 	hintNotJWT     = "the value is not a JWT: the client may send an opaque access token, an ID of some other kind, or the wrong variable"
 )
 
-// isB64URL reports whether c is in the base64url alphabet (RFC 4648 §5).
-func isB64URL(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+// b64urlAlphabet marks the bytes of the base64url alphabet (RFC 4648 §5).
+var b64urlAlphabet = [256]bool{
+	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true, 'G': true,
+	'H': true, 'I': true, 'J': true, 'K': true, 'L': true, 'M': true, 'N': true,
+	'O': true, 'P': true, 'Q': true, 'R': true, 'S': true, 'T': true, 'U': true,
+	'V': true, 'W': true, 'X': true, 'Y': true, 'Z': true, 'a': true, 'b': true,
+	'c': true, 'd': true, 'e': true, 'f': true, 'g': true, 'h': true, 'i': true,
+	'j': true, 'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true,
+	'q': true, 'r': true, 's': true, 't': true, 'u': true, 'v': true, 'w': true,
+	'x': true, 'y': true, 'z': true, '0': true, '1': true, '2': true, '3': true,
+	'4': true, '5': true, '6': true, '7': true, '8': true, '9': true, '-': true,
+	'_': true,
 }
+
+// isB64URL reports whether c is in the base64url alphabet (RFC 4648 §5).
+func isB64URL(c byte) bool { return b64urlAlphabet[c] }
 
 // checkSyntax checks that tok is made only of base64url characters and
 // dots, and names the likely copy-paste accident when it is not.
@@ -187,15 +199,16 @@ func parseHeader(b []byte, h *header) *malformedError {
 	if firstNonSpace(b) != '{' {
 		return malformed("", "the header is not a JSON object")
 	}
-	// A map, not a struct: encoding/json matches struct fields without
-	// regard to case, and JOSE header names are case-sensitive ("ALG" is
-	// not "alg").
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(b, &members); err != nil {
-		return malformed("", "the header is not valid JSON: %s", jsonProblem(err))
-	}
-	if name, dup := duplicateMember(b); dup {
-		return malformed("", "the header has the member %s twice (RFC 7515 §4)", quote(name))
+	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
+	// is not "alg"), and encoding/json matches struct fields without
+	// regard to case.
+	members, jerr := decodeJSONObject(b)
+	switch {
+	case jerr == nil:
+	case jerr.dup != "":
+		return malformed("", "the header has the member %s twice (RFC 7515 §4)", quote(jerr.dup))
+	default:
+		return malformed("", "the header is not valid JSON: %s", jerr.msg)
 	}
 	for _, f := range [...]struct {
 		name string
@@ -205,18 +218,20 @@ func parseHeader(b []byte, h *header) *malformedError {
 		if !ok {
 			continue
 		}
-		if err := json.Unmarshal(raw, f.dst); err != nil || raw[0] != '"' {
+		s, ok := raw.(string)
+		if !ok {
 			return malformed("", "the header member %s is not a string", f.name)
 		}
+		*f.dst = s
 	}
-	h.Crit = members["crit"]
+	h.Crit, h.hasCrit = members["crit"]
 	if h.Alg == "" {
 		return malformed("", "the header has no alg (RFC 7515 §4.1.1)")
 	}
 	if strings.EqualFold(h.Cty, "JWT") {
 		return malformed("", "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
 	}
-	if h.Crit != nil {
+	if h.hasCrit {
 		return checkCrit(h.Crit)
 	}
 	return nil
@@ -229,9 +244,15 @@ var registeredHeaders = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x
 // checkCrit refuses every crit header: authgate understands no JWS
 // extension, and RFC 7515 §4.1.11 says a recipient that does not
 // understand a listed extension must reject the JWS.
-func checkCrit(raw json.RawMessage) *malformedError {
-	var names []string
-	if err := json.Unmarshal(raw, &names); err != nil || len(names) == 0 {
+func checkCrit(raw any) *malformedError {
+	list, _ := raw.([]any)
+	names := make([]string, 0, len(list))
+	for _, x := range list {
+		if n, ok := x.(string); ok {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 || len(names) != len(list) {
 		return malformed("", "the header's crit is not a non-empty array of strings (RFC 7515 §4.1.11)")
 	}
 	for _, n := range names {
@@ -256,12 +277,15 @@ func (t *token) parseClaims() *malformedError {
 	if firstNonSpace(b) != '{' {
 		return malformed(hintNotJWT, "the payload is not a JSON object, so not a JWT claims set (RFC 7519 §7.2)")
 	}
-	if err := json.Unmarshal(b, &t.claims); err != nil {
-		return malformed("", "the payload is not valid JSON: %s", jsonProblem(err))
+	claims, jerr := decodeJSONObject(b)
+	switch {
+	case jerr == nil:
+	case jerr.dup != "":
+		return malformed("", "the claims set has the claim %s twice (RFC 7519 §4)", quote(jerr.dup))
+	default:
+		return malformed("", "the payload is not valid JSON: %s", jerr.msg)
 	}
-	if name, dup := duplicateMember(b); dup {
-		return malformed("", "the claims set has the claim %s twice (RFC 7519 §4)", quote(name))
-	}
+	t.claims = claims
 	return nil
 }
 
@@ -274,17 +298,4 @@ func firstNonSpace(b []byte) byte {
 		return c
 	}
 	return 0
-}
-
-// jsonProblem describes a JSON error without quoting the input.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &te):
-		return fmt.Sprintf("member %s is a JSON %s, not a %s", quote(te.Field), te.Value, te.Type)
-	}
-	return "invalid JSON"
 }

@@ -1,0 +1,381 @@
+package bearer
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// maxJSONDepth bounds the nesting of arrays and objects in a header or
+// claims set. Real claims sets nest two or three levels (Keycloak's
+// realm_access.roles); 32 leaves room and keeps a hostile token from
+// costing more than its length.
+const maxJSONDepth = 32
+
+// jsonError says what is wrong with a JSON text. Its message never quotes
+// the input: it names a byte offset or, for a duplicate, the member name.
+type jsonError struct {
+	msg string
+	// dup is the first member name that appears twice in the top-level
+	// object, when that is the only problem.
+	dup string
+}
+
+// decodeJSONObject decodes b, which must be a JSON object (RFC 8259) in
+// valid UTF-8, into the values encoding/json gives for a map[string]any:
+// string, float64, bool, nil, []any and map[string]any, with the same
+// handling of escapes (an unpaired surrogate becomes U+FFFD).
+//
+// It is stricter than encoding/json where JOSE needs it to be: a member
+// name that appears twice in the top-level object is an error (RFC 7515 §4,
+// RFC 7519 §4; encoding/json keeps the last one), and so is nesting deeper
+// than maxJSONDepth. It replaces encoding/json on the hot path: one pass,
+// and every string without escapes shares one copy of the input, so a
+// claims set costs a handful of allocations instead of dozens.
+func decodeJSONObject(b []byte) (map[string]any, *jsonError) {
+	p := jsonParser{s: string(b)}
+	p.space()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		return nil, p.syntax()
+	}
+	m, err := p.object(true)
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return nil, p.syntax()
+	}
+	if p.dup != "" {
+		return nil, &jsonError{msg: "duplicate member", dup: p.dup}
+	}
+	return m, nil
+}
+
+type jsonParser struct {
+	s     string
+	i     int
+	depth int
+	// dup is the first duplicate top-level member name found.
+	dup string
+}
+
+func (p *jsonParser) syntax() *jsonError {
+	if p.i >= len(p.s) {
+		return &jsonError{msg: "unexpected end of JSON input"}
+	}
+	return &jsonError{msg: fmt.Sprintf("syntax error at byte %d", p.i)}
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// value decodes the value at p.i; the caller has skipped white space.
+func (p *jsonParser) value() (any, *jsonError) {
+	if p.i >= len(p.s) {
+		return nil, p.syntax()
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		m, err := p.object(false)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	case c == '[':
+		a, err := p.array()
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return p.number()
+	}
+	return nil, p.syntax()
+}
+
+func (p *jsonParser) literal(word string) *jsonError {
+	if len(p.s)-p.i < len(word) || p.s[p.i:p.i+len(word)] != word {
+		return p.syntax()
+	}
+	p.i += len(word)
+	return nil
+}
+
+func (p *jsonParser) enter() *jsonError {
+	p.depth++
+	if p.depth > maxJSONDepth {
+		return &jsonError{msg: fmt.Sprintf("nested deeper than %d levels at byte %d", maxJSONDepth, p.i)}
+	}
+	return nil
+}
+
+// object decodes the object at p.i. In the top-level object (top), a
+// member name seen twice is remembered in p.dup.
+func (p *jsonParser) object(top bool) (map[string]any, *jsonError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.i++ // '{'
+	var m map[string]any
+	if top {
+		m = make(map[string]any, 8)
+	} else {
+		m = make(map[string]any)
+	}
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		p.depth--
+		return m, nil
+	}
+	for {
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return nil, p.syntax()
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return nil, p.syntax()
+		}
+		p.i++
+		p.space()
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		if top && p.dup == "" {
+			if _, seen := m[k]; seen {
+				p.dup = k
+			}
+		}
+		m[k] = v
+		p.space()
+		if p.i >= len(p.s) {
+			return nil, p.syntax()
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			p.depth--
+			return m, nil
+		default:
+			return nil, p.syntax()
+		}
+	}
+}
+
+func (p *jsonParser) array() ([]any, *jsonError) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	p.i++ // '['
+	a := make([]any, 0, 4)
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		p.depth--
+		return a, nil
+	}
+	for {
+		p.space()
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		p.space()
+		if p.i >= len(p.s) {
+			return nil, p.syntax()
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			p.depth--
+			return a, nil
+		default:
+			return nil, p.syntax()
+		}
+	}
+}
+
+// number decodes a number as encoding/json does into an interface: a
+// float64. A number outside float64's range is an error, as there.
+func (p *jsonParser) number() (any, *jsonError) {
+	start := p.i
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.s) && p.s[p.i] == '0':
+		p.i++
+	case p.i < len(p.s) && '1' <= p.s[p.i] && p.s[p.i] <= '9':
+		p.digits()
+	default:
+		return nil, p.syntax()
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if p.digits() == 0 {
+			return nil, p.syntax()
+		}
+	}
+	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+			p.i++
+		}
+		if p.digits() == 0 {
+			return nil, p.syntax()
+		}
+	}
+	f, err := strconv.ParseFloat(p.s[start:p.i], 64)
+	if err != nil {
+		return nil, &jsonError{msg: fmt.Sprintf("the number at byte %d is out of range", start)}
+	}
+	return f, nil
+}
+
+func (p *jsonParser) digits() int {
+	start := p.i
+	for p.i < len(p.s) && '0' <= p.s[p.i] && p.s[p.i] <= '9' {
+		p.i++
+	}
+	return p.i - start
+}
+
+// str decodes the string at p.i (which is '"'). A string without escapes
+// is a substring of the input: no allocation.
+func (p *jsonParser) str() (string, *jsonError) {
+	p.i++ // '"'
+	start := p.i
+	for p.i < len(p.s) {
+		switch c := p.s[p.i]; {
+		case c == '"':
+			s := p.s[start:p.i]
+			p.i++
+			return s, nil
+		case c == '\\':
+			return p.escaped(start)
+		case c < 0x20:
+			return "", &jsonError{msg: fmt.Sprintf("control character in a string at byte %d", p.i)}
+		default:
+			p.i++
+		}
+	}
+	return "", p.syntax()
+}
+
+// escaped finishes a string that holds an escape at p.i.
+func (p *jsonParser) escaped(start int) (string, *jsonError) {
+	buf := make([]byte, 0, p.i-start+16)
+	buf = append(buf, p.s[start:p.i]...)
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(buf), nil
+		case c < 0x20:
+			return "", &jsonError{msg: fmt.Sprintf("control character in a string at byte %d", p.i)}
+		case c != '\\':
+			buf = append(buf, c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.s) {
+			return "", p.syntax()
+		}
+		esc := p.s[p.i+1]
+		switch esc {
+		case '"', '\\', '/':
+			buf = append(buf, esc)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := hex4(p.s, p.i+2)
+			if !ok {
+				return "", &jsonError{msg: fmt.Sprintf("invalid \\u escape at byte %d", p.i)}
+			}
+			p.i += 6
+			if 0xD800 <= r && r < 0xE000 {
+				// A surrogate: valid only as a high one followed by an
+				// escaped low one. Otherwise U+FFFD, and whatever follows
+				// is read on its own (encoding/json does the same).
+				if r < 0xDC00 && p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					if r2, ok := hex4(p.s, p.i+2); ok && 0xDC00 <= r2 && r2 < 0xE000 {
+						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+						p.i += 6
+						buf = utf8.AppendRune(buf, r)
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			buf = utf8.AppendRune(buf, r)
+			continue
+		default:
+			return "", &jsonError{msg: fmt.Sprintf("invalid escape at byte %d", p.i)}
+		}
+		p.i += 2
+	}
+	return "", p.syntax()
+}
+
+// hex4 reads four hex digits at s[i:].
+func hex4(s string, i int) (rune, bool) {
+	if len(s)-i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
