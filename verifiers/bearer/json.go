@@ -16,20 +16,21 @@ const maxJSONDepth = 32
 // the input: it names a byte offset or, for a duplicate, the member name.
 type jsonError struct {
 	msg string
-	// dup is the first member name that appears twice in the top-level
-	// object, when that is the only problem.
+	// dup is the first member name that appears twice in one object,
+	// when that is the only problem.
 	dup string
 }
 
 // decodeJSONObject decodes b, which must be a JSON object (RFC 8259) in
 // valid UTF-8, into the values encoding/json gives for a map[string]any:
-// string, float64, bool, nil, []any and map[string]any, with the same
-// handling of escapes (an unpaired surrogate becomes U+FFFD).
+// string, float64, bool, nil, []any and map[string]any.
 //
-// It is stricter than encoding/json where JOSE needs it to be: a member
-// name that appears twice in the top-level object is an error (RFC 7515 §4,
-// RFC 7519 §4; encoding/json keeps the last one), and so is nesting deeper
-// than maxJSONDepth. It replaces encoding/json on the hot path: one pass,
+// It is stricter than encoding/json where JOSE needs it to be, so that no
+// two parsers can read one signed text two ways: a member name that
+// appears twice in an object is an error (RFC 7515 §4, RFC 7519 §4 for the
+// top level; encoding/json keeps the last one), and so are an unpaired
+// surrogate escape (I-JSON, RFC 7493 §2.1; encoding/json makes it U+FFFD)
+// and nesting deeper than maxJSONDepth. It replaces encoding/json on the hot path: one pass,
 // and every string without escapes shares one copy of the input, so a
 // claims set costs a handful of allocations instead of dozens.
 func decodeJSONObject(b []byte) (map[string]any, *jsonError) {
@@ -56,7 +57,7 @@ type jsonParser struct {
 	s     string
 	i     int
 	depth int
-	// dup is the first duplicate top-level member name found.
+	// dup is the first member name found twice in one object.
 	dup string
 }
 
@@ -130,8 +131,8 @@ func (p *jsonParser) enter() *jsonError {
 	return nil
 }
 
-// object decodes the object at p.i. In the top-level object (top), a
-// member name seen twice is remembered in p.dup.
+// object decodes the object at p.i. A member name seen twice is
+// remembered in p.dup. top sizes the map for a claims set.
 func (p *jsonParser) object(top bool) (map[string]any, *jsonError) {
 	if err := p.enter(); err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func (p *jsonParser) object(top bool) (map[string]any, *jsonError) {
 		if err != nil {
 			return nil, err
 		}
-		if top && p.dup == "" {
+		if p.dup == "" {
 			if _, seen := m[k]; seen {
 				p.dup = k
 			}
@@ -336,17 +337,18 @@ func (p *jsonParser) escaped(start int) (string, *jsonError) {
 			p.i += 6
 			if 0xD800 <= r && r < 0xE000 {
 				// A surrogate: valid only as a high one followed by an
-				// escaped low one. Otherwise U+FFFD, and whatever follows
-				// is read on its own (encoding/json does the same).
+				// escaped low one. An unpaired one is refused (I-JSON,
+				// RFC 7493 §2.1): encoding/json would turn it into
+				// U+FFFD, so that distinct signed values read the same.
+				r2, ok := rune(0), false
 				if r < 0xDC00 && p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
-					if r2, ok := hex4(p.s, p.i+2); ok && 0xDC00 <= r2 && r2 < 0xE000 {
-						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
-						p.i += 6
-						buf = utf8.AppendRune(buf, r)
-						continue
-					}
+					r2, ok = hex4(p.s, p.i+2)
 				}
-				r = utf8.RuneError
+				if !ok || r2 < 0xDC00 || r2 >= 0xE000 {
+					return "", &jsonError{msg: fmt.Sprintf("unpaired surrogate escape at byte %d (RFC 7493 §2.1)", p.i-6)}
+				}
+				r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+				p.i += 6
 			}
 			buf = utf8.AppendRune(buf, r)
 			continue

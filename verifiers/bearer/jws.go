@@ -14,6 +14,9 @@ type header struct {
 	// Crit is the crit member as decoded, when hasCrit.
 	Crit    any
 	hasCrit bool
+	// hasEnc is set when the header has an enc member, whatever its
+	// value: only a JWE has one (RFC 7516 §4.1.2).
+	hasEnc bool
 }
 
 // token is a compact JWS split and decoded, not yet verified.
@@ -176,7 +179,7 @@ func parseJWS(tok string) (*token, *malformedError) {
 	if m := parseHeader(hb, &t.hdr); m != nil {
 		return nil, m
 	}
-	if t.hdr.Enc != "" {
+	if t.hdr.hasEnc {
 		return nil, malformed(hintJWE, "the header has an enc member: the token is a JWE, not a JWS")
 	}
 	sigSeg := tok[dot2+1:]
@@ -225,10 +228,11 @@ func parseHeader(b []byte, h *header) *malformedError {
 		*f.dst = s
 	}
 	h.Crit, h.hasCrit = members["crit"]
+	_, h.hasEnc = members["enc"]
 	if h.Alg == "" {
 		return malformed("", "the header has no alg (RFC 7515 §4.1.1)")
 	}
-	if strings.EqualFold(h.Cty, "JWT") {
+	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
 		return malformed("", "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
 	}
 	if h.hasCrit {
