@@ -84,11 +84,22 @@ func redact(raw string) string {
 // the unknown-key refresh interval ago.
 var errRateLimited = errors.New("bearer: key set fetched recently")
 
+// errFetchPending says a request stopped waiting for a fetch that is
+// still running (it goes on for the requests after it).
+var errFetchPending = errors.New("bearer: key set fetch still running")
+
+// MaxFetchWait is the longest a request waits for a key set fetch to
+// finish, when the fetch timeout is longer. A key server that hangs
+// then costs a request this much, not the whole fetch timeout; the fetch
+// itself goes on, and the requests after it use its result.
+const MaxFetchWait = 2 * time.Second
+
 // refresh fetches the issuer's key set, or joins the fetch in progress.
 // Unless force is set, it does nothing (and returns errRateLimited) when a
 // fetch started less than the unknown-key refresh interval ago. It waits
-// for the fetch until ctx is done; the fetch itself runs on the verifier's
-// lifetime context, so one impatient request cannot cancel it for others.
+// for the fetch until ctx is done or MaxFetchWait has passed; the fetch
+// itself runs on the verifier's lifetime context, so one impatient request
+// cannot cancel it for others.
 func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet, error) {
 	is.mu.Lock()
 	f := is.flight
@@ -107,11 +118,19 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 		go v.fetch(is, f)
 	}
 	is.mu.Unlock()
+	var waited <-chan time.Time // nil: the fetch timeout bounds the wait
+	if v.fetchTimeout > MaxFetchWait {
+		t := time.NewTimer(MaxFetchWait)
+		defer t.Stop()
+		waited = t.C
+	}
 	select {
 	case <-f.done:
 		return f.set, f.err
 	case <-ctx.Done():
 		return is.current(), ctx.Err()
+	case <-waited:
+		return is.current(), errFetchPending
 	}
 }
 

@@ -547,3 +547,42 @@ func TestMaxAge(t *testing.T) {
 		t.Fatal("clamp")
 	}
 }
+
+// TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait: with
+// the default fetch timeout (10 s), a request without a deadline of its
+// own that needs a fetch (an unknown kid) stops waiting after
+// MaxFetchWait and gets 503, not 401: the key may be in the set being
+// fetched. A token with a known kid is not held up at all.
+func TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait(t *testing.T) {
+	t.Parallel()
+	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
+	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
+	ks.set(func(ks *keyServer) { ks.delay = MaxFetchWait + time.Second })
+	clk.advance(time.Minute)
+	unknown := tokenFor(ks.URL, fx.ec2, "ES256", "rotated")
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := v.Verify(bearerReq(unknown))
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec, "ES256", "ec1"))); err != nil {
+		t.Fatalf("known kid during a hung fetch: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a known kid took %v during a hung fetch", d)
+	}
+	err := <-done
+	took := time.Since(start)
+	if took < MaxFetchWait-100*time.Millisecond || took > MaxFetchWait+time.Second {
+		t.Errorf("the unknown-kid request took %v, want about MaxFetchWait (%v)", took, MaxFetchWait)
+	}
+	var ue *verifiers.UnavailableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want UnavailableError (503)", err)
+	}
+	if !strings.Contains(ue.Detail, `no key with kid "rotated" in the cached key set`) || !strings.Contains(ue.Detail, "did not finish in time") || ue.RetryAfter != time.Second {
+		t.Errorf("unavailable = %q, RetryAfter %v", ue.Detail, ue.RetryAfter)
+	}
+}
