@@ -10,6 +10,8 @@
 #
 #   ./load.sh                       # from anywhere in the repository
 #   DURATION=10s CONNECTIONS=16 ./load.sh
+#   LOG_LEVEL=debug ./load.sh       # also log every authenticated request (default: info,
+#                                   # as in production: rejections only)
 #   SERVER_LOG=/tmp/server.log LABEL=logfile ./load.sh
 #       # keep the server's log (default: /dev/null); results in results/load-logfile.md
 #
@@ -52,7 +54,7 @@ trap cleanup EXIT
 
 echo "building examples/server" >&2
 (cd "$root" && go build -o "$tmp/server" ./examples/server)
-"$tmp/server" -addr 127.0.0.1:0 >"$tmp/stdout" 2>"$SERVER_LOG" &
+"$tmp/server" -addr 127.0.0.1:0 -log-level "${LOG_LEVEL:-info}" >"$tmp/stdout" 2>"$SERVER_LOG" &
 server_pid=$!
 
 base=""

@@ -507,6 +507,7 @@ func TestBadFlags(t *testing.T) {
 	}{
 		{[]string{"-environment", "staging"}, "-environment"},
 		{[]string{"-log-format", "xml"}, "-log-format"},
+		{[]string{"-log-level", "verbose"}, "-log-level"},
 		{[]string{"-jwks", "keys.json"}, "-jwks: needs -issuer"},
 		{[]string{"-issuer", "https://id.example"}, "-issuer: needs -audience"},
 		{[]string{"-apikeys", filepath.Join(dir, "missing.txt")}, "missing.txt"},
@@ -555,5 +556,26 @@ func TestGenerateKey(t *testing.T) {
 	rec, err := store.Lookup(context.Background(), k.ID())
 	if err != nil || rec.Subject != "billing-service" || strings.Join(rec.Scopes, " ") != "reports:read orders:write" || rec.Environment != "test" {
 		t.Errorf("record %+v, %v", rec, err)
+	}
+}
+
+// TestLogLevel: -log-level info drops the per-request debug event of an
+// authenticated request and keeps the rejection's warn event.
+func TestLogLevel(t *testing.T) {
+	f := newFixture(t)
+	s := start(t, append(f.args(), "-log-level", "info")...)
+	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key.Reveal()); r.status != 200 {
+		t.Fatalf("valid key: status %d", r.status)
+	}
+	if r := do(t, "GET", s.base+"/v1/reports"); r.status != 401 {
+		t.Fatalf("no key: status %d", r.status)
+	}
+	if evs := s.refusals(t, 1); len(evs) != 1 || evs[0]["reason"] != "credentials_missing" {
+		t.Fatalf("refusals = %v, want one credentials_missing", evs)
+	}
+	for _, ev := range s.events(t, "") {
+		if ev["level"] == "debug" {
+			t.Errorf("debug event logged at -log-level info: %v", ev)
+		}
 	}
 }

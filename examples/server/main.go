@@ -54,6 +54,7 @@ type config struct {
 	audience    string
 	leeway      time.Duration
 	logFormat   string
+	logLevel    string
 	genKey      string
 	scopes      string
 }
@@ -80,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.audience, "audience", "", "this API's `identifier`, which tokens' aud must contain (needed with -issuer)")
 	fs.DurationVar(&c.leeway, "leeway", 30*time.Second, "clock skew allowed on exp, nbf and iat")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json or console")
+	fs.StringVar(&c.logLevel, "log-level", "debug", "lowest level logged: debug (every authenticated request too), info, warn (rejections only) or error")
 	fs.StringVar(&c.genKey, "generate-key", "", "generate an API key for `subject`, print it and its key-file line, and exit")
 	fs.StringVar(&c.scopes, "scopes", "", "with -generate-key: the key's scopes, comma-separated")
 	fs.Usage = func() {
@@ -97,6 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, &usageError{fmt.Sprintf("-environment: %q is neither live nor test", c.environment)}
 	case c.logFormat != "json" && c.logFormat != "console":
 		return nil, &usageError{fmt.Sprintf("-log-format: %q is neither json nor console", c.logFormat)}
+	case c.logLevel != "debug" && c.logLevel != "info" && c.logLevel != "warn" && c.logLevel != "error":
+		return nil, &usageError{fmt.Sprintf("-log-level: %q is not debug, info, warn or error", c.logLevel)}
 	case c.jwks != "" && c.issuer == "":
 		return nil, &usageError{"-jwks: needs -issuer, the iss value the tokens carry"}
 	case c.issuer != "" && c.audience == "":
@@ -134,7 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.logFormat == "console" {
 		logOut = zerolog.ConsoleWriter{Out: stderr, NoColor: true, TimeFormat: time.RFC3339}
 	}
-	logger := zerolog.New(logOut).With().Timestamp().Logger()
+	level, _ := zerolog.ParseLevel(cfg.logLevel) // checked by parseFlags
+	logger := zerolog.New(logOut).Level(level).With().Timestamp().Logger()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
