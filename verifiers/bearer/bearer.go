@@ -238,6 +238,28 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		if rej := v.cachedRejection(tok, now); rej != nil {
 			return nil, rej
 		}
+		// Single flight: while one request verifies a token, others with
+		// the same token wait for its remembered outcome instead of
+		// verifying it again. An outcome that is not remembered (a 503)
+		// makes each of them verify on its own.
+		if wait := c.join(tok); wait != nil {
+			select {
+			case <-wait:
+			case <-r.Context().Done():
+			}
+			now = v.now()
+			if id := v.cachedIdentity(tok, nanos(now)); id != nil {
+				return withSource(id, src), nil
+			}
+			if rej := v.cachedRejection(tok, now); rej != nil {
+				return nil, rej
+			}
+		} else {
+			defer c.leave(tok)
+			if c.beforeVerify != nil {
+				c.beforeVerify()
+			}
+		}
 	}
 	// Read before any key set is: a set installed from here on makes
 	// what is remembered below stale, never the other way round.
