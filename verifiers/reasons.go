@@ -43,6 +43,10 @@ const (
 	ScopeInsufficient Reason = "scope_insufficient" // a required scope is missing
 	Forbidden         Reason = "forbidden"          // a policy said no
 
+	// 429: too many failed attempts from this client (see the gate's
+	// WithFailureLimit); no verifier ran.
+	TooManyFailures Reason = "too_many_failures"
+
 	// 431: credentials too large to look at.
 	CredentialsTooLarge Reason = "credentials_too_large"
 
@@ -89,6 +93,7 @@ var reasonTable = map[Reason]reasonInfo{
 	RequestMalformed:      {400, RequestMalformed, "The request carries credentials in a malformed way."},
 	ScopeInsufficient:     {403, ScopeInsufficient, "The credentials lack a required scope."},
 	Forbidden:             {403, Forbidden, "Access is denied."},
+	TooManyFailures:       {429, TooManyFailures, "Too many failed attempts; try again later."},
 	CredentialsTooLarge:   {431, CredentialsTooLarge, "The credentials header is too large."},
 	VerifierUnavailable:   {503, VerifierUnavailable, "Authentication is temporarily unavailable."},
 }
@@ -102,7 +107,7 @@ func Reasons() []Reason {
 		TokenMalformed, TokenSignatureInvalid, TokenKeyUnknown, TokenAlgNotAllowed, TokenExpired,
 		TokenNotYetValid, TokenIssuedInFuture, TokenIssuerMismatch, TokenAudienceMismatch,
 		TokenTypeMismatch, TokenClaimMissing, TokenInvalid,
-		RequestMalformed, ScopeInsufficient, Forbidden, CredentialsTooLarge, VerifierUnavailable,
+		RequestMalformed, ScopeInsufficient, Forbidden, TooManyFailures, CredentialsTooLarge, VerifierUnavailable,
 	}
 }
 

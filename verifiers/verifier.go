@@ -89,7 +89,8 @@ func (id *Identity) Attr(key string) (string, bool) {
 }
 
 // Attr is one safe identifier: a log field name and its value. Values are
-// sanitized (control characters removed, length bounded) by the gate before
+// sanitized (control characters, invalid UTF-8 and bidirectional controls
+// replaced by U+FFFD, length bounded) by the gate before
 // they are logged.
 type Attr struct {
 	Key   string

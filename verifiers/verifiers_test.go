@@ -24,7 +24,7 @@ func TestReasonsTable(t *testing.T) {
 			t.Errorf("%s not known", r)
 		}
 		switch s := r.Status(); s {
-		case 400, 401, 403, 431, 503:
+		case 400, 401, 403, 429, 431, 503:
 		default:
 			t.Errorf("%s: status %d", r, s)
 		}
@@ -65,7 +65,7 @@ func TestStatuses(t *testing.T) {
 	want := map[verifiers.Reason]int{
 		verifiers.CredentialsMissing: 401, verifiers.SchemeNotAccepted: 401, verifiers.TokenExpired: 401,
 		verifiers.RequestMalformed: 400, verifiers.ScopeInsufficient: 403, verifiers.Forbidden: 403,
-		verifiers.CredentialsTooLarge: 431, verifiers.VerifierUnavailable: 503,
+		verifiers.CredentialsTooLarge: 431, verifiers.VerifierUnavailable: 503, verifiers.TooManyFailures: 429,
 	}
 	for r, s := range want {
 		if r.Status() != s {
