@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/verifiers"
@@ -99,10 +101,14 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 	if err := challenge.CheckBearerParam("scope", joined); err != nil {
 		panic("authgate/middleware: " + fn + ": " + err.Error())
 	}
-	mode := "all of"
+	mode := "]; this route needs all of ["
 	if !all {
-		mode = "one of"
+		mode = "]; this route needs one of ["
 	}
+	mode += joined + "]; missing ["
+	// The insufficient_scope challenge of each Bearer entry that
+	// authenticated a request here, formatted once: *entry -> []string.
+	var lines sync.Map
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ac, ok := g.authenticated(w, r, next, fn)
@@ -123,21 +129,39 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 				next.ServeHTTP(w, r)
 				return
 			}
-			var missing []string
+			// `"alice" has scopes [a]; this route needs all of [a b]; missing [b]`
+			b := make([]byte, 0, 96+len(id.Subject)+len(joined)*2+len(id.Scopes)*16)
+			b = strconv.AppendQuote(b, id.Subject)
+			b = append(b, " has scopes ["...)
+			for i, s := range id.Scopes {
+				if i > 0 {
+					b = append(b, ' ')
+				}
+				b = append(b, s...)
+			}
+			b = append(b, mode...)
+			first := true
 			for _, s := range scopes {
 				if !id.HasScope(s) {
-					missing = append(missing, s)
+					if !first {
+						b = append(b, ' ')
+					}
+					b, first = append(b, s...), false
 				}
 			}
+			b = append(b, ']')
 			rf := &refusal{
 				reason: verifiers.ScopeInsufficient,
 				scheme: id.Scheme,
-				detail: fmt.Sprintf("%q has scopes [%s]; this route needs %s [%s]; missing [%s]",
-					id.Subject, strings.Join(id.Scopes, " "), mode, joined, strings.Join(missing, " ")),
-				attrs: id.Attrs,
+				detail: string(b),
+				attrs:  id.Attrs,
 			}
-			if ac.entry != nil && ac.entry.bearer {
-				rf.challenges = []string{mustFormat(insufficientScope(ac.entry.ch, joined))}
+			if e := ac.entry; e != nil && e.bearer {
+				l, ok := lines.Load(e)
+				if !ok {
+					l, _ = lines.LoadOrStore(e, []string{mustFormat(insufficientScope(e.ch, joined))})
+				}
+				rf.challenges = l.([]string)
 			}
 			g.refuse(w, r, rf)
 		})
@@ -167,8 +191,9 @@ func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, next http.H
 	ac := authFrom(r.Context())
 	if ac == nil {
 		g.refuse(w, r, &refusal{
-			reason: verifiers.VerifierUnavailable,
-			detail: fn + " ran on a request that did not pass Require or Optional: mount one of them before it",
+			reason:   verifiers.VerifierUnavailable,
+			detail:   fn + " ran on a request that did not pass Require or Optional: mount one of them before it",
+			gateText: true,
 		})
 		return nil, false
 	}
@@ -182,6 +207,7 @@ func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, next http.H
 			detail:     fn + ": this route needs an authenticated identity and the request is anonymous; it accepts " + ac.rt.accepted,
 			hint:       missingHint(r),
 			challenges: ac.rt.challenges,
+			gateText:   true,
 		})
 		return nil, false
 	}

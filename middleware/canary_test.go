@@ -180,3 +180,37 @@ func TestScrubVerifierText(t *testing.T) {
 	w = serve(g.Require(bs)(okHandler), get("/", "Authorization", "Basic "+hv))
 	assertNoLeak(t, lb, w, leaks(c, hv))
 }
+
+// TestScrubVerifierTextOtherHeaders: a credential sent in a header of its
+// own (the route's APIKey challenge names it: header="X-API-Key") is
+// scrubbed from a verifier's rejection text, and from a policy error
+// after it authenticated, like an Authorization credential.
+func TestScrubVerifierTextOtherHeaders(t *testing.T) {
+	t.Parallel()
+	c := canary(t)
+	k := apikeyV(map[string]func() (*verifiers.Identity, error){
+		c: func() (*verifiers.Identity, error) {
+			return nil, verifiers.Reject(verifiers.APIKeyUnknown, "no key "+c).With("key", c)
+		},
+	})
+	g, lb := testGate()
+	w := serve(g.Require(k)(okHandler), get("/", "X-API-Key", c))
+	assertNoLeak(t, lb, w, leaks(c))
+	if ev := one(t, lb); ev["detail"] != "no key [redacted]" || ev["key"] != "[redacted]" {
+		t.Errorf("event = %v", ev)
+	}
+
+	ok := apikeyV(map[string]func() (*verifiers.Identity, error){c: ident("APIKey", "svc")})
+	g, lb = testGate()
+	policy := g.RequirePolicy("echo", func(r *http.Request, _ *verifiers.Identity) error {
+		return errors.New("refusing " + r.Header.Get("X-API-Key"))
+	})
+	w = serve(g.Require(ok)(policy(okHandler)), get("/", "X-API-Key", c))
+	if w.Code != http.StatusForbidden {
+		t.Fatalf("status %d", w.Code)
+	}
+	assertNoLeak(t, lb, w, leaks(c))
+	if ev := one(t, lb); ev["detail"] == nil || !strings.Contains(ev["detail"].(string), "refusing [redacted]") {
+		t.Errorf("event = %v", ev)
+	}
+}

@@ -17,6 +17,7 @@
 //	  credentials sent two ways                       400     Bearer error="invalid_request" where Bearer is accepted
 //	Authorization larger than the cap                 431     none
 //	a verifier could not check                        503     none; Retry-After is set
+//	too many failed attempts (WithFailureLimit)       429     none; Retry-After is set
 //	authenticated, missing scope                      403     Bearer error="insufficient_scope" when the identity came from Bearer
 //	authenticated, denied by policy                   403     none
 //
@@ -36,6 +37,16 @@
 // event. The credential itself — the Authorization value, a token, a
 // password, an API key, or the base64 of any of them — is never logged and
 // never sent back.
+//
+// # Failure limiting
+//
+// WithFailureLimit (off by default) answers 429 too_many_failures to a
+// client address, or a (claimed user or key id, address) pair, that failed
+// too often within a window, before any verifier runs. It never locks a
+// user out globally: see its documentation for the trade-off. Behind your
+// own reverse proxies, WithClientIPHeader names the header that carries
+// the client address, trusted only from the proxies' prefixes; the same
+// address is logged as remote_ip and used for log sampling.
 //
 // # CORS preflight
 //

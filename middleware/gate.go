@@ -2,22 +2,34 @@ package middleware
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
 )
 
 // Gate holds the settings shared by the middleware it makes: logger,
-// response rendering, size cap, log sampling. Make one with New and use its
-// methods on every route; a Gate is safe for concurrent use.
+// response rendering, size cap, log sampling, the client address, and the
+// failed-attempt counters (shared by all its routes). Make one with New and
+// use its methods on every route; a Gate is safe for concurrent use.
 type Gate struct {
 	logger        *zerolog.Logger
 	dev           bool
-	writeProblem  func(http.ResponseWriter, *http.Request, Problem)
+	writeProblem  func(http.ResponseWriter, *http.Request, Problem) // nil: WriteProblem
 	maxAuthBytes  int
 	passPreflight bool
 	retryAfter    time.Duration
+	sampleBurst   int
+	sampleWindow  time.Duration
+	failureLimit  FailureLimit
 	sampler       *sampler
+	clientIP      *clientIPHeader // nil: the client is r.RemoteAddr
+	limiter       *limiter        // nil: no failure limiting
+	now           func() time.Time
+
+	// Precomputed from the settings by New.
+	retryAfterText string // Retry-After of a 503 without its own
+	tooLargeTail   string // end of the credentials_too_large detail
 }
 
 // Option configures a Gate.
@@ -34,15 +46,17 @@ const DefaultRetryAfter = 5 * time.Second
 // New returns a Gate configured by opts. Without options it logs to the
 // logger in the request's context (zerolog.Ctx), renders RFC 9457 problem
 // bodies, caps Authorization at DefaultMaxAuthorizationBytes, lets CORS
-// preflight requests through, and samples identical rejections from one
-// client at 10 events a minute.
+// preflight requests through, samples identical rejections from one
+// client at 10 events a minute, identifies clients by r.RemoteAddr, and
+// does not limit failed attempts.
 func New(opts ...Option) *Gate {
 	g := &Gate{
-		writeProblem:  WriteProblem,
 		maxAuthBytes:  DefaultMaxAuthorizationBytes,
 		passPreflight: true,
 		retryAfter:    DefaultRetryAfter,
-		sampler:       newSampler(10, time.Minute, time.Now),
+		sampleBurst:   10,
+		sampleWindow:  time.Minute,
+		now:           time.Now,
 	}
 	for _, o := range opts {
 		o(g)
@@ -52,6 +66,14 @@ func New(opts ...Option) *Gate {
 	}
 	if g.retryAfter < time.Second {
 		g.retryAfter = time.Second
+	}
+	g.retryAfterText = strconv.FormatInt(int64((g.retryAfter+time.Second-1)/time.Second), 10)
+	g.tooLargeTail = " bytes, over the " + strconv.Itoa(g.maxAuthBytes) + "-byte limit; no verifier ran"
+	if g.sampleBurst > 0 {
+		g.sampler = newSampler(g.sampleBurst, g.sampleWindow, g.now)
+	}
+	if g.failureLimit.on() {
+		g.limiter = newLimiter(g.failureLimit, g.now)
 	}
 	return g
 }
@@ -73,7 +95,8 @@ func WithDevelopmentMode() Option {
 // WithProblemWriter replaces the writer of error responses. The gate has
 // already set WWW-Authenticate, Cache-Control and Retry-After when f runs;
 // f writes the status line and the body. f must write no body for HEAD
-// requests, and must not reveal more than p holds.
+// requests, and must not reveal more than p holds. A nil f keeps
+// WriteProblem.
 func WithProblemWriter(f func(w http.ResponseWriter, r *http.Request, p Problem)) Option {
 	return func(g *Gate) { g.writeProblem = f }
 }
@@ -101,18 +124,16 @@ func WithRetryAfter(d time.Duration) Option {
 }
 
 // WithLogSampling bounds the log events of identical rejections (same
-// client address, same reason) to burst per window; the next event logged
-// after suppression carries a "suppressed" count. burst <= 0 logs every
-// rejection.
+// client address, an IPv6 client by its /64, same reason) to burst per
+// window; the next event logged after suppression carries a "suppressed"
+// count. burst <= 0 logs every rejection. The sampler's memory is bounded
+// whatever the number of clients: a client unseen for a whole window may
+// be forgotten, losing only its pending suppressed count.
 func WithLogSampling(burst int, window time.Duration) Option {
 	return func(g *Gate) {
-		if burst <= 0 {
-			g.sampler = nil
-			return
-		}
-		if window <= 0 {
+		if burst > 0 && window <= 0 {
 			panic("authgate/middleware: WithLogSampling needs a positive window")
 		}
-		g.sampler = newSampler(burst, window, time.Now)
+		g.sampleBurst, g.sampleWindow = burst, window
 	}
 }

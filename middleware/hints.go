@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/authgate/authgate/verifiers"
@@ -24,20 +25,81 @@ var queryTokenParams = []string{"access_token", "token", "api_key", "apikey", "k
 // missingHint explains a request that reached the gate without
 // credentials, when the request shows why.
 func missingHint(r *http.Request) string {
-	for _, h := range proxyHeaders {
-		if r.Header.Get(h) != "" {
-			return "Authorization is missing but " + h + " is present: a proxy in front of this server probably moved or stripped the Authorization header"
-		}
-	}
-	if r.URL.RawQuery != "" {
-		q := r.URL.Query()
-		for _, p := range queryTokenParams {
-			if q.Has(p) {
-				return "a credential was sent in the query string (" + p + "), which this route does not read; send it in the Authorization header"
+	if len(r.Header) > 0 {
+		for i, h := range proxyHeaders {
+			// The names are canonical: index the map directly.
+			if v := r.Header[h]; len(v) > 0 && v[0] != "" {
+				return proxyHints[i]
 			}
 		}
 	}
+	if r.URL.RawQuery != "" {
+		if i := queryTokenParam(r.URL.RawQuery); i >= 0 {
+			return queryHints[i]
+		}
+	}
 	return ""
+}
+
+// The hints of missingHint, one per proxy header and per query parameter.
+var (
+	proxyHints = func() []string {
+		out := make([]string, len(proxyHeaders))
+		for i, h := range proxyHeaders {
+			out[i] = "Authorization is missing but " + h + " is present: a proxy in front of this server probably moved or stripped the Authorization header"
+		}
+		return out
+	}()
+	queryHints = func() []string {
+		out := make([]string, len(queryTokenParams))
+		for i, p := range queryTokenParams {
+			out[i] = "a credential was sent in the query string (" + p + "), which this route does not read; send it in the Authorization header"
+		}
+		return out
+	}()
+)
+
+// queryTokenParam returns the index in queryTokenParams of the first of
+// them that the raw query has as a key, or -1. It reads keys as
+// url.ParseQuery does (pairs split at '&', pairs holding ';' or a bad
+// escape skipped, keys unescaped), without building the whole map.
+func queryTokenParam(raw string) int {
+	// Like ParseQuery (by default), give up on more than 10,000 pairs.
+	if strings.Count(raw, "&") >= 10000 {
+		return -1
+	}
+	found := -1
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		key, val, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(key, "%+") {
+			k, err := url.QueryUnescape(key)
+			if err != nil {
+				continue
+			}
+			key = k
+		}
+		for i, p := range queryTokenParams {
+			if key != p || (found >= 0 && i >= found) {
+				continue
+			}
+			// ParseQuery drops a pair whose value does not unescape.
+			if strings.IndexByte(val, '%') >= 0 {
+				if _, err := url.QueryUnescape(val); err != nil {
+					break
+				}
+			}
+			found = i
+		}
+		if found == 0 {
+			break
+		}
+	}
+	return found
 }
 
 // authorizationHint spots copy-paste mistakes in an Authorization value
@@ -74,11 +136,13 @@ var knownSchemes = []string{
 	"SSWS", "Splunk", "Kerberos", "Signature",
 }
 
-func knownScheme(s string) (string, bool) {
-	for _, k := range knownSchemes {
-		if strings.EqualFold(s, k) {
-			return k, true
+// knownScheme returns the index of s in knownSchemes (case-insensitive),
+// or -1.
+func knownScheme(s string) int {
+	for i, k := range knownSchemes {
+		if len(s) == len(k) && strings.EqualFold(s, k) {
+			return i
 		}
 	}
-	return "", false
+	return -1
 }

@@ -28,23 +28,38 @@ type Problem struct {
 // members "reason", and "request_id" and "hint" when set. It writes no body
 // for HEAD requests.
 func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	writeProblem(w, r, p, make([]string, 3))
+}
+
+// writeProblem is WriteProblem with the backing array of its three header
+// values given by the caller, so that the gate allocates one array for all
+// the header values of a refusal. Each value's capacity is clipped, so an
+// Add copies instead of writing into its neighbour.
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem, vals []string) {
 	h := w.Header()
 	// Direct assignments with canonical keys skip re-canonicalizing them.
-	h["Content-Type"] = []string{"application/problem+json"}
-	h["X-Content-Type-Options"] = []string{"nosniff"}
+	vals[0], vals[1] = "application/problem+json", "nosniff"
+	h["Content-Type"] = vals[0:1:1]
+	h["X-Content-Type-Options"] = vals[1:2:2]
 	if r.Method == http.MethodHead {
 		w.WriteHeader(p.Status)
 		return
 	}
-	b := make([]byte, 0, 256)
-	b = append(b, `{"type":"about:blank","title":`...)
-	b = appendJSONString(b, p.Title)
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(p.Status), 10)
-	b = append(b, `,"detail":`...)
-	b = appendJSONString(b, p.Detail)
-	b = append(b, `,"reason":`...)
-	b = appendJSONString(b, string(p.Reason))
+	// A problem with a known reason's own status, title and description
+	// has a body computed once; only request_id and hint are added.
+	var b []byte
+	if d, ok := reasonTable()[p.Reason]; ok && d.public == p.Reason && p.Status == d.status && p.Title == d.title && p.Detail == d.desc {
+		if p.RequestID == "" && p.Hint == "" {
+			vals[2] = d.bodyLen
+			h["Content-Length"] = vals[2:3:3]
+			w.WriteHeader(p.Status)
+			_, _ = w.Write(d.body)
+			return
+		}
+		b = append(make([]byte, 0, len(d.bodyPrefix)+len(p.RequestID)+len(p.Hint)+48), d.bodyPrefix...)
+	} else {
+		b = appendProblemPrefix(make([]byte, 0, 256), p.Status, p.Title, p.Detail, p.Reason)
+	}
 	if p.RequestID != "" {
 		b = append(b, `,"request_id":`...)
 		b = appendJSONString(b, p.RequestID)
@@ -54,9 +69,23 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 		b = appendJSONString(b, p.Hint)
 	}
 	b = append(b, "}\n"...)
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	vals[2] = strconv.Itoa(len(b))
+	h["Content-Length"] = vals[2:3:3]
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(b)
+}
+
+// appendProblemPrefix appends the problem body up to the reason member,
+// without the closing brace.
+func appendProblemPrefix(b []byte, status int, title, detail string, reason verifiers.Reason) []byte {
+	b = append(b, `{"type":"about:blank","title":`...)
+	b = appendJSONString(b, title)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"detail":`...)
+	b = appendJSONString(b, detail)
+	b = append(b, `,"reason":`...)
+	return appendJSONString(b, string(reason))
 }
 
 // appendJSONString appends s as a JSON string, escaping quotes, backslashes,
@@ -64,7 +93,13 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
-	for i := 0; i < len(s); {
+	// Fast path: copy the leading run that needs no escaping in one go.
+	i := 0
+	for i < len(s) && !jsonEscape[s[i]] {
+		i++
+	}
+	b = append(b, s[:i]...)
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -88,3 +123,13 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+// jsonEscape marks the bytes appendJSONString does not copy as they are:
+// quote, backslash, control characters, <, >, & and every non-ASCII byte
+// (checked for valid UTF-8 one rune at a time).
+var jsonEscape = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x7f
+	}
+	return t
+}()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/authgate/authgate/challenge"
@@ -24,15 +25,33 @@ type route struct {
 	// badRequest are the lines of a 400: the Bearer challenges with
 	// error="invalid_request"; nil when the route accepts no Bearer.
 	badRequest []string
+	// Texts of scheme_not_accepted: the body's detail, the logged detail
+	// per entry of knownSchemes, and the hints.
+	notAcceptedBody   string
+	notAcceptedDetail []string
+	notAcceptedHint   string
+	unknownSchemeHint string
+	unknownSchemeTail string
+	// credHeaders are the canonical names of the header fields other than
+	// Authorization that carry the route's credentials (from the
+	// challenges' header parameter).
+	credHeaders []string
 }
 
 type entry struct {
 	v      verifiers.Verifier
 	ch     challenge.Challenge
+	line   string // the formatted challenge
 	bearer bool
 	// invalid holds, for a Bearer verifier, its challenge line with
-	// error="invalid_token" and the reason's description, per reason.
-	invalid map[verifiers.Reason]string
+	// error="invalid_token" and the reason's description, per reason;
+	// rejected holds the route's lines with that one in place of line.
+	invalid  map[verifiers.Reason]string
+	rejected map[verifiers.Reason][]string
+	// claimer is v as a PrincipalClaimer, when it is one, and
+	// principalAttr the log field of its principals.
+	claimer       verifiers.PrincipalClaimer
+	principalAttr string
 }
 
 // Require returns middleware that lets a request through only when one of
@@ -79,8 +98,27 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 		if err != nil {
 			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d (%T) has an invalid challenge: %v", fn, i, v, err))
 		}
-		e := &entry{v: v, ch: ch, bearer: ch.Is("Bearer")}
+		e := &entry{v: v, ch: ch, line: line, bearer: ch.Is("Bearer")}
+		if c, ok := v.(verifiers.PrincipalClaimer); ok {
+			e.claimer = c
+			switch {
+			case ch.Is(verifiers.SchemeBasic):
+				e.principalAttr = verifiers.AttrUser
+			case ch.Is(verifiers.SchemeAPIKey):
+				e.principalAttr = verifiers.AttrKeyID
+			default:
+				e.principalAttr = "principal"
+			}
+		}
 		rt.challenges = append(rt.challenges, line)
+		for _, p := range ch.Params {
+			// A scheme whose credentials travel in a header of their own
+			// names it (APIKey realm="api", header="X-API-Key"): its value
+			// is scrubbed from verifier text like Authorization's.
+			if strings.EqualFold(p.Name, "header") && p.Value != "" {
+				rt.credHeaders = append(rt.credHeaders, http.CanonicalHeaderKey(p.Value))
+			}
+		}
 		if e.bearer {
 			e.invalid = make(map[verifiers.Reason]string)
 			for _, reason := range verifiers.Reasons() {
@@ -96,6 +134,24 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 	rt.accepted = strings.Join(names, ", ")
 	rt.missingDetail = "the request carries no credentials for any scheme this route accepts (" + rt.accepted + ")"
 	rt.challenges = rt.challenges[:len(rt.challenges):len(rt.challenges)]
+	for i, e := range rt.entries {
+		if !e.bearer {
+			continue
+		}
+		e.rejected = make(map[verifiers.Reason][]string, len(e.invalid))
+		for reason, line := range e.invalid {
+			lines := append([]string(nil), rt.challenges...)
+			lines[i] = line
+			e.rejected[reason] = lines
+		}
+	}
+	rt.notAcceptedBody = verifiers.SchemeNotAccepted.Description() + " Accepted: " + rt.accepted + "."
+	for _, name := range knownSchemes {
+		rt.notAcceptedDetail = append(rt.notAcceptedDetail, "Authorization uses the "+name+" scheme, which this route does not accept; it accepts "+rt.accepted)
+	}
+	rt.notAcceptedHint = "send credentials with one of the accepted schemes: " + rt.accepted
+	rt.unknownSchemeHint = "the value must be '<scheme> <credentials>' with one of: " + rt.accepted
+	rt.unknownSchemeTail = " bytes, not logged); this route accepts " + rt.accepted
 	return rt
 }
 
@@ -142,6 +198,13 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt, preflight: true}))
 		return
 	}
+	var at *attempt // nil: no failure limiting
+	if g.limiter != nil {
+		at = new(attempt)
+		if !rt.startAttempt(w, r, at) {
+			return
+		}
+	}
 	auth := r.Header["Authorization"]
 	if n := len(auth); n > 0 {
 		size := 0
@@ -150,26 +213,29 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		}
 		switch {
 		case size > g.maxAuthBytes:
-			g.refuse(w, r, &refusal{
+			rt.refuse(w, r, at, &refusal{
 				reason:       verifiers.CredentialsTooLarge,
-				detail:       fmt.Sprintf("the Authorization header field is %d bytes, over the %d-byte limit; no verifier ran", size, g.maxAuthBytes),
-				clientDetail: tooLargeDetail([]verifiers.Attr{{Key: verifiers.AttrHeader, Value: "Authorization"}}),
+				detail:       "the Authorization header field is " + strconv.Itoa(size) + g.tooLargeTail,
+				clientDetail: authorizationTooLarge,
+				gateText:     true,
 			})
 			return
 		case n > 1:
-			g.refuse(w, r, &refusal{
+			rt.refuse(w, r, at, &refusal{
 				reason:     verifiers.RequestMalformed,
-				detail:     fmt.Sprintf("the request has %d Authorization header fields; exactly one is allowed", n),
+				detail:     "the request has " + strconv.Itoa(n) + " Authorization header fields; exactly one is allowed",
 				hint:       "a proxy or client library may be adding its own Authorization header beside the application's",
 				challenges: rt.badRequest,
+				gateText:   true,
 			})
 			return
 		case strings.Trim(auth[0], " \t") == "":
-			g.refuse(w, r, &refusal{
+			rt.refuse(w, r, at, &refusal{
 				reason:     verifiers.RequestMalformed,
 				detail:     "the Authorization header field is empty",
 				hint:       "the client sent the header without a value; check that the variable holding the credentials is set",
 				challenges: rt.badRequest,
+				gateText:   true,
 			})
 			return
 		}
@@ -178,12 +244,15 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		id, err := verify(e.v, r)
 		if err == nil {
 			if id == nil {
-				g.refuse(w, r, &refusal{
+				rt.refuse(w, r, at, &refusal{
 					reason: verifiers.VerifierUnavailable,
 					scheme: e.ch.Scheme,
 					detail: fmt.Sprintf("verifier %T returned neither an identity nor an error; this is a bug in the verifier", e.v),
 				})
 				return
+			}
+			if at != nil {
+				g.limiter.succeed(at)
 			}
 			rt.succeed(w, r, next, e, id)
 			return
@@ -191,24 +260,23 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		if err == verifiers.ErrNoCredentials || errors.Is(err, verifiers.ErrNoCredentials) {
 			continue
 		}
-		var rej *verifiers.Rejection
-		if errors.As(err, &rej) {
+		if rej, ok := asRejection(err); ok {
 			if rej == nil {
-				g.refuse(w, r, &refusal{
+				rt.refuse(w, r, at, &refusal{
 					reason: verifiers.VerifierUnavailable,
 					scheme: e.ch.Scheme,
 					detail: fmt.Sprintf("verifier %T returned a nil *Rejection as its error; this is a bug in the verifier", e.v),
 				})
 				return
 			}
-			rt.rejectedBy(w, r, i, rej)
+			rt.rejectedBy(w, r, at, i, rej)
 			return
 		}
-		g.refuse(w, r, unavailable(e, err))
+		rt.refuse(w, r, at, unavailable(e, err))
 		return
 	}
 	if len(auth) == 1 {
-		rt.schemeNotAccepted(w, r, auth[0])
+		rt.schemeNotAccepted(w, r, at, auth[0])
 		return
 	}
 	if rt.optional {
@@ -220,18 +288,60 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt}))
 		return
 	}
-	g.refuse(w, r, &refusal{
+	rt.refuse(w, r, at, &refusal{
 		reason:     verifiers.CredentialsMissing,
 		detail:     rt.missingDetail,
 		hint:       missingHint(r),
 		challenges: rt.challenges,
+		gateText:   true,
 	})
+}
+
+// asRejection is errors.As(err, new(*verifiers.Rejection)), without its
+// allocation when err is a *Rejection itself.
+func asRejection(err error) (*verifiers.Rejection, bool) {
+	if rej, ok := err.(*verifiers.Rejection); ok {
+		return rej, true
+	}
+	var rej *verifiers.Rejection
+	if errors.As(err, &rej) {
+		return rej, true
+	}
+	return nil, false
+}
+
+// asUnavailable is asRejection for *verifiers.UnavailableError.
+func asUnavailable(err error) (*verifiers.UnavailableError, bool) {
+	if ue, ok := err.(*verifiers.UnavailableError); ok {
+		return ue, true
+	}
+	var ue *verifiers.UnavailableError
+	if errors.As(err, &ue) {
+		return ue, true
+	}
+	return nil, false
+}
+
+// authorizationTooLarge is the body's detail of the gate's own 431.
+const authorizationTooLarge = "The Authorization header field is too large."
+
+// refuse counts a failed attempt when at (the failure limiting of the
+// request, nil when off) says so, and refuses the request.
+func (rt *route) refuse(w http.ResponseWriter, r *http.Request, at *attempt, rf *refusal) {
+	rf.credHeaders = rt.credHeaders
+	if at != nil {
+		rf.cl, rf.hasCl = at.cl, true
+		if dataOf(rf.reason).failure {
+			rt.g.limiter.fail(at)
+		}
+	}
+	rt.g.refuse(w, r, rf)
 }
 
 func unavailable(e *entry, err error) *refusal {
 	rf := &refusal{reason: verifiers.VerifierUnavailable, scheme: e.ch.Scheme, err: err}
-	var ue *verifiers.UnavailableError
-	if errors.As(err, &ue) && ue == nil {
+	ue, found := asUnavailable(err)
+	if found && ue == nil {
 		rf.detail = fmt.Sprintf("verifier %T returned a nil *UnavailableError; this is a bug in the verifier", e.v)
 		rf.err = nil
 	} else if ue != nil {
@@ -257,7 +367,7 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 	if ev := rt.g.logger4(r).Debug(); ev != nil {
 		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
 			Str("method", r.Method).Str("path", clean(r.URL.Path, maxPathLen)).Str("route", routePattern(r))
-		addAttrs(ev, id.Attrs, func(s string) string { return s })
+		addAttrs(ev, id.Attrs, nil)
 		ev.Msg("authgate: authenticated")
 	}
 	next.ServeHTTP(w, r.WithContext(ac))
@@ -283,7 +393,7 @@ func (ac *authContext) markPrivate(h http.Header, vary string) {
 	}
 }
 
-func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, i int, rej *verifiers.Rejection) {
+func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt, i int, rej *verifiers.Rejection) {
 	e := rt.entries[i]
 	rf := &refusal{
 		reason: rej.Reason,
@@ -302,16 +412,24 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, i int, rej *
 	if h := authorizationHint(r, e.ch.Scheme); h != "" {
 		rf.hint = h
 	}
-	switch rf.reason.Status() {
+	switch dataOf(rf.reason).status {
 	case http.StatusUnauthorized:
-		lines := make([]string, len(rt.challenges))
-		copy(lines, rt.challenges)
-		lines[i] = e.rejectedLine(rf.reason, rej.Params)
-		rf.challenges = lines
+		switch {
+		case len(rej.Params) > 0:
+			lines := make([]string, len(rt.challenges))
+			copy(lines, rt.challenges)
+			lines[i] = e.rejectedLine(rf.reason, rej.Params)
+			rf.challenges = lines
+		case e.bearer:
+			rf.challenges = e.rejected[rf.reason]
+		default:
+			// A scheme without error parameters: the plain lines.
+			rf.challenges = rt.challenges
+		}
 	case http.StatusBadRequest:
 		rf.challenges = rt.badRequest
 	}
-	rt.g.refuse(w, r, rf)
+	rt.refuse(w, r, at, rf)
 }
 
 // rejectedLine is the challenge line of e after it rejected credentials for
@@ -322,7 +440,7 @@ func (e *entry) rejectedLine(reason verifiers.Reason, params []challenge.Param) 
 		if e.bearer {
 			return e.invalid[reason]
 		}
-		return mustFormat(e.ch)
+		return e.line
 	}
 	var c challenge.Challenge
 	if e.bearer {
@@ -342,30 +460,31 @@ func (e *entry) rejectedLine(reason verifiers.Reason, params []challenge.Param) 
 	if e.bearer {
 		return e.invalid[reason]
 	}
-	return mustFormat(e.ch)
+	return e.line
 }
 
-func (rt *route) schemeNotAccepted(w http.ResponseWriter, r *http.Request, auth string) {
+func (rt *route) schemeNotAccepted(w http.ResponseWriter, r *http.Request, at *attempt, auth string) {
 	sent, _ := verifiers.SplitAuthorization(auth)
 	rf := &refusal{
 		reason:       verifiers.SchemeNotAccepted,
 		challenges:   rt.challenges,
-		clientDetail: verifiers.SchemeNotAccepted.Description() + " Accepted: " + rt.accepted + ".",
+		clientDetail: rt.notAcceptedBody,
+		gateText:     true,
 	}
-	if name, ok := knownScheme(sent); ok {
-		rf.scheme = name
-		rf.detail = fmt.Sprintf("Authorization uses the %s scheme, which this route does not accept; it accepts %s", name, rt.accepted)
-		rf.hint = "send credentials with one of the accepted schemes: " + rt.accepted
+	if k := knownScheme(sent); k >= 0 {
+		rf.scheme = knownSchemes[k]
+		rf.detail = rt.notAcceptedDetail[k]
+		rf.hint = rt.notAcceptedHint
 	} else {
 		// An unrecognised first word may well be the credential itself
 		// (a bare token): it is not logged.
-		rf.detail = fmt.Sprintf("Authorization does not start with a recognised scheme (%d bytes, not logged); this route accepts %s", len(auth), rt.accepted)
-		rf.hint = "the value must be '<scheme> <credentials>' with one of: " + rt.accepted
+		rf.detail = "Authorization does not start with a recognised scheme (" + strconv.Itoa(len(auth)) + rt.unknownSchemeTail
+		rf.hint = rt.unknownSchemeHint
 	}
 	if looksLikeJWT(sent) {
 		rf.hint = "the Authorization value looks like a bare JWT with no scheme; send it as 'Authorization: Bearer <token>'"
 	}
-	rt.g.refuse(w, r, rf)
+	rt.refuse(w, r, at, rf)
 }
 
 // tooLargeDetail names the oversized header field to the client (RFC 6585

@@ -3,24 +3,28 @@ package middleware
 import (
 	"sync"
 	"time"
+
+	"github.com/authgate/authgate/verifiers"
 )
 
 // sampler limits log events of identical rejections: at most burst events
-// per key (client address and reason) per window. Its memory is bounded by
-// maxKeys; when full, expired keys are dropped, and if none are, all of
-// them, so a flood of distinct clients cannot grow it.
+// per key (client and reason) per window. Its state lives in a genMap
+// bounded by maxSampleKeys per generation, so a flood of distinct clients
+// cannot grow it, and every call is O(1). A key unseen for a whole window
+// may be dropped; all it loses is a suppressed count that would have been
+// reported on its next event.
 type sampler struct {
 	mu     sync.Mutex
 	burst  int
 	window time.Duration
 	now    func() time.Time
-	keys   map[sampleKey]*sampleState
+	keys   *genMap[sampleKey, sampleState]
 }
 
 // sampleKey identifies identical rejections: one client, one reason.
 type sampleKey struct {
-	ip     string
-	reason string
+	client clientKey
+	reason verifiers.Reason
 }
 
 type sampleState struct {
@@ -32,7 +36,7 @@ type sampleState struct {
 const maxSampleKeys = 10000
 
 func newSampler(burst int, window time.Duration, now func() time.Time) *sampler {
-	return &sampler{burst: burst, window: window, now: now, keys: make(map[sampleKey]*sampleState)}
+	return &sampler{burst: burst, window: window, now: now, keys: newGenMap[sampleKey, sampleState](maxSampleKeys, window, now())}
 }
 
 // allow reports whether an event for key should be logged and, if so, how
@@ -41,34 +45,22 @@ func (s *sampler) allow(key sampleKey) (ok bool, suppressed int) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.keys[key]
-	if st == nil {
-		if len(s.keys) >= maxSampleKeys {
-			s.evict(now)
-		}
-		s.keys[key] = &sampleState{start: now, n: 1}
-		return true, 0
-	}
-	if now.Sub(st.start) >= s.window {
+	s.keys.turnIfDue(now)
+	st, found := s.keys.get(key)
+	switch {
+	case !found:
+		st = sampleState{start: now, n: 1}
+		ok = true
+	case now.Sub(st.start) >= s.window:
 		suppressed = st.suppressed
-		*st = sampleState{start: now, n: 1}
-		return true, suppressed
-	}
-	if st.n < s.burst {
+		st = sampleState{start: now, n: 1}
+		ok = true
+	case st.n < s.burst:
 		st.n++
-		return true, 0
+		ok = true
+	default:
+		st.suppressed++
 	}
-	st.suppressed++
-	return false, 0
-}
-
-func (s *sampler) evict(now time.Time) {
-	for k, st := range s.keys {
-		if now.Sub(st.start) >= s.window && st.suppressed == 0 {
-			delete(s.keys, k)
-		}
-	}
-	if len(s.keys) >= maxSampleKeys {
-		clear(s.keys)
-	}
+	s.keys.put(key, st)
+	return ok, suppressed
 }
