@@ -1,0 +1,554 @@
+package hardening
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/verifiers"
+	"github.com/authgate/authgate/verifiers/apikey"
+	"github.com/authgate/authgate/verifiers/basic"
+	"github.com/authgate/authgate/verifiers/bearer"
+)
+
+// The fixture's issuer and audience.
+const (
+	testIssuer   = "https://issuer.hardening.authgate.test"
+	testAudience = "https://api.hardening.authgate.test"
+	testKid      = "hardening-1"
+)
+
+// The challenges the fixture's verifiers send, exactly as on the wire.
+const (
+	chBearer = `Bearer realm="api"`
+	chBasic  = `Basic realm="admin", charset="UTF-8"`
+	chAPIKey = `APIKey realm="api", header="X-API-Key", authorization="APIKey"`
+	// chBearerBadRequest is the Bearer line of a 400.
+	chBearerBadRequest = `Bearer realm="api", error="invalid_request", error_description="The request carries credentials in a malformed way."`
+)
+
+// chBearerInvalid is the Bearer line of a 401 for reason.
+func chBearerInvalid(reason verifiers.Reason) string {
+	return `Bearer realm="api", error="invalid_token", error_description="` + reason.Description() + `"`
+}
+
+// The Basic users. alice's password holds colons, so a split at the last
+// colon (instead of the first, RFC 7617 §2) would fail her login.
+const (
+	basicUser     = "alice"
+	basicPassword = "pw:with:colons-CANARY-b4s1c-7Qz"
+	bobUser       = "bob"
+	bobPassword   = "bob-CANARY-pass-9Wx"
+)
+
+// verifierSet holds the three real verifiers and the credentials they
+// accept or reject. It is built once per test binary (shared) or per test
+// that needs fresh caches (newVerifierSet).
+type verifierSet struct {
+	store  *apikey.MemoryStore
+	apikey *apikey.Verifier
+	basic  *basic.Verifier
+	users  *basic.Memory
+	bearer *bearer.Verifier
+	ec     *ecdsa.PrivateKey
+	jwks   []byte
+	// bearerLog receives the Bearer verifier's own key-set events.
+	bearerLog *logBuf
+
+	// API keys: good (scope reports:read), revoked, expired, and one of
+	// the right format that the store does not hold.
+	keyGood, keyRevoked, keyExpired, keyUnknown string
+	keyGoodID                                   string
+	// Tokens: all scopes (orders:read orders:write), read only, expired.
+	tokAll, tokRead, tokExpired string
+}
+
+var shared = sync.OnceValues(func() (*verifierSet, error) { return buildVerifierSet() })
+
+// sharedSet returns the verifier set shared by the tests that do not
+// depend on cache state.
+func sharedSet(t testing.TB) *verifierSet {
+	t.Helper()
+	vs, err := shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// newVerifierSet returns a fresh set (fresh caches), closed at the end of
+// the test.
+func newVerifierSet(t testing.TB, opts ...bearer.Option) *verifierSet {
+	t.Helper()
+	vs, err := buildVerifierSet(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = vs.bearer.Close() })
+	return vs
+}
+
+func buildVerifierSet(bopts ...bearer.Option) (*verifierSet, error) {
+	vs := &verifierSet{bearerLog: &logBuf{}}
+	now := time.Now()
+	gen := func() (apikey.Key, error) { return apikey.Generate("", "live") }
+	good, err := gen()
+	if err != nil {
+		return nil, err
+	}
+	revoked, _ := gen()
+	expired, _ := gen()
+	unknown, _ := gen()
+	recGood := good.Record("svc-reports", []string{"reports:read"}, time.Time{})
+	recRevoked := revoked.Record("svc-revoked", []string{"reports:read", "orders:write"}, time.Time{})
+	recRevoked.Revoked = now.Add(-72 * time.Hour)
+	recExpired := expired.Record("svc-expired", []string{"reports:read", "orders:write"}, now.Add(-2*time.Hour))
+	vs.store, err = apikey.NewMemoryStore(recGood, recRevoked, recExpired)
+	if err != nil {
+		return nil, err
+	}
+	vs.keyGood, vs.keyRevoked, vs.keyExpired, vs.keyUnknown = good.Reveal(), revoked.Reveal(), expired.Reveal(), unknown.Reveal()
+	vs.keyGoodID = good.ID()
+	vs.apikey, err = apikey.New(vs.store, apikey.WithEnvironment("live"),
+		apikey.WithHeader(apikey.DefaultHeader), apikey.WithAuthorization("APIKey"))
+	if err != nil {
+		return nil, err
+	}
+
+	hash := func(pw string) string {
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+		if err != nil {
+			panic(err)
+		}
+		return string(h)
+	}
+	vs.users, err = basic.NewMemory(map[string]string{basicUser: hash(basicPassword), bobUser: hash(bobPassword)})
+	if err != nil {
+		return nil, err
+	}
+	vs.basic, err = basic.New(vs.users, basic.WithRealm("admin"))
+	if err != nil {
+		return nil, err
+	}
+
+	vs.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	vs.jwks = jwksOf(map[string]*ecdsa.PrivateKey{testKid: vs.ec})
+	opts := append([]bearer.Option{bearer.WithRealm("api"), bearer.WithAccessTokenProfile(),
+		bearer.WithLogger(zerolog.New(vs.bearerLog))}, bopts...)
+	vs.bearer, err = bearer.New(context.Background(), testAudience,
+		[]bearer.Issuer{{URL: testIssuer, Keys: bearer.JWKS(vs.jwks)}}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	vs.tokAll = mint(vs.ec, testKid, claims(now, "orders:read orders:write"))
+	vs.tokRead = mint(vs.ec, testKid, claims(now, "orders:read"))
+	c := claims(now, "orders:read orders:write")
+	c["iat"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
+	vs.tokExpired = mint(vs.ec, testKid, c)
+	return vs, nil
+}
+
+// secrets returns every credential of the set and the secret parts of
+// them: what must never appear in a log, a header or a body.
+func (vs *verifierSet) secrets() []string {
+	out := []string{
+		vs.keyGood, vs.keyRevoked, vs.keyExpired, vs.keyUnknown,
+		apiKeySecret(vs.keyGood), apiKeySecret(vs.keyRevoked), apiKeySecret(vs.keyExpired), apiKeySecret(vs.keyUnknown),
+		basicPassword, basicUser + ":" + basicPassword, bobPassword, bobUser + ":" + bobPassword,
+		vs.tokAll, vs.tokRead, vs.tokExpired,
+		tokenSignature(vs.tokAll), tokenSignature(vs.tokRead), tokenSignature(vs.tokExpired),
+	}
+	return out
+}
+
+// apiKeySecret returns the secret and checksum part of a generated key:
+// what follows its last '_'.
+func apiKeySecret(key string) string { return key[strings.LastIndexByte(key, '_')+1:] }
+
+// tokenSignature returns the signature segment of a compact JWS.
+func tokenSignature(tok string) string { return tok[strings.LastIndexByte(tok, '.')+1:] }
+
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+func b64(s string) string    { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// basicAuth is the Authorization value for user and password.
+func basicAuth(user, password string) string { return "Basic " + b64(user+":"+password) }
+
+func claims(now time.Time, scope string) map[string]any {
+	var jti [9]byte
+	_, _ = rand.Read(jti[:])
+	return map[string]any{
+		"iss":       testIssuer,
+		"aud":       testAudience,
+		"sub":       "user-42",
+		"client_id": "hardening-client",
+		"jti":       b64url(jti[:]),
+		"iat":       now.Add(-time.Minute).Unix(),
+		"exp":       now.Add(time.Hour).Unix(),
+		"scope":     scope,
+	}
+}
+
+// mint signs claims as an ES256 at+jwt with the standard library only.
+func mint(k *ecdsa.PrivateKey, kid string, claims map[string]any) string {
+	hdr, _ := json.Marshal(map[string]any{"alg": "ES256", "typ": "at+jwt", "kid": kid})
+	body, _ := json.Marshal(claims)
+	input := b64url(hdr) + "." + b64url(body)
+	d := sha256.Sum256([]byte(input))
+	r, s, err := ecdsa.Sign(rand.Reader, k, d[:])
+	if err != nil {
+		panic(err)
+	}
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	return input + "." + b64url(sig)
+}
+
+// jwksOf returns the public JWK set of keys, by kid.
+func jwksOf(keys map[string]*ecdsa.PrivateKey) []byte {
+	var set []map[string]string
+	kids := make([]string, 0, len(keys))
+	for kid := range keys {
+		kids = append(kids, kid)
+	}
+	sort.Strings(kids)
+	for _, kid := range kids {
+		b, err := keys[kid].PublicKey.Bytes()
+		if err != nil {
+			panic(err)
+		}
+		set = append(set, map[string]string{
+			"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
+			"x": b64url(b[1:33]), "y": b64url(b[33:65]),
+		})
+	}
+	out, _ := json.Marshal(map[string]any{"keys": set})
+	return out
+}
+
+// logBuf collects log lines; safe for concurrent writes.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuf) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Reset()
+}
+
+// refusals returns the gate's "request refused" events.
+func (l *logBuf) refusals(t testing.TB) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(l.String(), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %v: %q", err, line)
+		}
+		if m["message"] == "authgate: request refused" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// fixture is a chi router with one gate and the verifiers of a
+// verifierSet mounted per route:
+//
+//	/apikey    Require(apikey)
+//	/basic     Require(basic)
+//	/bearer    Require(bearer)
+//	/all       Require(bearer, basic, apikey)
+//	/optional  Optional(bearer, basic, apikey)
+//	/scoped    Require(bearer, basic, apikey), RequireScopes("orders:write")
+//
+// Every route answers any method. The handler answers 200 with
+// "<scheme> <subject>" or "anonymous".
+type fixture struct {
+	vs     *verifierSet
+	gate   *middleware.Gate
+	log    *logBuf
+	router http.Handler
+}
+
+// routes lists the fixture's paths.
+var routes = []string{"/apikey", "/basic", "/bearer", "/all", "/optional", "/scoped"}
+
+// newFixture builds a gate over vs (the shared set when nil). Log
+// sampling is off, so that every rejection is logged and each test can
+// assert its event: sampling is covered by the load test, which keeps
+// the default.
+func newFixture(t testing.TB, vs *verifierSet, opts ...middleware.Option) *fixture {
+	t.Helper()
+	if vs == nil {
+		vs = sharedSet(t)
+	}
+	f := &fixture{vs: vs, log: &logBuf{}}
+	opts = append([]middleware.Option{middleware.WithLogger(zerolog.New(f.log)), middleware.WithLogSampling(0, 0)}, opts...)
+	f.gate = middleware.New(opts...)
+	f.router = f.newRouter(nil)
+	return f
+}
+
+// newRouter mounts the routes; extra, when set, adds routes.
+func (f *fixture) newRouter(extra func(chi.Router)) http.Handler {
+	g, vs := f.gate, f.vs
+	r := chi.NewRouter()
+	r.With(g.Require(vs.apikey)).HandleFunc("/apikey", hello)
+	r.With(g.Require(vs.basic)).HandleFunc("/basic", hello)
+	r.With(g.Require(vs.bearer)).HandleFunc("/bearer", hello)
+	r.With(g.Require(vs.bearer, vs.basic, vs.apikey)).HandleFunc("/all", hello)
+	r.With(g.Optional(vs.bearer, vs.basic, vs.apikey)).HandleFunc("/optional", hello)
+	r.With(g.Require(vs.bearer, vs.basic, vs.apikey), g.RequireScopes("orders:write")).HandleFunc("/scoped", hello)
+	if extra != nil {
+		extra(r)
+	}
+	return r
+}
+
+func hello(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if id, ok := middleware.IdentityFrom(r.Context()); ok {
+		fmt.Fprintf(w, "%s %s\n", id.Scheme, id.Subject)
+		return
+	}
+	io.WriteString(w, "anonymous\n")
+}
+
+// result is one response, with the log events the request produced.
+type result struct {
+	code   int
+	header http.Header
+	body   string
+	events []map[string]any
+	logs   string
+}
+
+// serve runs r through the fixture's router and collects the response
+// and the log (which it then resets: a fixture serves one test at a time).
+func (f *fixture) serve(t testing.TB, r *http.Request) *result {
+	t.Helper()
+	w := httptest.NewRecorder()
+	f.router.ServeHTTP(w, r)
+	res := &result{code: w.Code, header: w.Header(), body: w.Body.String(), logs: f.log.String(), events: f.log.refusals(t)}
+	f.log.Reset()
+	return res
+}
+
+// request returns a GET to path with the header fields in kv set
+// directly in r.Header (each name may repeat; no canonicalization, no
+// validation: net/http clients would refuse some of these values).
+func request(path string, kv ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "http://gate.test"+path, nil)
+	for i := 0; i+1 < len(kv); i += 2 {
+		name := http.CanonicalHeaderKey(kv[i])
+		r.Header[name] = append(r.Header[name], kv[i+1])
+	}
+	return r
+}
+
+// secretForms returns s and its base64 in the standard and URL alphabets,
+// padded and not, leaving out forms under 8 bytes (they would match
+// ordinary text).
+func secretForms(s string) []string {
+	forms := []string{
+		s,
+		base64.StdEncoding.EncodeToString([]byte(s)),
+		base64.RawStdEncoding.EncodeToString([]byte(s)),
+		base64.URLEncoding.EncodeToString([]byte(s)),
+		base64.RawURLEncoding.EncodeToString([]byte(s)),
+	}
+	var out []string
+	for _, f := range forms {
+		if len(f) >= 8 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// leak returns a description of where one of secrets (in any form of
+// secretForms) appears in the named texts, or "".
+func leak(texts map[string]string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) < 8 {
+			continue
+		}
+		for _, form := range secretForms(s) {
+			for where, text := range texts {
+				if strings.Contains(text, form) {
+					return fmt.Sprintf("a credential (%d bytes, form %q…) appears in %s", len(s), form[:min(6, len(form))], where)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// assertNoSecret fails t if any of secrets, or any base64 form of it,
+// appears in the named texts.
+func assertNoSecret(t testing.TB, texts map[string]string, secrets ...string) {
+	t.Helper()
+	if l := leak(texts, secrets...); l != "" {
+		t.Error(l)
+	}
+}
+
+// texts returns the places a secret must not be: the log, every response
+// header (name and values) and the body.
+func (res *result) texts(extraLogs ...string) map[string]string {
+	var h strings.Builder
+	for k, vs := range res.header {
+		for _, v := range vs {
+			h.WriteString(k + ": " + v + "\n")
+		}
+	}
+	m := map[string]string{"log": res.logs, "response headers": h.String(), "response body": res.body}
+	for i, l := range extraLogs {
+		m[fmt.Sprintf("extra log %d", i)] = l
+	}
+	return m
+}
+
+// assertClean checks the canary: none of the fixture's credentials nor
+// extra appear in the response or the log.
+func (f *fixture) assertClean(t testing.TB, res *result, extra ...string) {
+	t.Helper()
+	assertNoSecret(t, res.texts(f.vs.bearerLog.String()), append(f.vs.secrets(), extra...)...)
+}
+
+// expect is what a response must be.
+type expect struct {
+	status int
+	// challenges are the exact WWW-Authenticate lines, in order; nil
+	// means none.
+	challenges []string
+	// reason is the logged reason; "" for a success (no refusal logged).
+	reason verifiers.Reason
+	// body, when set, must be contained in the body.
+	body string
+	// noBody: the response has no body (HEAD).
+	noBody bool
+}
+
+// check asserts res against e: status, exact challenges, exactly one
+// refusal event with the reason (none on success), the public reason in
+// the body, Cache-Control: no-store on refusals, Retry-After on 503s.
+func (e expect) check(t testing.TB, res *result) {
+	t.Helper()
+	if res.code != e.status {
+		t.Errorf("status %d, want %d (body %q)", res.code, e.status, res.body)
+	}
+	got := res.header.Values("Www-Authenticate")
+	if !equalLines(got, e.challenges) {
+		t.Errorf("WWW-Authenticate:\n got %q\nwant %q", got, e.challenges)
+	}
+	if e.body != "" && !strings.Contains(res.body, e.body) {
+		t.Errorf("body %q does not contain %q", res.body, e.body)
+	}
+	if e.reason == "" {
+		if len(res.events) != 0 {
+			t.Errorf("a refusal was logged for an accepted request: %v", res.events)
+		}
+		return
+	}
+	if len(res.events) != 1 {
+		t.Fatalf("%d refusal events, want exactly 1: %.2000s", len(res.events), res.logs)
+	}
+	ev := res.events[0]
+	if ev["reason"] != string(e.reason) {
+		t.Errorf("logged reason %v, want %s (detail %q, hint %q)", ev["reason"], e.reason, ev["detail"], ev["hint"])
+	}
+	if st, _ := ev["status"].(float64); int(st) != res.code {
+		t.Errorf("logged status %v, sent %d", ev["status"], res.code)
+	}
+	if want := `"reason":"` + string(e.reason.Public()) + `"`; !e.noBody && !strings.Contains(res.body, want) {
+		t.Errorf("body %q lacks %s", res.body, want)
+	}
+	if !e.noBody {
+		// G1/G2: an RFC 9457 body whose status is the HTTP status.
+		var p struct {
+			Type, Title string
+			Status      int
+		}
+		if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("G1: Content-Type %q", ct)
+		}
+		if err := json.Unmarshal([]byte(res.body), &p); err != nil {
+			t.Errorf("G1: body is not JSON: %v: %q", err, res.body)
+		} else if p.Status != res.code || p.Type != "about:blank" || p.Title != http.StatusText(res.code) {
+			t.Errorf("G1/G2: body type %q title %q status %d for a %d", p.Type, p.Title, p.Status, res.code)
+		}
+	}
+	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q on a refusal, want no-store", cc)
+	}
+	if res.code == http.StatusServiceUnavailable && res.header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+}
+
+func equalLines(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// challengesOf returns the WWW-Authenticate lines of a plain 401 on path.
+func challengesOf(path string) []string {
+	switch path {
+	case "/apikey":
+		return []string{chAPIKey}
+	case "/basic":
+		return []string{chBasic}
+	case "/bearer":
+		return []string{chBearer}
+	}
+	return []string{chBearer, chBasic, chAPIKey}
+}
