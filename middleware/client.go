@@ -102,18 +102,9 @@ func keyOfText(s string) clientKey {
 }
 
 // clientIPOnly returns the address to log for r when nothing else needs
-// the client's key (no sampling, no limiting): without parsing the address
-// when no client-IP header is configured.
-func (g *Gate) clientIPOnly(r *http.Request) string {
-	if g.clientIP != nil {
-		return g.client(r).ip
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return clean(host, maxForwardedAddrLen)
-}
+// the client's key (no sampling, no limiting). It is client(r).ip: the
+// same text whether or not sampling is on.
+func (g *Gate) clientIPOnly(r *http.Request) string { return g.client(r).ip }
 
 // client returns the client of r: from the trusted header when configured
 // and the peer is trusted, else from r.RemoteAddr.
