@@ -62,7 +62,7 @@ func loadCases(vs *verifierSet) []loadCase {
 		{"apikey_revoked", "/apikey", h("X-API-Key", vs.keyRevoked), 401, verifiers.APIKeyRevoked, ""},
 		{"apikey_expired", "/all", h("X-API-Key", vs.keyExpired), 401, verifiers.APIKeyExpired, ""},
 		{"apikey_unknown", "/apikey", h("X-API-Key", vs.keyUnknown), 401, verifiers.CredentialsInvalid, ""},
-		{"apikey_typo", "/apikey", h("X-API-Key", vs.keyGood[:len(vs.keyGood)-1]+"0"), 401, verifiers.APIKeyChecksumInvalid, ""},
+		{"apikey_typo", "/apikey", h("X-API-Key", typo(vs.keyGood)), 401, verifiers.APIKeyChecksumInvalid, ""},
 		{"apikey_two_ways", "/apikey", h("X-API-Key", vs.keyGood, "Authorization", "APIKey "+vs.keyGood), 400, verifiers.RequestMalformed, ""},
 		{"scoped_apikey", "/scoped", h("X-API-Key", vs.keyGood), 403, verifiers.ScopeInsufficient, ""},
 		{"missing", "/all", h(), 401, verifiers.CredentialsMissing, ""},
@@ -339,4 +339,15 @@ func (w *scanWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// typo changes the last character of key to another one (a fixed
+// replacement would leave a key that already ends with it unchanged:
+// valid, one time in 62).
+func typo(key string) string {
+	c := byte('0')
+	if key[len(key)-1] == c {
+		c = '1'
+	}
+	return key[:len(key)-1] + string(c)
 }

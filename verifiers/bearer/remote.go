@@ -85,7 +85,8 @@ func redact(raw string) string {
 var errRateLimited = errors.New("bearer: key set fetched recently")
 
 // errFetchPending says a request stopped waiting for a fetch that is
-// still running (it goes on for the requests after it).
+// still running (it goes on for the requests after it): its own context
+// ended, or it waited MaxFetchWait.
 var errFetchPending = errors.New("bearer: key set fetch still running")
 
 // MaxFetchWait is the longest a request waits for a key set fetch to
@@ -128,9 +129,9 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 	case <-f.done:
 		return f.set, f.err
 	case <-ctx.Done():
-		return is.current(), ctx.Err()
+		return is.current(), fmt.Errorf("%w: %w", errFetchPending, ctx.Err())
 	case <-waited:
-		return is.current(), errFetchPending
+		return is.current(), fmt.Errorf("%w: waited %s", errFetchPending, MaxFetchWait)
 	}
 }
 

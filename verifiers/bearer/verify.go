@@ -255,7 +255,7 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 			set = s2
 			cands = set.candidates(kid, alg)
 		}
-		if len(cands) == 0 && (errors.Is(err, errFetchPending) || ctx.Err() != nil) {
+		if len(cands) == 0 && errors.Is(err, errFetchPending) {
 			// The key may be in the set being fetched: that is not the
 			// client's fault, and no answer can be given yet.
 			ue := verifiers.Unavailable(fmt.Sprintf("no key with kid %s in the cached key set of issuer %s, and fetching the set again did not finish in time (%s)",
@@ -623,7 +623,7 @@ func (v *Verifier) unavailable(is *issuer, err error) error {
 	if lastErr == nil {
 		lastErr = err
 	}
-	if errors.Is(err, errFetchPending) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, errFetchPending) {
 		ue := verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s yet: the fetch from %s started at %s has not finished (%s)",
 			quote(is.iss), is.origin(), stamp(last), err), err)
 		ue.RetryAfter = time.Second
