@@ -7,6 +7,10 @@ import (
 	"testing"
 )
 
+// fixedErrorText is text the parser's errors hold whatever the input: a
+// hash field that happens to be part of it is not quoted.
+var fixedErrorText = strings.Join(fileFields[:], " ") + " RFC 3339 time such as 2026-11-28T10:00:00Z hexadecimal digits"
+
 // FuzzReadKeyFile feeds arbitrary key files to the parser: it never
 // panics, an error never quotes a line's hash field (where a pasted
 // secret would end up), and every record it accepts formats back into a
@@ -23,7 +27,7 @@ func FuzzReadKeyFile(f *testing.F) {
 			msg := err.Error()
 			for _, line := range strings.Split(string(data), "\n") {
 				fs := strings.Fields(line)
-				if len(fs) < 2 || len(fs[1]) < 8 || strings.Count(line, fs[1]) > 1 {
+				if len(fs) < 2 || len(fs[1]) < 8 || strings.Count(line, fs[1]) > 1 || strings.Contains(fixedErrorText, fs[1]) {
 					continue
 				}
 				if strings.Contains(msg, fs[1]) {
