@@ -213,8 +213,9 @@ func checkText(s, what string) error {
 // maxLoggedUser bounds the user name put in logs and details, in bytes.
 const maxLoggedUser = 64
 
-// sanitizeUser makes a user-id safe to log: invalid UTF-8 becomes U+FFFD,
-// control characters are dropped, and the result is cut to maxLoggedUser
+// sanitizeUser makes a user-id safe to log: invalid UTF-8 and control
+// characters become U+FFFD (replaced, not dropped, so that no user-id
+// reads as another), and the result is cut to maxLoggedUser
 // bytes at a character boundary, with "…" appended when cut.
 func sanitizeUser(u string) string {
 	clean := true
@@ -230,7 +231,9 @@ func sanitizeUser(u string) string {
 	var b strings.Builder
 	for _, r := range strings.ToValidUTF8(u, "\uFFFD") {
 		if r < 0x20 || (0x7f <= r && r <= 0x9f) {
-			continue
+			// Replaced, not dropped: "ad\x00min" must not log as
+			// "admin", another user's name.
+			r = utf8.RuneError
 		}
 		if b.Len()+utf8.RuneLen(r) > maxLoggedUser {
 			b.WriteString("…")

@@ -124,10 +124,11 @@ func TestDecodeBasic_user_attr(t *testing.T) {
 	if got, _ := attr(rej.Attrs, verifiers.AttrUser); got != "alice" {
 		t.Errorf("user attr %q, want alice", got)
 	}
-	// A user-id with control characters is logged sanitized.
+	// A user-id with control characters is logged sanitized: replaced,
+	// so that it does not read as another user's name.
 	_, rej = decodeBasic(b64("al\nice:pw"))
-	if got, _ := attr(rej.Attrs, verifiers.AttrUser); got != "alice" {
-		t.Errorf("user attr %q, want alice", got)
+	if got, _ := attr(rej.Attrs, verifiers.AttrUser); got != "al\uFFFDice" {
+		t.Errorf("user attr %q, want al\uFFFDice", got)
 	}
 }
 
@@ -136,7 +137,7 @@ func TestSanitizeUser(t *testing.T) {
 	long := strings.Repeat("a", 70)
 	tests := []struct{ name, in, want string }{
 		{"I2_plain_unchanged", "alice", "alice"},
-		{"I2_control_removed", "al\r\nice\x00\x7f\u0085", "alice"},
+		{"I2_control_replaced", "al\r\nice\x00\x7f\u0085", "al\uFFFD\uFFFDice\uFFFD\uFFFD\uFFFD"},
 		{"I2_invalid_utf8_replaced", "j\xfcrgen", "j\uFFFDrgen"},
 		{"I2_truncated_to_64", long, strings.Repeat("a", 64) + "…"},
 		{"I2_truncated_at_rune_boundary", strings.Repeat("a", 63) + "é", strings.Repeat("a", 63) + "…"},
