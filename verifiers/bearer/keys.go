@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -84,6 +85,9 @@ type keySet struct {
 	// sets); the verified-token cache compares it to tell whether an
 	// entry's key needs checking again.
 	gen uint64
+	// desc caches describeSet's text: an installed set never changes,
+	// and rejection details name it on every unknown key.
+	desc atomic.Pointer[string]
 }
 
 // algs returns the distinct algorithms the set's keys are bound to.

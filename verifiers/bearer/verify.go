@@ -292,7 +292,11 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 }
 
 // describeSet says how many keys a set holds, their kids, and its age.
+// It is computed once per installed set.
 func describeSet(s *keySet) string {
+	if d := s.desc.Load(); d != nil {
+		return *d
+	}
 	var kids []string
 	for _, k := range s.keys {
 		if len(kids) == 8 {
@@ -313,6 +317,7 @@ func describeSet(s *keySet) string {
 	if !s.fetchedAt.IsZero() {
 		out += ", fetched at " + s.fetchedAt.UTC().Format(time.RFC3339)
 	}
+	s.desc.Store(&out)
 	return out
 }
 
