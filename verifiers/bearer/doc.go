@@ -58,7 +58,10 @@
 // requests. An issuer whose set cannot be fetched, with nothing cached,
 // gets verifier_unavailable (503 with Retry-After, never 401); with a set
 // cached, tokens keep being verified and the failed refresh is logged at
-// error level. Fetches use WithHTTPClient, WithFetchTimeout (default 10 s)
+// error level. A request waits for a fetch at most MaxFetchWait (2 s) or
+// until its own context ends, then gets 503 if the answer depends on the
+// fetch: a hung key server cannot hold requests for the whole fetch
+// timeout. Fetches use WithHTTPClient, WithFetchTimeout (default 10 s)
 // and WithMaxResponseBytes (default 1 MiB), only over https or to
 // loopback (WithPlainHTTP lifts that). Close, or the end of New's
 // context, stops all background work.
@@ -176,4 +179,9 @@
 // is), and after TokenCacheTTL. The gate gets a copy of the remembered
 // Rejection, worded as a fresh check would word it (for token_expired,
 // how long ago at the current time).
+//
+// Concurrent first requests with one token (a client's burst right after
+// it got a new token) verify it once: the first leads, the others wait
+// for its remembered outcome, or check on their own when there is none
+// (a 503) or their request ends first.
 package bearer
