@@ -33,8 +33,15 @@ const (
 // lines). The gate reads it from the right and takes the first address that
 // is not itself in a trusted prefix: that is the last hop your own proxies
 // saw, which a client cannot forge. Addresses to its left were written by
-// the client or by proxies you do not control, and are ignored. When every
-// address is trusted, the leftmost one is taken.
+// the client or by proxies you do not control, and are ignored.
+//
+// The trusted prefixes must hold your proxies and nothing else. A client
+// inside one could otherwise write trusted-looking addresses to the left
+// and pick its own identity; so when every address in the header is
+// trusted, the gate takes the rightmost one (what your nearest proxy saw),
+// and all such clients share the address of the proxy they came through.
+// Do not trust a whole private range (10.0.0.0/8) when your clients live
+// in it too: name your proxies' subnet.
 //
 // A request from any other peer is identified by r.RemoteAddr whatever the
 // header says, since anyone can send the header. A malformed, empty or
@@ -167,8 +174,8 @@ func (c *clientIPHeader) fromHeader(r *http.Request, peer netip.Addr) (client, b
 		return client{}, false
 	}
 	vals := r.Header[c.name]
-	var last string // leftmost address examined so far
-	var lastAddr netip.Addr
+	var first string // the rightmost address, written by the nearest proxy
+	var firstAddr netip.Addr
 	hops := 0
 	for i := len(vals) - 1; i >= 0; i-- {
 		v := vals[i]
@@ -193,16 +200,18 @@ func (c *clientIPHeader) fromHeader(r *http.Request, peer netip.Addr) (client, b
 			if !c.isTrusted(a) {
 				return client{ip: clean(text, maxForwardedAddrLen), key: keyOf(a)}, true
 			}
-			last, lastAddr = text, a
+			if first == "" {
+				first, firstAddr = text, a
+			}
 			if v == "" {
 				break
 			}
 		}
 	}
-	if last == "" {
+	if first == "" {
 		return client{}, false
 	}
-	return client{ip: clean(last, maxForwardedAddrLen), key: keyOf(lastAddr)}, true
+	return client{ip: clean(first, maxForwardedAddrLen), key: keyOf(firstAddr)}, true
 }
 
 // parseForwarded parses one address of a forwarding header: an IP address,

@@ -52,8 +52,19 @@ func FuzzClientIP(f *testing.F) {
 			t.Fatalf("untrusted peer %q with header %q: client %+v, without the option %+v", remote, header, got, plain)
 		}
 		if got != plain {
-			if _, err := netip.ParseAddr(got.ip); err != nil {
+			a, err := netip.ParseAddr(got.ip)
+			if err != nil {
 				t.Fatalf("client %q taken from header %q is not an IP address", got.ip, header)
+			}
+			// Only the nearest proxy's view may name a trusted address:
+			// addresses to its left are the client's to write.
+			if with.clientIP.isTrusted(a) {
+				lines := r.Header["X-Forwarded-For"]
+				last := lines[len(lines)-1]
+				last = strings.Trim(last[strings.LastIndexByte(last, ',')+1:], " \t")
+				if _, text, ok := parseForwarded(last); !ok || text != got.ip {
+					t.Fatalf("trusted client %q taken from header %q, not its rightmost address", got.ip, header)
+				}
 			}
 		}
 	})

@@ -30,7 +30,9 @@ func ExampleWithFailureLimit() {
 			PerPrincipal: 3,                // per user name and client address
 			Window:       15 * time.Minute, // counted from the first failure
 		}),
-		middleware.WithClientIPHeader("X-Forwarded-For", netip.MustParsePrefix("10.0.0.0/8")),
+		// Our load balancers' subnet, and nothing else: a client inside a
+		// trusted prefix would share the balancer's address.
+		middleware.WithClientIPHeader("X-Forwarded-For", netip.MustParsePrefix("10.0.0.0/28")),
 	)
 	h := gate.Require(admins)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "welcome")

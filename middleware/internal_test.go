@@ -119,6 +119,9 @@ func TestCleanReplacesRatherThanDrops(t *testing.T) {
 		{"user\u202egnp.exe", 64, "user\ufffdgnp.exe"}, // bidi override (Trojan Source)
 		{"a\u2066b\u2069c\u200fd", 64, "a\ufffdb\ufffdc\ufffdd"},
 		{"line\u2028two\u2029", 64, "line\ufffdtwo\ufffd"},
+		{"ad\u200bmin", 64, "ad\ufffdmin"}, // zero-width space: not "admin"
+		{"a\u200cb\u200dc\u2060d\ufeffe\u00adf\u180eg", 64, "a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\ufffdg"},
+		{"tag\U000e0041", 64, "tag\ufffd"},
 		{"日本語", 64, "日本語"},
 		{"abcdef", 4, "abcd…"},
 		{"ab\x00\x00", 4, "ab…"},
@@ -217,6 +220,15 @@ func TestScrubberMatchesReference(t *testing.T) {
 	}
 }
 
+// failOnce counts one failed attempt of at, as a request that was let
+// through and then failed.
+func (l *limiter) failOnce(at *attempt) {
+	l.mu.Lock()
+	l.reserve(at)
+	l.mu.Unlock()
+	l.end(at, outcomeFailure)
+}
+
 // TestLimiterBoundUnderFlood: 100k distinct failing addresses (and as
 // many pairs) never grow the limiter past MaxTracked per kind, and an
 // address that keeps failing stays blocked throughout.
@@ -226,13 +238,13 @@ func TestLimiterBoundUnderFlood(t *testing.T) {
 	l := newLimiter(FailureLimit{PerIP: 3, PerPrincipal: 3, Window: time.Hour, MaxTracked: 1000}, func() time.Time { return now })
 	attacker := &attempt{cl: client{key: ipKey("192.0.2.66")}}
 	for range 3 {
-		l.fail(attacker)
+		l.failOnce(attacker)
 	}
 	for i := range 100000 {
 		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 		at := &attempt{cl: client{key: keyOf(a)}, claimed: true}
 		at.pair = pairKey{scheme: "Basic", principal: "user", client: at.cl.key}
-		l.fail(at)
+		l.failOnce(at)
 		if n := l.ips.len(); n > 1000 {
 			t.Fatalf("after %d addresses: %d tracked, bound 1000", i+1, n)
 		}
@@ -240,7 +252,7 @@ func TestLimiterBoundUnderFlood(t *testing.T) {
 			t.Fatalf("after %d pairs: %d tracked, bound 1000", i+1, n)
 		}
 		if i%100 == 0 {
-			if _, hit := l.check(attacker); !hit {
+			if _, hit := l.check(context.Background(), attacker); !hit {
 				t.Fatalf("the attacker was forgotten after %d other addresses", i+1)
 			}
 		}
@@ -301,15 +313,16 @@ func TestClientFromRemoteAddr(t *testing.T) {
 func BenchmarkLimiterSuccessOverhead(b *testing.B) {
 	g := New(WithFailureLimit(FailureLimit{PerIP: 5, Window: time.Minute}))
 	for i := range 1000 {
-		g.limiter.fail(&attempt{cl: client{key: keyOf(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))}})
+		g.limiter.failOnce(&attempt{cl: client{key: keyOf(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))}})
 	}
 	r := &http.Request{RemoteAddr: "192.0.2.1:1234", Header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		at := attempt{cl: g.client(r)}
-		if _, hit := g.limiter.check(&at); hit {
+		if _, hit := g.limiter.check(context.Background(), &at); hit {
 			b.Fatal("blocked")
 		}
+		g.limiter.end(&at, outcomeSuccess)
 	}
 }
 

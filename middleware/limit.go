@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +27,10 @@ type FailureLimit struct {
 	// Window before further requests claiming it from that IP get 429.
 	// The same principal from any other address is not affected. It needs
 	// verifiers that implement verifiers.PrincipalClaimer (basic, apikey;
-	// Bearer does not). 0 turns it off.
+	// Bearer does not). 0 turns it off. On its own it does not bound an
+	// address that tries many principals, one guess each (and one address
+	// can make MaxTracked pairs, pushing older pairs out): set PerIP with
+	// it.
 	PerPrincipal int
 	// Window is how long failures are remembered, counted from a client's
 	// (or pair's) first failure. Required when a limit is set.
@@ -51,13 +55,28 @@ func (fl FailureLimit) on() bool { return fl.PerIP > 0 || fl.PerPrincipal > 0 }
 // verifier runs, so a guessing client spends neither a password hash nor a
 // key-store lookup. It is off by default.
 //
-// A failed attempt is a rejection with status 401 or 400 other than
-// credentials_missing (a browser's first request carries no credentials):
-// wrong, malformed or unaccepted credentials. 403, 431 and 503 do not
-// count, and 429s themselves do not either. A success does not reset a
-// client IP's count (an attacker would interleave a valid account of its
-// own), but it does reset the count of the (principal, IP) pair it
-// authenticated.
+// A failed attempt is a rejection that suggests guessing or forgery:
+// credentials that could not be shown to be genuine (unknown user or key,
+// wrong password or secret, bad signature, unknown signing key, refused
+// algorithm, malformed credentials or request, a custom verifier's
+// credentials_invalid). A credential shown to be genuine but refused for
+// another reason (an expired or not-yet-valid token, wrong audience or
+// issuer, a revoked or expired key) is not counted: a client that keeps
+// sending its stale token gains nothing by it, and must not lock out its
+// address. Neither are requests without credentials (a browser's first
+// request carries none), unaccepted schemes, 403, 431, 503, nor 429s
+// themselves. A success does not reset a client IP's count (an attacker
+// would interleave a valid account of its own), but it does reset the
+// count of the (principal, IP) pair it authenticated.
+//
+// Attempts in flight count against the limit too: a client with N
+// failures may have at most limit−N requests being verified at once, and
+// further requests wait (up to 2 s, and not past their context) for one
+// of them to finish, then are let through or answered 429. So a burst of
+// guesses sent in parallel is held to the limit as if sent one after
+// another. Verification is usually microseconds (the verifiers cache), so
+// legitimate concurrent requests rarely wait; but set PerIP well above the
+// number of requests one address (a NAT, a proxy) verifies at once.
 //
 // The trade-off: failures are counted per client IP and per (claimed
 // principal, client IP) pair, never per principal alone. Locking an
@@ -71,9 +90,7 @@ func (fl FailureLimit) on() bool { return fl.PerIP > 0 || fl.PerPrincipal > 0 }
 // share the proxy's address.
 //
 // The 429 is logged like any rejection (once, subject to log sampling),
-// with the limit that was hit and the count in the detail. The counters
-// are approximate under concurrency: requests already being verified when
-// the limit is reached still complete.
+// with the limit that was hit and the count in the detail.
 //
 // WithFailureLimit panics on a negative value, or on a limit without a
 // positive Window.
@@ -92,13 +109,29 @@ func WithFailureLimit(fl FailureLimit) Option {
 	}
 }
 
+// maxLimitWait bounds how long a request waits for a place among its
+// client's attempts in flight; see limiter.check.
+const maxLimitWait = 2 * time.Second
+
 // limiter counts failed attempts; see WithFailureLimit.
+//
+// Besides the failures, it counts the attempts being verified (busy), per
+// client IP and per pair: a client may have at most limit-failures
+// attempts in flight, so that guesses sent in parallel are held to the
+// limit as if they had been sent one after another. The busy maps hold an
+// entry only while a request is being verified: they are bounded by the
+// server's concurrency, not by the number of clients.
 type limiter struct {
-	mu    sync.Mutex
-	fl    FailureLimit
-	now   func() time.Time
-	ips   *genMap[clientKey, failState]
-	pairs *genMap[pairKey, failState]
+	mu        sync.Mutex
+	fl        FailureLimit
+	now       func() time.Time
+	ips       *genMap[clientKey, failState]
+	pairs     *genMap[pairKey, failState]
+	ipBusy    map[clientKey]int
+	pairBusy  map[pairKey]int
+	waiting   int           // requests waiting in check for a place
+	freed     chan struct{} // closed when a place may have been freed; nil when no one waits
+	waitLimit time.Duration // maxLimitWait; shorter in tests
 }
 
 type failState struct {
@@ -118,10 +151,13 @@ func newLimiter(fl FailureLimit, now func() time.Time) *limiter {
 	half := max(fl.MaxTracked/2, 1)
 	t := now()
 	return &limiter{
-		fl:    fl,
-		now:   now,
-		ips:   newGenMap[clientKey, failState](half, fl.Window, t),
-		pairs: newGenMap[pairKey, failState](half, fl.Window, t),
+		fl:        fl,
+		now:       now,
+		ips:       newGenMap[clientKey, failState](half, fl.Window, t),
+		pairs:     newGenMap[pairKey, failState](half, fl.Window, t),
+		ipBusy:    make(map[clientKey]int),
+		pairBusy:  make(map[pairKey]int),
+		waitLimit: maxLimitWait,
 	}
 }
 
@@ -131,62 +167,185 @@ type attempt struct {
 	claimed  bool // pair is set
 	pair     pairKey
 	pairSeen bool // the pair had failures when checked
+	reserved bool // the attempt holds a place in flight: end must release it
 	attr     string
 }
 
 // blocked is a limit a request hit.
 type blocked struct {
 	perPrincipal bool
-	n            int
-	retry        time.Duration
+	n            int           // failures counted
+	busy         int           // attempts in flight, when the request gave up waiting for them
+	retry        time.Duration // for Retry-After
 }
 
-// check tells whether at may go on to the verifiers. A client without
-// failures costs a lookup in each generation and no clock reading.
-func (l *limiter) check(at *attempt) (blocked, bool) {
+// outcome is how an attempt ended, for limiter.end.
+type outcome uint8
+
+const (
+	outcomeOther   outcome = iota // neither a failure nor an authentication
+	outcomeFailure                // a failed attempt (reasonData.failure)
+	outcomeSuccess                // authenticated
+)
+
+// check tells whether at may go on to the verifiers and, when it may,
+// reserves it a place among its client's attempts in flight, which end
+// releases. A client whose failures and attempts in flight already reach
+// a limit waits for one of them to end (at most maxLimitWait, and not past
+// ctx) and looks again: a failure fills the place for good, anything else
+// frees it. A client without failures costs a lookup in each generation,
+// an increment of its busy count and no clock reading.
+func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fl.PerIP > 0 {
-		if st, ok := l.ips.get(at.cl.key); ok {
-			if b, hit := l.hit(st, l.fl.PerIP, l.now()); hit {
-				return b, true
+	var timer *time.Timer
+	for {
+		b, hit, full := l.look(at)
+		if hit || !full {
+			if timer != nil {
+				timer.Stop()
 			}
+			if !hit {
+				l.reserve(at)
+			}
+			return b, hit
+		}
+		if timer == nil {
+			timer = time.NewTimer(l.waitLimit)
+		}
+		if l.freed == nil {
+			l.freed = make(chan struct{})
+		}
+		freed := l.freed
+		l.waiting++
+		l.mu.Unlock()
+		gaveUp := false
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			gaveUp = true
+		case <-timer.C:
+			gaveUp = true
+		}
+		l.mu.Lock()
+		l.waiting--
+		if gaveUp {
+			timer.Stop()
+			b.retry = time.Second
+			return b, true
+		}
+	}
+}
+
+// look reads the limits for at: hit when its failures reach a limit (b
+// says which), full when its failures and attempts in flight do (b then
+// says which, with the busy count).
+func (l *limiter) look(at *attempt) (b blocked, hit, full bool) {
+	var now time.Time
+	if l.fl.PerIP > 0 {
+		n := 0
+		if st, ok := l.ips.get(at.cl.key); ok {
+			now = l.now()
+			if b, hit := l.hit(st, l.fl.PerIP, now); hit {
+				return b, true, true
+			}
+			n = l.live(st, now)
+		}
+		if busy := l.ipBusy[at.cl.key]; n+busy >= l.fl.PerIP {
+			return blocked{n: n, busy: busy}, false, true
 		}
 	}
 	if at.claimed {
+		n := 0
 		if st, ok := l.pairs.get(at.pair); ok {
 			at.pairSeen = true
-			if b, hit := l.hit(st, l.fl.PerPrincipal, l.now()); hit {
-				b.perPrincipal = true
-				return b, true
+			if now.IsZero() {
+				now = l.now()
 			}
+			if b, hit := l.hit(st, l.fl.PerPrincipal, now); hit {
+				b.perPrincipal = true
+				return b, true, true
+			}
+			n = l.live(st, now)
+		}
+		if busy := l.pairBusy[at.pair]; n+busy >= l.fl.PerPrincipal {
+			return blocked{perPrincipal: true, n: n, busy: busy}, false, true
 		}
 	}
-	return blocked{}, false
+	return blocked{}, false, false
 }
 
 func (l *limiter) hit(st failState, limit int, now time.Time) (blocked, bool) {
 	left := st.start.Add(l.fl.Window).Sub(now)
-	if st.n < limit || left <= 0 {
+	if st.n < limit || left <= 0 || now.Before(st.start) {
 		return blocked{}, false
 	}
 	return blocked{n: st.n, retry: left}, true
 }
 
-// fail counts a failed attempt.
-func (l *limiter) fail(at *attempt) {
-	now := l.now()
+// live is the failures of st still inside their window at now.
+func (l *limiter) live(st failState, now time.Time) int {
+	if now.Sub(st.start) >= l.fl.Window || now.Before(st.start) {
+		return 0
+	}
+	return st.n
+}
+
+func (l *limiter) reserve(at *attempt) {
+	if l.fl.PerIP > 0 {
+		l.ipBusy[at.cl.key]++
+	}
+	if at.claimed {
+		l.pairBusy[at.pair]++
+	}
+	at.reserved = true
+}
+
+// end releases the place of at, counting a failure or, on a success,
+// resetting the pair it authenticated. It does nothing when at holds no
+// place (it ended already, or it was blocked), so a deferred end after an
+// explicit one is harmless.
+func (l *limiter) end(at *attempt, o outcome) {
+	if !at.reserved {
+		return
+	}
+	at.reserved = false
+	var now time.Time
+	if o == outcomeFailure {
+		now = l.now()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fl.PerIP > 0 {
-		l.ips.turnIfDue(now)
-		st, _ := l.ips.get(at.cl.key)
-		l.ips.put(at.cl.key, l.count(st, now))
+		decBusy(l.ipBusy, at.cl.key)
+		if o == outcomeFailure {
+			l.ips.turnIfDue(now)
+			st, _ := l.ips.get(at.cl.key)
+			l.ips.put(at.cl.key, l.count(st, now))
+		}
 	}
 	if at.claimed {
-		l.pairs.turnIfDue(now)
-		st, _ := l.pairs.get(at.pair)
-		l.pairs.put(at.pair, l.count(st, now))
+		decBusy(l.pairBusy, at.pair)
+		switch {
+		case o == outcomeFailure:
+			l.pairs.turnIfDue(now)
+			st, _ := l.pairs.get(at.pair)
+			l.pairs.put(at.pair, l.count(st, now))
+		case o == outcomeSuccess && at.pairSeen:
+			l.pairs.del(at.pair)
+		}
+	}
+	if l.waiting > 0 && l.freed != nil {
+		close(l.freed)
+		l.freed = nil
+	}
+}
+
+func decBusy[K comparable](m map[K]int, k K) {
+	if n := m[k]; n > 1 {
+		m[k] = n - 1
+	} else {
+		delete(m, k)
 	}
 }
 
@@ -196,16 +355,6 @@ func (l *limiter) count(st failState, now time.Time) failState {
 	}
 	st.n++
 	return st
-}
-
-// succeed resets the pair of an authenticated request.
-func (l *limiter) succeed(at *attempt) {
-	if !at.pairSeen {
-		return
-	}
-	l.mu.Lock()
-	l.pairs.del(at.pair)
-	l.mu.Unlock()
 }
 
 // startAttempt identifies the client and the principal it claims, and
@@ -234,7 +383,7 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, at *attemp
 			}
 		}
 	}
-	b, hit := g.limiter.check(at)
+	b, hit := g.limiter.check(r.Context(), at)
 	if !hit {
 		return true
 	}
@@ -246,15 +395,24 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, at *attemp
 		hasCl:      true,
 	}
 	window := g.limiter.fl.Window.String()
+	what, limit := "from this client IP", g.limiter.fl.PerIP
 	if b.perPrincipal {
+		what, limit = "for this "+at.attr+" from this client IP", g.limiter.fl.PerPrincipal
 		rf.scheme = at.pair.scheme
-		rf.detail = strconv.Itoa(b.n) + " failed attempts for this " + at.attr + " from this client IP within " + window +
-			" (limit " + strconv.Itoa(g.limiter.fl.PerPrincipal) + " per principal and client IP); no verifier was called"
 		rf.attrs = []verifiers.Attr{{Key: at.attr, Value: at.pair.principal}}
 	} else {
-		rf.detail = strconv.Itoa(b.n) + " failed attempts from this client IP within " + window +
-			" (limit " + strconv.Itoa(g.limiter.fl.PerIP) + " per client IP); no verifier was called"
 		rf.gateText = true
+	}
+	per := " (limit " + strconv.Itoa(limit) + " per client IP)"
+	if b.perPrincipal {
+		per = " (limit " + strconv.Itoa(limit) + " per principal and client IP)"
+	}
+	if b.busy > 0 {
+		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + " and " +
+			strconv.Itoa(b.busy) + " more still being verified" + per +
+			"; the request gave up waiting for them to finish; no verifier was called"
+	} else {
+		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + per + "; no verifier was called"
 	}
 	g.refuse(w, r, rf)
 	return false

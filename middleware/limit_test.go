@@ -359,7 +359,10 @@ func TestClientIPHeader(t *testing.T) {
 		{"xff_from_trusted_proxy", "X-Forwarded-For", "10.0.0.5:443", []string{"203.0.113.9"}, "203.0.113.9"},
 		{"xff_rightmost_untrusted", "X-Forwarded-For", "10.0.0.5:443", []string{"6.6.6.6, 203.0.113.9, 10.1.1.1"}, "203.0.113.9"},
 		{"xff_several_lines", "X-Forwarded-For", "10.0.0.5:443", []string{"6.6.6.6", "203.0.113.9", "10.1.1.1"}, "203.0.113.9"},
-		{"xff_all_trusted_takes_leftmost", "X-Forwarded-For", "10.0.0.5:443", []string{"10.9.9.9, 10.1.1.1"}, "10.9.9.9"},
+		// A client inside a trusted prefix cannot choose its address by
+		// writing trusted ones to the left: the nearest proxy's view wins.
+		{"xff_all_trusted_takes_rightmost", "X-Forwarded-For", "10.0.0.5:443", []string{"10.9.9.9, 10.1.1.1"}, "10.1.1.1"},
+		{"xff_all_trusted_several_lines", "X-Forwarded-For", "10.0.0.5:443", []string{"10.9.9.9", "10.8.8.8, 10.1.1.1"}, "10.1.1.1"},
 		{"spoofed_from_untrusted_peer_ignored", "X-Forwarded-For", "192.0.2.7:5555", []string{"203.0.113.9"}, "192.0.2.7"},
 		{"malformed_falls_back", "X-Forwarded-For", "10.0.0.5:443", []string{"203.0.113.9, not-an-ip"}, "10.0.0.5"},
 		{"empty_element_falls_back", "X-Forwarded-For", "10.0.0.5:443", []string{"203.0.113.9,,"}, "10.0.0.5"},
@@ -500,9 +503,13 @@ func BenchmarkRequireSuccessLimited(b *testing.B) {
 // BenchmarkRequireTooManyFailures is the cost of a 429.
 func BenchmarkRequireTooManyFailures(b *testing.B) {
 	h := benchRouter(b, routeBearer, middleware.WithFailureLimit(middleware.FailureLimit{PerIP: 1, Window: time.Hour}))
-	r := get("/x", "Authorization", "Bearer expired")
+	// Two Authorization fields: a 400 that counts as a failure (an
+	// expired token would not).
+	r := get("/x", "Authorization", "Bearer a", "Authorization", "Bearer b")
 	r.RemoteAddr = "192.0.2.1:1234"
-	serve(h, r)
+	if w := serve(h, r); w.Code != 400 {
+		b.Fatalf("setup: status %d", w.Code)
+	}
 	benchServe(b, h, 429, "Bearer expired")
 }
 

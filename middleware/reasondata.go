@@ -21,8 +21,7 @@ type reasonData struct {
 	desc   string
 	retry  bool // the response carries Retry-After
 	// failure marks a rejection that counts as a failed attempt for
-	// WithFailureLimit: wrong credentials (401 and 400) other than none
-	// at all.
+	// WithFailureLimit; see guessing.
 	failure bool
 	// bodyPrefix is the problem body up to and including the reason
 	// member, for a Problem with this reason's status, title and
@@ -48,7 +47,7 @@ func newReasonData(r verifiers.Reason) *reasonData {
 		public:  r.Public(),
 		desc:    r.Description(),
 		retry:   status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests,
-		failure: (status == http.StatusUnauthorized || status == http.StatusBadRequest) && r != verifiers.CredentialsMissing,
+		failure: guessing(r),
 	}
 	switch {
 	case status >= 500:
@@ -62,6 +61,28 @@ func newReasonData(r verifiers.Reason) *reasonData {
 	d.body = append(append([]byte(nil), d.bodyPrefix...), "}\n"...)
 	d.bodyLen = strconv.Itoa(len(d.body))
 	return d
+}
+
+// guessing tells whether a rejection for reason r counts as a failed
+// attempt for WithFailureLimit: the credentials could not be shown to be
+// genuine, so the client may be guessing or forging them. Rejections of a
+// credential shown to be genuine (signature verified, key secret matched)
+// but stale or meant for elsewhere do not count: an expired token a
+// client keeps sending, a revoked key, a token for another audience.
+// Neither do requests without credentials, unaccepted schemes, key-id
+// prefixes of another environment (no secret was checked), nor the
+// statuses that do not blame the credentials (403, 429, 431, 503).
+func guessing(r verifiers.Reason) bool {
+	switch r {
+	case verifiers.CredentialsMalformed, verifiers.CredentialsInvalid,
+		verifiers.UserUnknown, verifiers.PasswordMismatch,
+		verifiers.APIKeyUnknown, verifiers.APIKeySecretMismatch, verifiers.APIKeyChecksumInvalid,
+		verifiers.TokenMalformed, verifiers.TokenSignatureInvalid, verifiers.TokenKeyUnknown,
+		verifiers.TokenAlgNotAllowed, verifiers.TokenInvalid,
+		verifiers.RequestMalformed:
+		return true
+	}
+	return false
 }
 
 // dataOf returns the data of r. An unknown reason (which the gate never

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -417,8 +418,8 @@ func redactBytes(s string, form []byte) string {
 }
 
 // clean replaces control characters, invalid UTF-8 and the characters
-// spoofing reports in s by U+FFFD and bounds its length, so a value taken from the request cannot forge log
-// lines or flood them. Replaced, not dropped: "ad\x00min" must not log as
+// spoofing reports in s by U+FFFD and bounds its length, so a value taken
+// from the request cannot forge log lines, pass for another, or flood them. Replaced, not dropped: "ad\x00min" must not log as
 // "admin", someone else's name. It does not allocate when s is already
 // clean ASCII.
 func clean(s string, max int) string {
@@ -450,18 +451,14 @@ func clean(s string, max int) string {
 	return b.String()
 }
 
-// spoofing reports whether c would let a logged value change how the
-// log reads: the bidirectional controls (a "Trojan Source" reordering,
-// CVE-2021-42574) and the Unicode line and paragraph separators, which
-// some log viewers break lines on.
+// spoofing reports whether c would let a logged value read as something
+// else: the invisible format characters (Unicode category Cf: the
+// bidirectional controls of a "Trojan Source" reordering, CVE-2021-42574,
+// zero-width spaces and joiners, the byte order mark, the soft hyphen,
+// which make "ad\u200bmin" look like "admin") and the line and paragraph
+// separators, which some log viewers break lines on.
 func spoofing(c rune) bool {
-	switch {
-	case c == 0x061c, c == 0x200e, c == 0x200f, c == 0x2028, c == 0x2029:
-		return true
-	case 0x202a <= c && c <= 0x202e, 0x2066 <= c && c <= 0x2069:
-		return true
-	}
-	return false
+	return c >= 0xad && unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // routePattern is chi's route pattern or the ServeMux pattern, when known.

@@ -204,6 +204,10 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		if !rt.startAttempt(w, r, at) {
 			return
 		}
+		// Every way out below ends the attempt before answering or
+		// calling next; this only releases its place when a verifier
+		// panics with http.ErrAbortHandler.
+		defer g.limiter.end(at, outcomeOther)
 	}
 	auth := r.Header["Authorization"]
 	if n := len(auth); n > 0 {
@@ -252,7 +256,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 				return
 			}
 			if at != nil {
-				g.limiter.succeed(at)
+				g.limiter.end(at, outcomeSuccess)
 			}
 			rt.succeed(w, r, next, e, id)
 			return
@@ -280,6 +284,9 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 	if rt.optional {
+		if at != nil {
+			g.limiter.end(at, outcomeOther)
+		}
 		if ac := authFrom(r.Context()); ac != nil && ac.id != nil {
 			// An outer gate already authenticated the request: keep it.
 			next.ServeHTTP(w, r)
@@ -331,9 +338,11 @@ func (rt *route) refuse(w http.ResponseWriter, r *http.Request, at *attempt, rf 
 	rf.credHeaders = rt.credHeaders
 	if at != nil {
 		rf.cl, rf.hasCl = at.cl, true
+		o := outcomeOther
 		if dataOf(rf.reason).failure {
-			rt.g.limiter.fail(at)
+			o = outcomeFailure
 		}
+		rt.g.limiter.end(at, o)
 	}
 	rt.g.refuse(w, r, rf)
 }

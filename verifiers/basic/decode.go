@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/authgate/authgate/verifiers"
@@ -213,8 +214,9 @@ func checkText(s, what string) error {
 // maxLoggedUser bounds the user name put in logs and details, in bytes.
 const maxLoggedUser = 64
 
-// sanitizeUser makes a user-id safe to log: invalid UTF-8 and control
-// characters become U+FFFD (replaced, not dropped, so that no user-id
+// sanitizeUser makes a user-id safe to log: invalid UTF-8, control
+// characters and invisible format characters (zero-width, bidirectional
+// controls, line separators) become U+FFFD (replaced, not dropped, so that no user-id
 // reads as another), and the result is cut to maxLoggedUser
 // bytes at a character boundary, with "…" appended when cut.
 func sanitizeUser(u string) string {
@@ -230,7 +232,7 @@ func sanitizeUser(u string) string {
 	}
 	var b strings.Builder
 	for _, r := range strings.ToValidUTF8(u, "\uFFFD") {
-		if r < 0x20 || (0x7f <= r && r <= 0x9f) {
+		if r < 0x20 || (0x7f <= r && r <= 0x9f) || (r >= 0xad && unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)) {
 			// Replaced, not dropped: "ad\x00min" must not log as
 			// "admin", another user's name.
 			r = utf8.RuneError

@@ -142,6 +142,7 @@ func TestSanitizeUser(t *testing.T) {
 		{"I2_truncated_to_64", long, strings.Repeat("a", 64) + "…"},
 		{"I2_truncated_at_rune_boundary", strings.Repeat("a", 63) + "é", strings.Repeat("a", 63) + "…"},
 		{"I2_non_ascii_kept", "jürgen", "jürgen"},
+		{"I2_invisible_replaced", "ad\u200bmin\u202e\ufeff\u2028", "ad\uFFFDmin\uFFFD\uFFFD\uFFFD"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

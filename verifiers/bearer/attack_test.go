@@ -766,6 +766,10 @@ func TestAttack(t *testing.T) {
 		{name: "dup_claim_exp", tok: es(h256, claimsJSON("exp", num(atkNow-3600)+`,"exp":`+num(atkExp))), reason: verifiers.TokenMalformed, detail: []string{`claim "exp" twice`}},
 		{name: "dup_claim_aud", tok: es(h256, claimsJSON("aud", `"https://other.example.com","aud":"`+testAud+`"`)), reason: verifiers.TokenMalformed, detail: []string{`claim "aud" twice`}},
 		{name: "dup_claim_iss", tok: es(h256, claimsJSON("iss", `"https://evil.example.com/","iss":"`+testIss+`"`)), reason: verifiers.TokenMalformed, detail: []string{`claim "iss" twice`}},
+		{name: "dup_nested_claim_member", tok: es(h256, claimsJSON("cnf", `{"jkt":"a","jkt":"b"}`)), reason: verifiers.TokenMalformed,
+			detail: []string{`the claims set has a claim whose object has the member "jkt" twice (RFC 7519 §4)`}},
+		{name: "dup_nested_header_member", tok: es(`{"alg":"ES256","kid":"ec1","x":{"a":1,"a":2}}`, claimsJSON()), reason: verifiers.TokenMalformed,
+			detail: []string{`the header has an object with the member "a" twice (RFC 7515 §4)`}},
 		{name: "dup_claim_exp_escaped", tok: es(h256, claimsJSON("exp", num(atkNow-3600)+`,"\u0065xp":`+num(atkExp))), reason: verifiers.TokenMalformed, detail: []string{`claim "exp" twice`}},
 		{name: "dup_claim_sub_escaped_solidus", tok: es(h256, claimsJSON("x/y", `1,"x\/y":2`)), reason: verifiers.TokenMalformed, detail: []string{`claim "x/y" twice`}},
 		// JOSE and JWT names are case-sensitive: "ALG" is not alg.

@@ -17,8 +17,10 @@ const maxJSONDepth = 32
 type jsonError struct {
 	msg string
 	// dup is the first member name that appears twice in one object,
-	// when that is the only problem.
-	dup string
+	// when that is the only problem; nested says that object is inside
+	// another (a claim's value), not the top-level object.
+	dup    string
+	nested bool
 }
 
 // decodeJSONObject decodes b, which must be a JSON object (RFC 8259) in
@@ -48,7 +50,7 @@ func decodeJSONObject(b []byte) (map[string]any, *jsonError) {
 		return nil, p.syntax()
 	}
 	if p.dup != "" {
-		return nil, &jsonError{msg: "duplicate member", dup: p.dup}
+		return nil, &jsonError{msg: "duplicate member", dup: p.dup, nested: p.dupNested}
 	}
 	return m, nil
 }
@@ -57,8 +59,10 @@ type jsonParser struct {
 	s     string
 	i     int
 	depth int
-	// dup is the first member name found twice in one object.
-	dup string
+	// dup is the first member name found twice in one object, and
+	// dupNested whether that object was nested in another.
+	dup       string
+	dupNested bool
 }
 
 func (p *jsonParser) syntax() *jsonError {
@@ -171,7 +175,7 @@ func (p *jsonParser) object(top bool) (map[string]any, *jsonError) {
 		}
 		if p.dup == "" {
 			if _, seen := m[k]; seen {
-				p.dup = k
+				p.dup, p.dupNested = k, !top
 			}
 		}
 		m[k] = v

@@ -208,6 +208,8 @@ func parseHeader(b []byte, h *header) *malformedError {
 	members, jerr := decodeJSONObject(b)
 	switch {
 	case jerr == nil:
+	case jerr.dup != "" && jerr.nested:
+		return malformed("", "the header has an object with the member %s twice (RFC 7515 §4)", quote(jerr.dup))
 	case jerr.dup != "":
 		return malformed("", "the header has the member %s twice (RFC 7515 §4)", quote(jerr.dup))
 	default:
@@ -284,6 +286,8 @@ func (t *token) parseClaims() *malformedError {
 	claims, jerr := decodeJSONObject(b)
 	switch {
 	case jerr == nil:
+	case jerr.dup != "" && jerr.nested:
+		return malformed("", "the claims set has a claim whose object has the member %s twice (RFC 7519 §4)", quote(jerr.dup))
 	case jerr.dup != "":
 		return malformed("", "the claims set has the claim %s twice (RFC 7519 §4)", quote(jerr.dup))
 	default:

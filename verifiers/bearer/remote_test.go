@@ -586,3 +586,25 @@ func TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait(t *testing.
 		t.Errorf("unavailable = %q, RetryAfter %v", ue.Detail, ue.RetryAfter)
 	}
 }
+
+// TestRemote_pending_fetch_without_kid_says_so: a token without kid that
+// no cached key can verify, while the refetch hangs, gets a 503 whose
+// detail says the token has no kid, rather than quoting an empty one.
+func TestRemote_pending_fetch_without_kid_says_so(t *testing.T) {
+	t.Parallel()
+	ks := newKeyServer(t, jwkOf(fx.rsa, "rsa1", "RS256"))
+	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
+	ks.set(func(ks *keyServer) { ks.delay = MaxFetchWait + time.Second })
+	clk.advance(time.Minute)
+	tok := sign("ES256", fx.ec, map[string]any{}, claims("iss", ks.URL))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := v.Verify(bearerReq(tok).WithContext(ctx))
+	var ue *verifiers.UnavailableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want UnavailableError (503)", err)
+	}
+	if want := "no key for this ES256 token (it has no kid) in the cached key set of issuer"; !strings.Contains(ue.Detail, want) || strings.Contains(ue.Detail, `kid ""`) {
+		t.Errorf("detail %q, want it to contain %q", ue.Detail, want)
+	}
+}

@@ -258,8 +258,12 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 		if len(cands) == 0 && errors.Is(err, errFetchPending) {
 			// The key may be in the set being fetched: that is not the
 			// client's fault, and no answer can be given yet.
-			ue := verifiers.Unavailable(fmt.Sprintf("no key with kid %s in the cached key set of issuer %s, and fetching the set again did not finish in time (%s)",
-				quote(kid), quote(is.iss), err), err)
+			what := "no key with kid " + quote(kid)
+			if kid == "" {
+				what = "no key for this " + alg.name + " token (it has no kid)"
+			}
+			ue := verifiers.Unavailable(fmt.Sprintf("%s in the cached key set of issuer %s, and fetching the set again did not finish in time (%s)",
+				what, quote(is.iss), err), err)
 			ue.RetryAfter = time.Second
 			return nil, set, ue
 		}
