@@ -56,13 +56,14 @@ func FuzzClientIP(f *testing.F) {
 			if err != nil {
 				t.Fatalf("client %q taken from header %q is not an IP address", got.ip, header)
 			}
-			// Only the nearest proxy's view may name a trusted address:
+			// Only the nearest proxy's view may name a trusted address (as
+			// logged: cleaned of control bytes):
 			// addresses to its left are the client's to write.
 			if with.clientIP.isTrusted(a) {
 				lines := r.Header["X-Forwarded-For"]
 				last := lines[len(lines)-1]
 				last = strings.Trim(last[strings.LastIndexByte(last, ',')+1:], " \t")
-				if _, text, ok := parseForwarded(last); !ok || text != got.ip {
+				if _, text, ok := parseForwarded(last); !ok || clean(text, maxForwardedAddrLen) != got.ip {
 					t.Fatalf("trusted client %q taken from header %q, not its rightmost address", got.ip, header)
 				}
 			}
