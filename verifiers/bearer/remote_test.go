@@ -548,6 +548,18 @@ func TestMaxAge(t *testing.T) {
 	}
 }
 
+// hungAfterFirstFetch returns a verifier that has fetched key from a key
+// server which now hangs for longer than MaxFetchWait, with its clock a
+// minute on, so that an unknown kid may trigger a refetch.
+func hungAfterFirstFetch(t *testing.T, key map[string]any) (*keyServer, *Verifier) {
+	t.Helper()
+	ks := newKeyServer(t, key)
+	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
+	ks.set(func(ks *keyServer) { ks.delay = MaxFetchWait + time.Second })
+	clk.advance(time.Minute)
+	return ks, v
+}
+
 // TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait: with
 // the default fetch timeout (10 s), a request without a deadline of its
 // own that needs a fetch (an unknown kid) stops waiting after
@@ -555,10 +567,7 @@ func TestMaxAge(t *testing.T) {
 // fetched. A token with a known kid is not held up at all.
 func TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait(t *testing.T) {
 	t.Parallel()
-	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
-	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
-	ks.set(func(ks *keyServer) { ks.delay = MaxFetchWait + time.Second })
-	clk.advance(time.Minute)
+	ks, v := hungAfterFirstFetch(t, jwkOf(fx.ec, "ec1", "ES256"))
 	unknown := tokenFor(ks.URL, fx.ec2, "ES256", "rotated")
 	done := make(chan error, 1)
 	start := time.Now()
@@ -592,10 +601,7 @@ func TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait(t *testing.
 // detail says the token has no kid, rather than quoting an empty one.
 func TestRemote_pending_fetch_without_kid_says_so(t *testing.T) {
 	t.Parallel()
-	ks := newKeyServer(t, jwkOf(fx.rsa, "rsa1", "RS256"))
-	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
-	ks.set(func(ks *keyServer) { ks.delay = MaxFetchWait + time.Second })
-	clk.advance(time.Minute)
+	ks, v := hungAfterFirstFetch(t, jwkOf(fx.rsa, "rsa1", "RS256"))
 	tok := sign("ES256", fx.ec, map[string]any{}, claims("iss", ks.URL))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
