@@ -35,13 +35,14 @@ const (
 // saw, which a client cannot forge. Addresses to its left were written by
 // the client or by proxies you do not control, and are ignored.
 //
-// The trusted prefixes must hold your proxies and nothing else. A client
-// inside one could otherwise write trusted-looking addresses to the left
-// and pick its own identity; so when every address in the header is
-// trusted, the gate takes the rightmost one (what your nearest proxy saw),
-// and all such clients share the address of the proxy they came through.
-// Do not trust a whole private range (10.0.0.0/8) when your clients live
-// in it too: name your proxies' subnet.
+// The trusted prefixes must hold your proxies and nothing else: the gate
+// cannot tell a client inside one from a proxy, so such a client can
+// claim any address it likes by writing it into the header, and have its
+// failures counted against someone else's address, or spread over made-up
+// ones. (When every address in the header is trusted, the gate takes the
+// rightmost one, what your nearest proxy saw.) Do not trust a whole
+// private range (10.0.0.0/8) when your clients live in it too: name your
+// proxies' subnet.
 //
 // A request from any other peer is identified by r.RemoteAddr whatever the
 // header says, since anyone can send the header. A malformed, empty or

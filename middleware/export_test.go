@@ -7,3 +7,24 @@ import "time"
 func WithClock(now func() time.Time) Option {
 	return func(g *Gate) { g.now = now }
 }
+
+// SetLimitWait shortens how long a request waits for a place among its
+// client's attempts in flight (maxLimitWait), so that tests of giving up
+// do not take seconds.
+func SetLimitWait(g *Gate, d time.Duration) { g.limiter.waitLimit = d }
+
+// LimitWaiters is how many requests are waiting for a place among their
+// client's attempts in flight.
+func LimitWaiters(g *Gate) int {
+	l := g.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, wl := range l.ipWait {
+		n += wl.n
+	}
+	for _, wl := range l.pairWait {
+		n += wl.n
+	}
+	return n
+}

@@ -55,28 +55,33 @@ func (fl FailureLimit) on() bool { return fl.PerIP > 0 || fl.PerPrincipal > 0 }
 // verifier runs, so a guessing client spends neither a password hash nor a
 // key-store lookup. It is off by default.
 //
-// A failed attempt is a rejection that suggests guessing or forgery:
-// credentials that could not be shown to be genuine (unknown user or key,
-// wrong password or secret, bad signature, unknown signing key, refused
-// algorithm, malformed credentials or request, a custom verifier's
-// credentials_invalid). A credential shown to be genuine but refused for
-// another reason (an expired or not-yet-valid token, wrong audience or
-// issuer, a revoked or expired key) is not counted: a client that keeps
-// sending its stale token gains nothing by it, and must not lock out its
-// address. Neither are requests without credentials (a browser's first
-// request carries none), unaccepted schemes, 403, 431, 503, nor 429s
-// themselves. A success does not reset a client IP's count (an attacker
+// A failed attempt is a guess that was checked and was wrong (unknown
+// user or key, wrong password or secret, an invalid opaque token, a
+// custom verifier's credentials_invalid) or a malformed or forged
+// credential (bad signature, refused algorithm, malformed credentials or
+// request). Rejections that no guess can turn into a success, that cost
+// no secret check, and that genuine clients meet too are not counted: a
+// stale credential (an expired or not-yet-valid token, a revoked or
+// expired key), one meant for elsewhere (wrong issuer, audience or key
+// environment, a missing claim), a token signed by a key not in the key
+// set (as after the issuer rotates keys). A client that keeps sending its
+// stale token gains nothing by it, and must not lock out its address.
+// Neither are requests without credentials (a browser's first request
+// carries none), unaccepted schemes, 403, 431, 503, nor 429s themselves. A success does not reset a client IP's count (an attacker
 // would interleave a valid account of its own), but it does reset the
 // count of the (principal, IP) pair it authenticated.
 //
 // Attempts in flight count against the limit too: a client with N
 // failures may have at most limit−N requests being verified at once, and
 // further requests wait (up to 2 s, and not past their context) for one
-// of them to finish, then are let through or answered 429. So a burst of
-// guesses sent in parallel is held to the limit as if sent one after
-// another. Verification is usually microseconds (the verifiers cache), so
-// legitimate concurrent requests rarely wait; but set PerIP well above the
-// number of requests one address (a NAT, a proxy) verifies at once.
+// of them to finish, then are let through or answered 429; at most 64
+// requests of one address wait at once, and the next is answered 429 at
+// once. So a burst of guesses sent in parallel is held to the limit as if
+// sent one after another. A wait lasts as long as the verifications it
+// waits for: microseconds for a cached token or key, about 70 ms for a
+// bcrypt check, up to the key-set fetch bound when a key must be fetched.
+// Set PerIP well above the number of requests one address (a NAT, a
+// proxy) has verified at once.
 //
 // The trade-off: failures are counted per client IP and per (claimed
 // principal, client IP) pair, never per principal alone. Locking an
@@ -113,14 +118,22 @@ func WithFailureLimit(fl FailureLimit) Option {
 // client's attempts in flight; see limiter.check.
 const maxLimitWait = 2 * time.Second
 
+// maxWaitersPerKey bounds the requests of one client IP (or one pair)
+// that wait at once for a place; the next one gets 429 at once. It keeps
+// the work of waking a key's waiters, done under the limiter's lock,
+// bounded whatever a client sends.
+const maxWaitersPerKey = 64
+
 // limiter counts failed attempts; see WithFailureLimit.
 //
 // Besides the failures, it counts the attempts being verified (busy), per
 // client IP and per pair: a client may have at most limit-failures
 // attempts in flight, so that guesses sent in parallel are held to the
-// limit as if they had been sent one after another. The busy maps hold an
-// entry only while a request is being verified: they are bounded by the
-// server's concurrency, not by the number of clients.
+// limit as if they had been sent one after another. Requests waiting for
+// a place wait on their key's list, which only the end of an attempt with
+// that key wakes. The busy and wait maps hold an entry only while a
+// request is being verified or waiting: they are bounded by the server's
+// concurrency, not by the number of clients.
 type limiter struct {
 	mu        sync.Mutex
 	fl        FailureLimit
@@ -129,9 +142,41 @@ type limiter struct {
 	pairs     *genMap[pairKey, failState]
 	ipBusy    map[clientKey]int
 	pairBusy  map[pairKey]int
-	waiting   int           // requests waiting in check for a place
-	freed     chan struct{} // closed when a place may have been freed; nil when no one waits
+	ipWait    map[clientKey]*waitList
+	pairWait  map[pairKey]*waitList
 	waitLimit time.Duration // maxLimitWait; shorter in tests
+}
+
+// waitList is the requests waiting for a place of one key.
+type waitList struct {
+	ch chan struct{} // closed by end when a place of the key may be free
+	n  int           // requests waiting on ch
+}
+
+// joinWait returns the wait list of k, making one if none.
+func joinWait[K comparable](m map[K]*waitList, k K) *waitList {
+	wl := m[k]
+	if wl == nil {
+		wl = &waitList{ch: make(chan struct{})}
+		m[k] = wl
+	}
+	return wl
+}
+
+// leaveWait takes a waiter off wl, the list it waited on for k, and drops
+// the list when it was the last one.
+func leaveWait[K comparable](m map[K]*waitList, k K, wl *waitList) {
+	if wl.n--; wl.n == 0 && m[k] == wl {
+		delete(m, k)
+	}
+}
+
+// wakeWait wakes every request waiting for a place of k.
+func wakeWait[K comparable](m map[K]*waitList, k K) {
+	if wl := m[k]; wl != nil {
+		close(wl.ch)
+		delete(m, k)
+	}
 }
 
 type failState struct {
@@ -157,6 +202,8 @@ func newLimiter(fl FailureLimit, now func() time.Time) *limiter {
 		pairs:     newGenMap[pairKey, failState](half, fl.Window, t),
 		ipBusy:    make(map[clientKey]int),
 		pairBusy:  make(map[pairKey]int),
+		ipWait:    make(map[clientKey]*waitList),
+		pairWait:  make(map[pairKey]*waitList),
 		waitLimit: maxLimitWait,
 	}
 }
@@ -177,6 +224,11 @@ type blocked struct {
 	n            int           // failures counted
 	busy         int           // attempts in flight, when the request gave up waiting for them
 	retry        time.Duration // for Retry-After
+	// expires is how long until the n failures leave their window (0
+	// when n is 0): a request waiting for a place looks again then.
+	expires time.Duration
+	crowded int  // requests already waiting, when there were too many to wait too
+	ended   bool // the request's context ended while it waited
 }
 
 // outcome is how an attempt ended, for limiter.end.
@@ -191,50 +243,92 @@ const (
 // check tells whether at may go on to the verifiers and, when it may,
 // reserves it a place among its client's attempts in flight, which end
 // releases. A client whose failures and attempts in flight already reach
-// a limit waits for one of them to end (at most maxLimitWait, and not past
-// ctx) and looks again: a failure fills the place for good, anything else
-// frees it. A client without failures costs a lookup in each generation,
-// an increment of its busy count and no clock reading.
+// a limit waits for one of them to end, or for its failures to leave
+// their window (at most maxLimitWait in all, and not past ctx), and looks
+// again: a failure fills the place for good, anything else frees it. At
+// most maxWaitersPerKey requests wait per key. A client without failures
+// costs a lookup in each generation, an increment of its busy count and
+// no clock reading.
 func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var timer *time.Timer
+	var deadline time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		b, hit, full := l.look(at)
-		if hit || !full {
-			if timer != nil {
-				timer.Stop()
+		if hit {
+			return b, true
+		}
+		if !full {
+			l.reserve(at)
+			return b, false
+		}
+		b.retry = time.Second
+		var wl *waitList
+		if b.perPrincipal {
+			wl = joinWait(l.pairWait, at.pair)
+		} else {
+			wl = joinWait(l.ipWait, at.cl.key)
+		}
+		if wl.n >= maxWaitersPerKey {
+			b.crowded = wl.n
+			return b, true
+		}
+		now := time.Now()
+		if timer == nil {
+			deadline = now.Add(l.waitLimit)
+		}
+		wait, expiring := deadline.Sub(now), false
+		if b.expires > 0 && b.expires < wait {
+			wait, expiring = b.expires, true
+		}
+		if wait <= 0 {
+			if wl.n == 0 {
+				l.dropWait(at, b.perPrincipal, wl)
 			}
-			if !hit {
-				l.reserve(at)
-			}
-			return b, hit
+			return b, true
 		}
 		if timer == nil {
-			timer = time.NewTimer(l.waitLimit)
+			timer = time.NewTimer(wait)
+		} else {
+			timer.Reset(wait)
 		}
-		if l.freed == nil {
-			l.freed = make(chan struct{})
-		}
-		freed := l.freed
-		l.waiting++
+		wl.n++
 		l.mu.Unlock()
 		gaveUp := false
 		select {
-		case <-freed:
+		case <-wl.ch:
 		case <-ctx.Done():
-			gaveUp = true
+			gaveUp, b.ended = true, true
 		case <-timer.C:
-			gaveUp = true
+			gaveUp = !expiring
 		}
 		l.mu.Lock()
-		l.waiting--
+		l.leave(at, b.perPrincipal, wl)
 		if gaveUp {
-			timer.Stop()
-			b.retry = time.Second
 			return b, true
 		}
 	}
+}
+
+// leave takes a waiter off wl, the list it waited on.
+func (l *limiter) leave(at *attempt, perPrincipal bool, wl *waitList) {
+	if perPrincipal {
+		leaveWait(l.pairWait, at.pair, wl)
+	} else {
+		leaveWait(l.ipWait, at.cl.key, wl)
+	}
+}
+
+// dropWait drops the empty list wl that check made but did not wait on.
+func (l *limiter) dropWait(at *attempt, perPrincipal bool, wl *waitList) {
+	wl.n++
+	l.leave(at, perPrincipal, wl)
 }
 
 // look reads the limits for at: hit when its failures reach a limit (b
@@ -244,7 +338,8 @@ func (l *limiter) look(at *attempt) (b blocked, hit, full bool) {
 	var now time.Time
 	if l.fl.PerIP > 0 {
 		n := 0
-		if st, ok := l.ips.get(at.cl.key); ok {
+		st, ok := l.ips.get(at.cl.key)
+		if ok {
 			now = l.now()
 			if b, hit := l.hit(st, l.fl.PerIP, now); hit {
 				return b, true, true
@@ -252,12 +347,13 @@ func (l *limiter) look(at *attempt) (b blocked, hit, full bool) {
 			n = l.live(st, now)
 		}
 		if busy := l.ipBusy[at.cl.key]; n+busy >= l.fl.PerIP {
-			return blocked{n: n, busy: busy}, false, true
+			return blocked{n: n, busy: busy, expires: l.expires(st, n, now)}, false, true
 		}
 	}
 	if at.claimed {
 		n := 0
-		if st, ok := l.pairs.get(at.pair); ok {
+		st, ok := l.pairs.get(at.pair)
+		if ok {
 			at.pairSeen = true
 			if now.IsZero() {
 				now = l.now()
@@ -269,7 +365,7 @@ func (l *limiter) look(at *attempt) (b blocked, hit, full bool) {
 			n = l.live(st, now)
 		}
 		if busy := l.pairBusy[at.pair]; n+busy >= l.fl.PerPrincipal {
-			return blocked{perPrincipal: true, n: n, busy: busy}, false, true
+			return blocked{perPrincipal: true, n: n, busy: busy, expires: l.expires(st, n, now)}, false, true
 		}
 	}
 	return blocked{}, false, false
@@ -281,6 +377,14 @@ func (l *limiter) hit(st failState, limit int, now time.Time) (blocked, bool) {
 		return blocked{}, false
 	}
 	return blocked{n: st.n, retry: left}, true
+}
+
+// expires is how long until the n live failures of st leave their window.
+func (l *limiter) expires(st failState, n int, now time.Time) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return st.start.Add(l.fl.Window).Sub(now)
 }
 
 // live is the failures of st still inside their window at now.
@@ -318,6 +422,7 @@ func (l *limiter) end(at *attempt, o outcome) {
 	defer l.mu.Unlock()
 	if l.fl.PerIP > 0 {
 		decBusy(l.ipBusy, at.cl.key)
+		wakeWait(l.ipWait, at.cl.key)
 		if o == outcomeFailure {
 			l.ips.turnIfDue(now)
 			st, _ := l.ips.get(at.cl.key)
@@ -326,6 +431,7 @@ func (l *limiter) end(at *attempt, o outcome) {
 	}
 	if at.claimed {
 		decBusy(l.pairBusy, at.pair)
+		wakeWait(l.pairWait, at.pair)
 		switch {
 		case o == outcomeFailure:
 			l.pairs.turnIfDue(now)
@@ -334,10 +440,6 @@ func (l *limiter) end(at *attempt, o outcome) {
 		case o == outcomeSuccess && at.pairSeen:
 			l.pairs.del(at.pair)
 		}
-	}
-	if l.waiting > 0 && l.freed != nil {
-		close(l.freed)
-		l.freed = nil
 	}
 }
 
@@ -408,9 +510,17 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, at *attemp
 		per = " (limit " + strconv.Itoa(limit) + " per principal and client IP)"
 	}
 	if b.busy > 0 {
+		var why string
+		switch {
+		case b.crowded > 0:
+			why = "; " + strconv.Itoa(b.crowded) + " more requests were already waiting for them to finish, the most allowed"
+		case b.ended:
+			why = "; the request ended (the client went away or its deadline passed) while it waited for them to finish"
+		default:
+			why = "; the request gave up waiting for them to finish"
+		}
 		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + " and " +
-			strconv.Itoa(b.busy) + " more still being verified" + per +
-			"; the request gave up waiting for them to finish; no verifier was called"
+			strconv.Itoa(b.busy) + " more still being verified" + per + why + "; no verifier was called"
 	} else {
 		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + per + "; no verifier was called"
 	}

@@ -126,52 +126,180 @@ func TestFailureLimitParallelSuccessesWait(t *testing.T) {
 	}
 }
 
-// TestFailureLimitGiveUpWaiting: a request that cannot get a place before
-// its context ends is answered 429 with Retry-After 1 and a detail that
-// says attempts were still being verified; the verifier never ran for it.
-func TestFailureLimitGiveUpWaiting(t *testing.T) {
-	t.Parallel()
-	release := make(chan struct{})
-	entered := make(chan struct{})
-	var calls atomic.Int64
+// hangingGate is a gate with PerIP 1 whose Bearer verifier holds the
+// token "hang" until release is closed, then refuses it with
+// token_signature_invalid (a failure); entered is closed when it holds
+// one. Other tokens: "good" authenticates.
+func hangingGate(t *testing.T, opts ...middleware.Option) (h http.Handler, g *middleware.Gate, lb *logBuf, entered, release chan struct{}, calls *atomic.Int64) {
+	t.Helper()
+	entered, release, calls = make(chan struct{}), make(chan struct{}), new(atomic.Int64)
+	var once sync.Once
 	v := bearerV(map[string]func() (*verifiers.Identity, error){
 		"hang": func() (*verifiers.Identity, error) {
 			calls.Add(1)
-			close(entered)
+			once.Do(func() { close(entered) })
 			<-release
 			return nil, verifiers.Reject(verifiers.TokenSignatureInvalid, "signature does not verify")
 		},
+		"good": ident(verifiers.SchemeBearer, "alice"),
 	})
-	g, lb := testGate(middleware.WithFailureLimit(middleware.FailureLimit{PerIP: 1, Window: time.Minute}))
-	h := g.Require(v)(okHandler)
+	opts = append([]middleware.Option{middleware.WithFailureLimit(middleware.FailureLimit{PerIP: 1, Window: time.Minute})}, opts...)
+	g, lb = testGate(opts...)
+	return g.Require(v)(okHandler), g, lb, entered, release, calls
+}
+
+// tooManyDetail returns the detail of the one too_many_failures event in
+// lb.
+func tooManyDetail(t *testing.T, lb *logBuf) string {
+	t.Helper()
+	var details []string
+	for _, e := range lb.events(t) {
+		if e["reason"] == "too_many_failures" {
+			details = append(details, e["detail"].(string))
+		}
+	}
+	if len(details) != 1 {
+		t.Fatalf("want one too_many_failures event, got %d in %s", len(details), lb)
+	}
+	return details[0]
+}
+
+// TestFailureLimitGiveUpWaiting: a request that finds its client's places
+// all taken by attempts in flight waits for them; when its context ends
+// first, or the wait reaches its bound, it gets 429 with Retry-After 1,
+// and the detail says which.
+func TestFailureLimitGiveUpWaiting(t *testing.T) {
+	t.Parallel()
+	const head = "0 failed attempts from this client IP within 1m0s and 1 more still being verified (limit 1 per client IP); "
+	for _, tc := range []struct {
+		name    string
+		ctx     time.Duration // the waiting request's deadline; 0: none
+		wait    time.Duration // the gate's bound on waiting
+		atLeast time.Duration
+		want    string
+	}{
+		{"context ends", 30 * time.Millisecond, time.Minute, 30 * time.Millisecond,
+			"the request ended (the client went away or its deadline passed) while it waited for them to finish; no verifier was called"},
+		{"wait bound", 0, 60 * time.Millisecond, 60 * time.Millisecond,
+			"the request gave up waiting for them to finish; no verifier was called"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, g, lb, entered, release, calls := hangingGate(t)
+			middleware.SetLimitWait(g, tc.wait)
+			done := make(chan int)
+			go func() { done <- serve(h, get("/", "Authorization", "Bearer hang")).Code }()
+			<-entered
+			r := get("/", "Authorization", "Bearer hang")
+			if tc.ctx > 0 {
+				ctx, cancel := context.WithTimeout(context.Background(), tc.ctx)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
+			start := time.Now()
+			w := serve(h, r)
+			if took := time.Since(start); took < tc.atLeast || took > tc.atLeast+time.Second {
+				t.Errorf("the waiting request took %v, want about %v", took, tc.atLeast)
+			}
+			if w.Code != 429 || w.Header().Get("Retry-After") != "1" {
+				t.Fatalf("waiting request: status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+			}
+			close(release)
+			if c := <-done; c != 401 {
+				t.Errorf("the request in flight: %d", c)
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("verifier ran %d times", n)
+			}
+			if d := tooManyDetail(t, lb); d != head+tc.want {
+				t.Errorf("detail %q\nwant   %q", d, head+tc.want)
+			}
+		})
+	}
+}
+
+// TestFailureLimitWaitersBounded: at most 64 requests of one client wait
+// for a place; the next gets 429 at once, and says why. When the attempt
+// in flight ends as a failure, the waiters are answered 429 at once too
+// (the failure fills the only place), not after their wait bound.
+func TestFailureLimitWaitersBounded(t *testing.T) {
+	t.Parallel()
+	h, g, lb, entered, release, calls := hangingGate(t)
+	middleware.SetLimitWait(g, time.Minute)
 	done := make(chan int)
 	go func() { done <- serve(h, get("/", "Authorization", "Bearer hang")).Code }()
 	<-entered
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
-	defer cancel()
-	w := serve(h, get("/", "Authorization", "Bearer hang").WithContext(ctx))
-	if w.Code != 429 || w.Header().Get("Retry-After") != "1" {
-		t.Fatalf("waiting request: status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	const waiters = 64
+	codes := make(chan int, waiters)
+	for range waiters {
+		go func() { codes <- serve(h, get("/", "Authorization", "Bearer good")).Code }()
 	}
+	// Once all of them wait, the next one is one too many.
+	for deadline := time.Now().Add(10 * time.Second); middleware.LimitWaiters(g) < waiters; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests waiting", middleware.LimitWaiters(g))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	if w := serve(h, get("/", "Authorization", "Bearer good")); w.Code != 429 || w.Header().Get("Retry-After") != "1" {
+		t.Fatalf("the 65th waiter: status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the 65th waiter was answered after %v, want at once", took)
+	}
+	want := "0 failed attempts from this client IP within 1m0s and 1 more still being verified (limit 1 per client IP); 64 more requests were already waiting for them to finish, the most allowed; no verifier was called"
+	if d := tooManyDetail(t, lb); d != want {
+		t.Errorf("detail %q\nwant   %q", d, want)
+	}
+	start = time.Now()
 	close(release)
 	if c := <-done; c != 401 {
 		t.Errorf("the request in flight: %d", c)
 	}
+	for range waiters {
+		if c := <-codes; c != 429 {
+			t.Errorf("a waiter got %d after the failure, want 429", c)
+		}
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the waiters took %v to be answered after the failure", took)
+	}
+	if n := middleware.LimitWaiters(g); n != 0 {
+		t.Errorf("%d waiters left", n)
+	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("verifier ran %d times", n)
 	}
-	var found bool
-	for _, e := range lb.events(t) {
-		if e["reason"] == "too_many_failures" {
-			found = true
-			want := "0 failed attempts from this client IP within 1m0s and 1 more still being verified (limit 1 per client IP); the request gave up waiting for them to finish; no verifier was called"
-			if e["detail"] != want {
-				t.Errorf("detail %q\nwant   %q", e["detail"], want)
-			}
-		}
+}
+
+// TestFailureLimitOptionalHandlerHoldsNoPlace: on an Optional route, an
+// anonymous request frees its place before its handler runs, so a
+// long-running handler (a stream, a websocket) does not keep other
+// requests from its address waiting.
+func TestFailureLimitOptionalHandlerHoldsNoPlace(t *testing.T) {
+	t.Parallel()
+	g, _ := testGate(middleware.WithFailureLimit(middleware.FailureLimit{PerIP: 1, Window: time.Minute}))
+	middleware.SetLimitWait(g, time.Minute)
+	inHandler, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(inHandler) })
+		<-release
+	})
+	v := bearerV(map[string]func() (*verifiers.Identity, error){"good": ident(verifiers.SchemeBearer, "alice")})
+	opt := g.Optional(v)(slow)
+	done := make(chan int)
+	go func() { done <- serve(opt, get("/stream")).Code }()
+	<-inHandler
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if w := serve(g.Require(v)(okHandler), get("/", "Authorization", "Bearer good").WithContext(ctx)); w.Code != 200 {
+		t.Errorf("a request beside a running Optional handler: %d, want 200 without waiting; body %s", w.Code, w.Body)
 	}
-	if !found {
-		t.Errorf("no too_many_failures event in %s", lb)
+	close(release)
+	if c := <-done; c != 200 {
+		t.Errorf("the Optional request: %d", c)
 	}
 }
 
@@ -232,7 +360,7 @@ func TestFailureLimitWhichReasonsCount(t *testing.T) {
 		verifiers.CredentialsMalformed: true, verifiers.CredentialsInvalid: true,
 		verifiers.UserUnknown: true, verifiers.PasswordMismatch: true,
 		verifiers.APIKeyUnknown: true, verifiers.APIKeySecretMismatch: true, verifiers.APIKeyChecksumInvalid: true,
-		verifiers.TokenMalformed: true, verifiers.TokenSignatureInvalid: true, verifiers.TokenKeyUnknown: true,
+		verifiers.TokenMalformed: true, verifiers.TokenSignatureInvalid: true,
 		verifiers.TokenAlgNotAllowed: true, verifiers.TokenInvalid: true, verifiers.RequestMalformed: true,
 	}
 	for _, reason := range verifiers.Reasons() {

@@ -64,20 +64,23 @@ func newReasonData(r verifiers.Reason) *reasonData {
 }
 
 // guessing tells whether a rejection for reason r counts as a failed
-// attempt for WithFailureLimit: the credentials could not be shown to be
-// genuine, so the client may be guessing or forging them. Rejections of a
-// credential shown to be genuine (signature verified, key secret matched)
-// but stale or meant for elsewhere do not count: an expired token a
-// client keeps sending, a revoked key, a token for another audience.
-// Neither do requests without credentials, unaccepted schemes, key-id
-// prefixes of another environment (no secret was checked), nor the
-// statuses that do not blame the credentials (403, 429, 431, 503).
+// attempt for WithFailureLimit: a guess that was checked against a secret
+// and was wrong (unknown user or key, wrong password or secret, invalid
+// token), or a credential that is malformed or forged (bad signature,
+// refused algorithm). The rest do not count: rejections that no guess can
+// turn into a success, that cost no secret check, and that genuine
+// clients meet too. That is a stale credential (an expired or
+// not-yet-valid token, a revoked or expired key), one meant for elsewhere
+// (another issuer, audience or key environment, a missing claim), a token
+// signed by a key that is not in the key set (as after the issuer rotates
+// keys), no credentials, an unaccepted scheme, and the statuses that do
+// not blame the credentials (403, 429, 431, 503).
 func guessing(r verifiers.Reason) bool {
 	switch r {
 	case verifiers.CredentialsMalformed, verifiers.CredentialsInvalid,
 		verifiers.UserUnknown, verifiers.PasswordMismatch,
 		verifiers.APIKeyUnknown, verifiers.APIKeySecretMismatch, verifiers.APIKeyChecksumInvalid,
-		verifiers.TokenMalformed, verifiers.TokenSignatureInvalid, verifiers.TokenKeyUnknown,
+		verifiers.TokenMalformed, verifiers.TokenSignatureInvalid,
 		verifiers.TokenAlgNotAllowed, verifiers.TokenInvalid,
 		verifiers.RequestMalformed:
 		return true
