@@ -67,19 +67,22 @@ func (fl FailureLimit) on() bool { return fl.PerIP > 0 || fl.PerPrincipal > 0 }
 // set (as after the issuer rotates keys). A client that keeps sending its
 // stale token gains nothing by it, and must not lock out its address.
 // Neither are requests without credentials (a browser's first request
-// carries none), unaccepted schemes, 403, 431, 503, nor 429s themselves. A success does not reset a client IP's count (an attacker
-// would interleave a valid account of its own), but it does reset the
-// count of the (principal, IP) pair it authenticated.
+// carries none), unaccepted schemes, 403, 431, 503, nor 429s themselves.
+// A success does not reset a client IP's count (an attacker would
+// interleave a valid account of its own), but it does reset the count of
+// the (principal, IP) pair it authenticated.
 //
 // Attempts in flight count against the limit too: a client with N
 // failures may have at most limit−N requests being verified at once, and
 // further requests wait (up to 2 s, and not past their context) for one
-// of them to finish, then are let through or answered 429; at most 64
-// requests of one address wait at once, and the next is answered 429 at
-// once. So a burst of guesses sent in parallel is held to the limit as if
-// sent one after another. A wait lasts as long as the verifications it
-// waits for: microseconds for a cached token or key, about 70 ms for a
-// bcrypt check, up to the key-set fetch bound when a key must be fetched.
+// of them to finish, then are let through or answered 429. At most 64
+// requests wait at once for a place of one address, and 64 for a place
+// of one (principal, address) pair; the next is answered 429 at once. So
+// a burst of guesses sent in parallel is held to the limit as if sent one
+// after another. A wait lasts as long as the verifications it waits for:
+// microseconds for a cached token or key, about 70 ms for a bcrypt check,
+// up to 2 s when a key set must be fetched (a request waiting behind a
+// fetch that long gets 429).
 // Set PerIP well above the number of requests one address (a NAT, a
 // proxy) has verified at once.
 //
@@ -254,6 +257,7 @@ func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 	defer l.mu.Unlock()
 	var timer *time.Timer
 	var deadline time.Time
+	final := false // the wait bound has passed: look once more, then give up
 	defer func() {
 		if timer != nil {
 			timer.Stop()
@@ -269,6 +273,9 @@ func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 			return b, false
 		}
 		b.retry = time.Second
+		if final {
+			return b, true
+		}
 		var wl *waitList
 		if b.perPrincipal {
 			wl = joinWait(l.pairWait, at.pair)
@@ -285,7 +292,9 @@ func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 		}
 		wait, expiring := deadline.Sub(now), false
 		if b.expires > 0 && b.expires < wait {
-			wait, expiring = b.expires, true
+			// At least a millisecond: with a clock that does not move in
+			// step with real time (a test's), a tiny wait would spin.
+			wait, expiring = max(b.expires, time.Millisecond), true
 		}
 		if wait <= 0 {
 			if wl.n == 0 {
@@ -306,7 +315,7 @@ func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 		case <-ctx.Done():
 			gaveUp, b.ended = true, true
 		case <-timer.C:
-			gaveUp = !expiring
+			final = !expiring
 		}
 		l.mu.Lock()
 		l.leave(at, b.perPrincipal, wl)

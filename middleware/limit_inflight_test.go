@@ -191,12 +191,12 @@ func TestFailureLimitGiveUpWaiting(t *testing.T) {
 			go func() { done <- serve(h, get("/", "Authorization", "Bearer hang")).Code }()
 			<-entered
 			r := get("/", "Authorization", "Bearer hang")
+			start := time.Now()
 			if tc.ctx > 0 {
 				ctx, cancel := context.WithTimeout(context.Background(), tc.ctx)
 				defer cancel()
 				r = r.WithContext(ctx)
 			}
-			start := time.Now()
 			w := serve(h, r)
 			if took := time.Since(start); took < tc.atLeast || took > tc.atLeast+time.Second {
 				t.Errorf("the waiting request took %v, want about %v", took, tc.atLeast)
