@@ -66,6 +66,9 @@ func FuzzVerifyToken(f *testing.F) {
 		for _, a := range rej.Attrs {
 			msg += a.Value
 		}
+		// A token made of the hints' own words ("Bearer Beare") is
+		// found in their fixed text, not leaked.
+		msg = strings.ReplaceAll(msg, "'Bearer Bearer <token>'", "")
 		if len(tok) >= 12 && strings.Contains(msg, tok) {
 			t.Fatalf("rejection holds the token: %s", msg)
 		}
