@@ -276,16 +276,6 @@ func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 		if final {
 			return b, true
 		}
-		var wl *waitList
-		if b.perPrincipal {
-			wl = joinWait(l.pairWait, at.pair)
-		} else {
-			wl = joinWait(l.ipWait, at.cl.key)
-		}
-		if wl.n >= maxWaitersPerKey {
-			b.crowded = wl.n
-			return b, true
-		}
 		now := time.Now()
 		if timer == nil {
 			deadline = now.Add(l.waitLimit)
@@ -297,9 +287,16 @@ func (l *limiter) check(ctx context.Context, at *attempt) (blocked, bool) {
 			wait, expiring = max(b.expires, time.Millisecond), true
 		}
 		if wait <= 0 {
-			if wl.n == 0 {
-				l.dropWait(at, b.perPrincipal, wl)
-			}
+			return b, true
+		}
+		var wl *waitList
+		if b.perPrincipal {
+			wl = joinWait(l.pairWait, at.pair)
+		} else {
+			wl = joinWait(l.ipWait, at.cl.key)
+		}
+		if wl.n >= maxWaitersPerKey {
+			b.crowded = wl.n
 			return b, true
 		}
 		if timer == nil {
@@ -332,12 +329,6 @@ func (l *limiter) leave(at *attempt, perPrincipal bool, wl *waitList) {
 	} else {
 		leaveWait(l.ipWait, at.cl.key, wl)
 	}
-}
-
-// dropWait drops the empty list wl that check made but did not wait on.
-func (l *limiter) dropWait(at *attempt, perPrincipal bool, wl *waitList) {
-	wl.n++
-	l.leave(at, perPrincipal, wl)
 }
 
 // look reads the limits for at: hit when its failures reach a limit (b
