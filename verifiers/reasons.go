@@ -34,6 +34,8 @@ const (
 	TokenAudienceMismatch Reason = "token_audience_mismatch"  // aud does not contain the configured audience
 	TokenTypeMismatch     Reason = "token_type_mismatch"      // typ header is not the expected one
 	TokenClaimMissing     Reason = "token_claim_missing"      // a required claim is absent
+	TokenClaimInvalid     Reason = "token_claim_invalid"      // a claim has the wrong type or syntax (scope with non-SP white space)
+	TokenIsIDToken        Reason = "token_is_id_token"        // an OpenID Connect ID token sent as an access token
 	TokenInvalid          Reason = "token_invalid"            // an opaque token the token function did not accept
 
 	// 400: the request itself is malformed.
@@ -52,6 +54,12 @@ const (
 
 	// 503: the check could not be made.
 	VerifierUnavailable Reason = "verifier_unavailable"
+
+	// 204: a CORS preflight reached the gate, so no CORS middleware in
+	// front of it answered; the gate answers it without calling the
+	// protected handler (and without CORS headers, so the browser does not
+	// send the real request).
+	PreflightUnanswered Reason = "preflight_unanswered"
 )
 
 type reasonInfo struct {
@@ -89,6 +97,8 @@ var reasonTable = map[Reason]reasonInfo{
 	TokenAudienceMismatch: {401, TokenAudienceMismatch, "The access token is not meant for this resource."},
 	TokenTypeMismatch:     {401, TokenTypeMismatch, "The access token type is not accepted."},
 	TokenClaimMissing:     {401, TokenClaimMissing, "The access token lacks a required claim."},
+	TokenClaimInvalid:     {401, TokenClaimInvalid, "The access token has a malformed claim."},
+	TokenIsIDToken:        {401, TokenIsIDToken, "An ID token is not an access token."},
 	TokenInvalid:          {401, TokenInvalid, "The access token is invalid."},
 	RequestMalformed:      {400, RequestMalformed, "The request carries credentials in a malformed way."},
 	ScopeInsufficient:     {403, ScopeInsufficient, "The credentials lack a required scope."},
@@ -96,6 +106,7 @@ var reasonTable = map[Reason]reasonInfo{
 	TooManyFailures:       {429, TooManyFailures, "Too many failed attempts; try again later."},
 	CredentialsTooLarge:   {431, CredentialsTooLarge, "The credentials header is too large."},
 	VerifierUnavailable:   {503, VerifierUnavailable, "Authentication is temporarily unavailable."},
+	PreflightUnanswered:   {204, PreflightUnanswered, "The CORS preflight was not answered by a CORS handler."},
 }
 
 // Reasons returns every reason code, in a stable order.
@@ -106,8 +117,9 @@ func Reasons() []Reason {
 		APIKeyUnknown, APIKeySecretMismatch, APIKeyRevoked, APIKeyExpired, APIKeyWrongEnv, APIKeyChecksumInvalid,
 		TokenMalformed, TokenSignatureInvalid, TokenKeyUnknown, TokenAlgNotAllowed, TokenExpired,
 		TokenNotYetValid, TokenIssuedInFuture, TokenIssuerMismatch, TokenAudienceMismatch,
-		TokenTypeMismatch, TokenClaimMissing, TokenInvalid,
+		TokenTypeMismatch, TokenClaimMissing, TokenClaimInvalid, TokenIsIDToken, TokenInvalid,
 		RequestMalformed, ScopeInsufficient, Forbidden, TooManyFailures, CredentialsTooLarge, VerifierUnavailable,
+		PreflightUnanswered,
 	}
 }
 
