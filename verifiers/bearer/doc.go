@@ -57,14 +57,21 @@
 // WithUnknownKeyRefresh (default 30 s), one fetch shared by all concurrent
 // requests. An issuer whose set cannot be fetched, with nothing cached,
 // gets verifier_unavailable (503 with Retry-After, never 401); with a set
-// cached, tokens keep being verified and the failed refresh is logged at
-// error level. A request waits for a fetch at most MaxFetchWait (2 s) or
-// until its own context ends, then gets 503 if the answer depends on the
-// fetch: a hung key server cannot hold requests for the whole fetch
-// timeout. Fetches use WithHTTPClient, WithFetchTimeout (default 10 s)
-// and WithMaxResponseBytes (default 1 MiB), only over https or to
-// loopback (WithPlainHTTP lifts that). Close, or the end of New's
-// context, stops all background work.
+// cached, tokens of its keys keep being verified and the failed refresh
+// is logged at error level. A token whose kid the cached set lacks gets
+// token_key_unknown (401) only when the latest fetch succeeded without
+// that kid: when it failed (refused connection, reset, a 5xx, a set that
+// is refused), is still running or cannot be made (a closed Verifier),
+// the key may be the one the issuer has just rotated to, so the answer is
+// verifier_unavailable (503) with Retry-After saying when the next fetch
+// is allowed, and the first request after that fetches again. A request
+// waits for a fetch at most MaxFetchWait (2 s) or until its own context
+// ends, then gets 503 if the answer depends on the fetch: a hung key
+// server cannot hold requests for the whole fetch timeout. Fetches use
+// WithHTTPClient, WithFetchTimeout (default 10 s) and
+// WithMaxResponseBytes (default 1 MiB), only over https or to loopback
+// (WithPlainHTTP lifts that). New's context bounds the first fetches
+// only; Close stops all background work.
 //
 // # Validation
 //
@@ -81,7 +88,8 @@
 //   - token_claim_missing: no iss;
 //   - token_issuer_mismatch: iss is no configured issuer;
 //   - token_key_unknown: no key with the token's kid (or, without kid, no
-//     key for its alg), after the refresh described above;
+//     key for its alg), after the refresh described above (503 instead
+//     when that refresh failed);
 //   - token_alg_not_allowed: the key is bound to another algorithm;
 //   - token_signature_invalid;
 //   - token_type_mismatch: typ is not one of WithTypes (at+jwt with

@@ -239,33 +239,26 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 	refreshed := "static keys are never fetched again"
 	if len(cands) == 0 && is.src.remote() {
 		s2, err := v.refresh(ctx, is, false)
-		switch {
-		case err == nil:
-			refreshed = "the set was fetched again just now for this unknown key"
-		case errors.Is(err, errRateLimited):
-			is.mu.Lock()
-			last := is.lastAttempt
-			is.mu.Unlock()
-			wait := v.unknownRefresh - v.now().Sub(last)
-			refreshed = fmt.Sprintf("it was last fetched %s ago, and an unknown key makes it be fetched at most every %s (next in %s)", dur(v.now().Sub(last)), v.unknownRefresh, dur(max(wait, 0)))
-		default:
-			refreshed = "fetching it again failed: " + err.Error()
-		}
 		if s2 != nil {
 			set = s2
 			cands = set.candidates(kid, alg)
 		}
-		if len(cands) == 0 && errors.Is(err, errFetchPending) {
-			// The key may be in the set being fetched: that is not the
-			// client's fault, and no answer can be given yet.
-			what := "no key with kid " + quote(kid)
-			if kid == "" {
-				what = "no key for this " + alg.name + " token (it has no kid)"
+		if len(cands) == 0 {
+			// The key is unknown only if the latest fetch succeeded and
+			// lacks it. After a failed fetch (or while one runs, or once
+			// the verifier is closed) the key may be in the set the
+			// issuer publishes now: that is no fault of the token, and a
+			// 401 would tell the client to throw a valid token away.
+			at, lastErr := is.latest()
+			switch {
+			case err == nil:
+				refreshed = "the set was fetched again just now for this unknown key"
+			case errors.Is(err, errRateLimited) && lastErr == nil:
+				wait := v.unknownRefresh - v.now().Sub(at)
+				refreshed = fmt.Sprintf("it was last fetched, successfully, %s ago, and an unknown key makes it be fetched at most every %s (next in %s)", dur(v.now().Sub(at)), v.unknownRefresh, dur(max(wait, 0)))
+			default:
+				return nil, set, v.keyUnavailable(is, set, kid, alg, err, at, lastErr)
 			}
-			ue := verifiers.Unavailable(fmt.Sprintf("%s in the cached key set of issuer %s, and fetching the set again did not finish in time (%s)",
-				what, quote(is.iss), err), err)
-			ue.RetryAfter = time.Second
-			return nil, set, ue
 		}
 	}
 	if len(cands) == 1 && cands[0].alg != alg {
@@ -293,6 +286,38 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 		hint = "the issuer may have rotated its keys: update the configured key set; or the token comes from another environment or tenant"
 	}
 	return nil, set, verifiers.Reject(verifiers.TokenKeyUnknown, detail).WithHint(hint)
+}
+
+// keyUnavailable is the 503 for a token whose key is not in the cached set
+// of is when the set could not be fetched again: the fetch failed (now,
+// or the last time, less than the unknown-key interval ago), is still
+// running, or the verifier is closed. at and lastErr are the start and
+// outcome of the latest completed fetch.
+func (v *Verifier) keyUnavailable(is *issuer, set *keySet, kid string, alg *algorithm, err error, at time.Time, lastErr error) *verifiers.UnavailableError {
+	what := "no key with kid " + quote(kid)
+	if kid == "" {
+		what = "no key for this " + alg.name + " token (it has no kid)"
+	}
+	what = fmt.Sprintf("%s in the cached key set of issuer %s (%s: %s)", what, quote(is.iss), describeSet(set), set.origin)
+	switch {
+	case errors.Is(err, errFetchPending):
+		ue := verifiers.Unavailable(what+", and fetching the set again did not finish in time ("+err.Error()+")", err)
+		ue.RetryAfter = time.Second
+		return ue
+	case errors.Is(err, errClosed):
+		return verifiers.Unavailable(what+"; the verifier is closed (Close was called), so the set is not fetched again and the token cannot be checked", err)
+	}
+	cause := err
+	if errors.Is(err, errRateLimited) && lastErr != nil {
+		cause = lastErr
+	}
+	now := v.now()
+	retry := max(at.Add(v.unknownRefresh).Sub(now), time.Second)
+	last := "the last successful fetch was at " + stamp(set.fetchedAt) + " (" + dur(now.Sub(set.fetchedAt)) + " ago)"
+	ue := verifiers.Unavailable(fmt.Sprintf("%s; %s, and the latest fetch, at %s, failed (%v), so the key may be in the set the issuer publishes now; the next fetch is allowed in %s",
+		what, last, stamp(at), cause, dur(retry)), cause)
+	ue.RetryAfter = retry
+	return ue
 }
 
 // describeSet says how many keys a set holds, their kids, and its age.
@@ -631,6 +656,9 @@ func (v *Verifier) unavailable(is *issuer, err error) error {
 	is.mu.Unlock()
 	if lastErr == nil {
 		lastErr = err
+	}
+	if errors.Is(err, errClosed) {
+		return verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s: none was fetched before the verifier was closed (Close was called), and a closed verifier fetches no more", quote(is.iss)), err)
 	}
 	if errors.Is(err, errFetchPending) {
 		ue := verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s yet: the fetch from %s started at %s has not finished (%s)",
