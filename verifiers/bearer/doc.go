@@ -32,8 +32,9 @@
 //
 // Key sets are parsed with jwx (github.com/lestrrat-go/jwx/v3/jwk) and
 // then checked by authgate, which refuses what jwx lets through (see
-// Project Wycheproof): RSA moduli under 2048 bits or with the ROCA
-// fingerprint, exponents that are even, 1 or huge, EC keys on another
+// Project Wycheproof): RSA moduli outside MinRSABits to MaxRSABits (2048
+// to 8192 bits) or with the ROCA fingerprint, exponents that are even, 1
+// or over MaxRSAExponent (2^31-1), EC keys on another
 // curve than their alg names or off the curve, HMAC keys shorter than
 // their hash, duplicate kids, HMAC keys beside asymmetric ones, private
 // key material, and keys whose use or key_ops say they are not for
@@ -89,7 +90,11 @@
 //   - token_issuer_mismatch: iss is no configured issuer;
 //   - token_key_unknown: no key with the token's kid (or, without kid, no
 //     key for its alg), after the refresh described above (503 instead
-//     when that refresh failed);
+//     when that refresh failed); or a token without kid when more than
+//     MaxKeysTried (4) keys without kid are bound to its alg: it is
+//     refused before any signature check, so that one forged token costs
+//     at most MaxKeysTried checks (an issuer with several keys must put
+//     kid in its tokens, OpenID Connect Core §10.1);
 //   - token_alg_not_allowed: the key is bound to another algorithm;
 //   - token_signature_invalid;
 //   - token_type_mismatch: typ is not one of WithTypes (at+jwt with

@@ -216,32 +216,49 @@ func (v *Verifier) allowed() string {
 
 // candidates returns the keys that may have signed a token with kid and
 // alg: the key named kid, or when there is none (or no kid), the keys
-// without kid bound to alg.
-func (s *keySet) candidates(kid string, alg *algorithm) []*key {
+// without kid bound to alg. When more than MaxKeysTried keys fit without
+// a kid, it returns none of them and their number as over: a forged token
+// must not cost a signature check per key of a large set.
+func (s *keySet) candidates(kid string, alg *algorithm) (cands []*key, over int) {
 	if kid != "" {
 		if k := s.byKid[kid]; k != nil {
-			return []*key{k}
+			return []*key{k}, 0
 		}
 	}
-	var out []*key
+	n := 0
 	for _, k := range s.keys {
 		if k.alg == alg && (kid == "" || k.kid == "") {
-			out = append(out, k)
+			n++
 		}
 	}
-	return out
+	if n > MaxKeysTried {
+		return nil, n
+	}
+	for _, k := range s.keys {
+		if k.alg == alg && (kid == "" || k.kid == "") {
+			cands = append(cands, k)
+		}
+	}
+	return cands, 0
 }
 
 // findKeys looks up the keys for a token, fetching the issuer's set again
 // (at most once per unknown-key interval) when none fits.
 func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid string, alg *algorithm) ([]*key, *keySet, error) {
-	cands := set.candidates(kid, alg)
+	cands, over := set.candidates(kid, alg)
+	if over > 0 && kid == "" {
+		// No fetch would help: the set has keys for the token, too many.
+		return nil, set, v.tooManyKeys(is, set, alg, over)
+	}
 	refreshed := "static keys are never fetched again"
 	if len(cands) == 0 && is.src.remote() {
 		s2, err := v.refresh(ctx, is, false)
 		if s2 != nil {
 			set = s2
-			cands = set.candidates(kid, alg)
+			cands, over = set.candidates(kid, alg)
+		}
+		if over > 0 && kid == "" {
+			return nil, set, v.tooManyKeys(is, set, alg, over)
 		}
 		if len(cands) == 0 {
 			// The key is unknown only if the latest fetch succeeded and
@@ -281,11 +298,26 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 		detail = fmt.Sprintf("the token has no kid, and no key of issuer %s is bound to its alg %s", quote(is.iss), alg.name)
 	}
 	detail += fmt.Sprintf(" (%s: %s); %s", describeSet(set), set.origin, refreshed)
+	if over > 0 {
+		detail += fmt.Sprintf("; the %d %s keys without kid were not tried, as a token is tried against at most %d", over, alg.name, MaxKeysTried)
+	}
 	hint := "the issuer may have rotated to a key it has not published yet, or the token comes from another environment or tenant that uses the same issuer name"
 	if !is.src.remote() {
 		hint = "the issuer may have rotated its keys: update the configured key set; or the token comes from another environment or tenant"
 	}
 	return nil, set, verifiers.Reject(verifiers.TokenKeyUnknown, detail).WithHint(hint)
+}
+
+// tooManyKeys refuses a token without kid when more than MaxKeysTried keys
+// of its issuer could have signed it. It is the token's fault, so 401
+// token_key_unknown: with several keys in its set, an issuer must name
+// the signing key in the token's kid (OpenID Connect Core §10.1), and no
+// fetch of the set would change the answer.
+func (v *Verifier) tooManyKeys(is *issuer, set *keySet, alg *algorithm, n int) *verifiers.Rejection {
+	return verifiers.Reject(verifiers.TokenKeyUnknown,
+		fmt.Sprintf("the token has no kid, and %d keys of issuer %s are bound to its alg %s (%s: %s); a token without kid is tried against at most %d keys, so none was tried",
+			n, quote(is.iss), alg.name, describeSet(set), set.origin, MaxKeysTried)).
+		WithHint("the issuer must put kid in the token header: with several keys in its set it is required to (OpenID Connect Core §10.1); or publish fewer keys without kid for this algorithm")
 }
 
 // keyUnavailable is the 503 for a token whose key is not in the cached set
