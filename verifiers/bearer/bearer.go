@@ -24,13 +24,16 @@ type Verifier struct {
 	order    []*issuer
 	// allow is the explicit allow-list, nil for the default (the
 	// algorithms the keys are bound to).
-	allow       allowList
-	symmetric   bool
-	leeway      time.Duration
-	now         func() time.Time
-	types       []string
-	required    []string
-	scopeClaims []string
+	allow     allowList
+	symmetric bool
+	leeway    time.Duration
+	now       func() time.Time
+	types     []string
+	// idTokenAllowed lists the ID-token claims that do not make a token
+	// an ID token (WithIDTokenClaimsAllowed).
+	idTokenAllowed []string
+	required       []string
+	scopeClaims    []string
 
 	client         *http.Client
 	fetchTimeout   time.Duration
@@ -96,6 +99,7 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		leeway:         c.leeway,
 		now:            c.now,
 		types:          c.types,
+		idTokenAllowed: c.idTokenAllowed,
 		required:       c.requiredClaims,
 		scopeClaims:    c.scopeClaims,
 		client:         c.httpClient,

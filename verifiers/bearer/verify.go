@@ -439,8 +439,9 @@ func issuerHint(got, want string) string {
 	return ""
 }
 
-// checkClaims applies typ, the time claims, aud and the required claims,
-// and records in vd the window in which the time claims pass.
+// checkClaims applies typ, the ID-token claims, the time claims, aud and
+// the required claims, and records in vd the window in which the time
+// claims pass.
 func (v *Verifier) checkClaims(t *token, iss string, now time.Time, vd *verdict) error {
 	if len(v.types) > 0 && !typeMatches(t.hdr.Typ, v.types) {
 		got := "the token has no typ header"
@@ -450,6 +451,9 @@ func (v *Verifier) checkClaims(t *token, iss string, now time.Time, vd *verdict)
 		return verifiers.Reject(verifiers.TokenTypeMismatch,
 			fmt.Sprintf("%s; expected %s", got, strings.Join(v.types, " or "))).
 			WithHint("another kind of JWT (an ID token, a logout token, a client assertion) is used as an access token; RFC 9068 access tokens carry typ at+jwt")
+	}
+	if rej := v.checkIDToken(t.claims); rej != nil {
+		return rej
 	}
 	exp, ok, m := numericDate(t.claims, "exp")
 	if m != nil {
