@@ -100,18 +100,30 @@
 //   - token_type_mismatch: typ is not one of WithTypes (at+jwt with
 //     WithAccessTokenProfile; compared case-insensitively, "application/"
 //     optional);
+//   - token_is_id_token: the token carries nonce, at_hash, c_hash or
+//     s_hash, which only an OpenID Connect ID token has (on by default,
+//     typ or not; WithIDTokenClaimsAllowed lets named ones through for an
+//     issuer that puts them in access tokens; auth_time is allowed, as
+//     RFC 9068 §2.2.1 puts it in access tokens);
 //   - token_claim_missing / token_expired: no exp, or now ≥ exp + leeway;
 //   - token_not_yet_valid: now < nbf − leeway;
 //   - token_issued_in_future: iat > now + leeway;
 //   - token_claim_missing / token_audience_mismatch: aud absent, or it
 //     does not contain the audience given to New (exact match);
 //   - token_claim_missing: a claim of WithRequiredClaims or the RFC 9068
-//     profile (sub, client_id, iat, jti) is absent.
+//     profile (sub, client_id, iat, jti) is absent;
+//   - token_claim_invalid: the scope claim is not RFC 6749 §3.3 syntax
+//     (see below).
 //
 // The leeway is WithLeeway (default 30 s, at most 5 min); the clock is
 // WithClock. Scopes come from the first of WithScopeClaims present
 // (default "scope" as a space-separated string, then "scp" as an array or
-// a string). The Identity holds sub as Subject, the scopes, all claims,
+// a string). Scope names are separated by SP (U+0020) only, and hold
+// only printable ASCII other than '"' and '\' (RFC 6749 §3.3): any other
+// white space (a no-break space, a tab) or character is token_claim_invalid,
+// never a separator, so that no scope the issuer did not grant can be
+// read out of one it did. Runs of SP and SP at either end are ignored;
+// each element of an array must be one scope name. The Identity holds sub as Subject, the scopes, all claims,
 // and the attributes kid, iss, sub, jti and client_id.
 //
 // # Explanations
@@ -177,7 +189,8 @@
 // Rejections that follow from the token and the key sets alone
 // (token_malformed, token_alg_not_allowed, token_claim_missing,
 // token_issuer_mismatch, token_signature_invalid, token_type_mismatch,
-// token_expired, token_audience_mismatch) are remembered too, so that a
+// token_is_id_token, token_expired, token_audience_mismatch,
+// token_claim_invalid) are remembered too, so that a
 // client that keeps sending an expired token costs little after the
 // first time. They have a cache of their own, bounded to an eighth of
 // both bounds, so that a flood of bad tokens cannot evict good ones. Each

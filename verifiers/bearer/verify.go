@@ -107,9 +107,9 @@ func (v *Verifier) verify(ctx context.Context, tok string, now time.Time, vd *ve
 		}
 		return nil, withAttrs(err, attrs)
 	}
-	scopes, m := v.scopes(t.claims)
-	if m != nil {
-		return nil, withAttrs(v.malformed(tok, m), attrs)
+	scopes, srej := v.scopes(t.claims)
+	if srej != nil {
+		return nil, withAttrs(srej, attrs)
 	}
 	id := &verifiers.Identity{
 		Scheme: verifiers.SchemeBearer,
@@ -593,8 +593,10 @@ func typeMatches(typ string, types []string) bool {
 	return false
 }
 
-// scopes reads the first scope claim present.
-func (v *Verifier) scopes(claims map[string]any) ([]string, *malformedError) {
+// scopes reads the first scope claim present: a space-delimited string or
+// an array of scope-tokens (RFC 6749 §3.3). Anything else, or a value
+// outside that syntax, is token_claim_invalid.
+func (v *Verifier) scopes(claims map[string]any) ([]string, *verifiers.Rejection) {
 	for _, name := range v.scopeClaims {
 		raw, ok := claims[name]
 		if !ok {
@@ -602,19 +604,13 @@ func (v *Verifier) scopes(claims map[string]any) ([]string, *malformedError) {
 		}
 		switch s := raw.(type) {
 		case string:
-			return strings.Fields(s), nil
+			return parseScopeString(name, s)
 		case []any:
-			out := make([]string, 0, len(s))
-			for _, x := range s {
-				str, ok := x.(string)
-				if !ok {
-					return nil, malformed("", "the %s claim is an array with a member that is not a string", quote(name))
-				}
-				out = append(out, str)
-			}
-			return out, nil
+			return parseScopeArray(name, s)
 		default:
-			return nil, malformed("", "the %s claim is a JSON %s; scopes are a space-separated string or an array of strings", quote(name), jsonKind(raw))
+			return nil, verifiers.Reject(verifiers.TokenClaimInvalid,
+				fmt.Sprintf("the %s claim is a JSON %s; scopes are a space-separated string or an array of strings", quote(name), jsonKind(raw))).
+				WithHint("the issuer's scope claim mapping produces other values than scope names")
 		}
 	}
 	return nil, nil
