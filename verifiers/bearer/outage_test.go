@@ -284,3 +284,18 @@ func TestRemote_closed_before_any_set_is_503(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestRemote_E12_outage_short_interval: with an unknown-key interval under
+// a second, the detail gives the real wait and Retry-After its whole
+// second (the header counts seconds).
+func TestRemote_E12_outage_short_interval(t *testing.T) {
+	t.Parallel()
+	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
+	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"), WithUnknownKeyRefresh(500*time.Millisecond))
+	ks.set(func(ks *keyServer) { ks.status = http.StatusBadGateway })
+	clk.advance(time.Minute)
+	res := throughGate(t, v, bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2")))
+	if res.status != 503 || res.header.Get("Retry-After") != "1" || !strings.HasSuffix(res.refusal(t)["detail"].(string), "the next fetch is allowed in 500ms") {
+		t.Fatalf("status %d, Retry-After %q: %s", res.status, res.header.Get("Retry-After"), res.raw)
+	}
+}

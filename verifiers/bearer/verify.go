@@ -344,11 +344,12 @@ func (v *Verifier) keyUnavailable(is *issuer, set *keySet, kid string, alg *algo
 		cause = lastErr
 	}
 	now := v.now()
-	retry := max(at.Add(v.unknownRefresh).Sub(now), time.Second)
+	// Retry-After counts whole seconds: at least one.
+	wait := max(at.Add(v.unknownRefresh).Sub(now), 0)
 	last := "the last successful fetch was at " + stamp(set.fetchedAt) + " (" + dur(now.Sub(set.fetchedAt)) + " ago)"
 	ue := verifiers.Unavailable(fmt.Sprintf("%s; %s, and the latest fetch, at %s, failed (%v), so the key may be in the set the issuer publishes now; the next fetch is allowed in %s",
-		what, last, stamp(at), cause, dur(retry)), cause)
-	ue.RetryAfter = retry
+		what, last, stamp(at), cause, dur(wait)), cause)
+	ue.RetryAfter = max(wait, time.Second)
 	return ue
 }
 
@@ -698,12 +699,9 @@ func (v *Verifier) unavailable(is *issuer, err error) error {
 		ue.RetryAfter = time.Second
 		return ue
 	}
-	retry := v.unknownRefresh - v.now().Sub(last)
-	if retry < time.Second {
-		retry = time.Second
-	}
+	wait := max(v.unknownRefresh-v.now().Sub(last), 0)
 	ue := verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s: the last fetch from %s at %s failed; the next is allowed in %s",
-		quote(is.iss), is.origin(), stamp(last), dur(retry)), lastErr)
-	ue.RetryAfter = retry
+		quote(is.iss), is.origin(), stamp(last), dur(wait)), lastErr)
+	ue.RetryAfter = max(wait, time.Second) // Retry-After counts whole seconds
 	return ue
 }
