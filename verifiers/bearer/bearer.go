@@ -24,13 +24,16 @@ type Verifier struct {
 	order    []*issuer
 	// allow is the explicit allow-list, nil for the default (the
 	// algorithms the keys are bound to).
-	allow       allowList
-	symmetric   bool
-	leeway      time.Duration
-	now         func() time.Time
-	types       []string
-	required    []string
-	scopeClaims []string
+	allow     allowList
+	symmetric bool
+	leeway    time.Duration
+	now       func() time.Time
+	types     []string
+	// idTokenAllowed lists the ID-token claims that do not make a token
+	// an ID token (WithIDTokenClaimsAllowed).
+	idTokenAllowed []string
+	required       []string
+	scopeClaims    []string
 
 	client         *http.Client
 	fetchTimeout   time.Duration
@@ -46,8 +49,6 @@ type Verifier struct {
 	wg      sync.WaitGroup
 	closeMu sync.Mutex
 	closed  bool
-	// stopAfter unregisters the Close that runs when New's ctx is done.
-	stopAfter func() bool
 
 	caches *tokenCaches
 }
@@ -58,12 +59,17 @@ type Verifier struct {
 // Static key sets (JWKS, JWKSFile, Secret) are loaded and checked now,
 // and a bad one makes New fail with a *KeySetError. Remote ones (JWKSURL,
 // Discovery) are fetched now, concurrently, and then refreshed in the
-// background until Close is called or ctx is done. A remote set that
-// cannot be fetched or is refused does not make New fail: it is logged at
-// error level, tokens of that issuer get 503 (verifier_unavailable) until
-// a fetch succeeds, and the fetch is retried in the background. New fails
-// on configuration errors only, and when ctx is done before the first
+// background until Close is called. A remote set that cannot be fetched
+// or is refused does not make New fail: it is logged at error level,
+// tokens of that issuer get 503 (verifier_unavailable) until a fetch
+// succeeds, and the fetch is retried in the background. New fails on
+// configuration errors only, and when ctx is done before the first
 // fetches end.
+//
+// ctx bounds the start-up only: once New has returned, its end changes
+// nothing, so a start-up timeout does not stop the key refresh. The
+// background refresh lives until Close; call Close when the Verifier is
+// no longer used.
 func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option) (*Verifier, error) {
 	if audience == "" {
 		return nil, errors.New("bearer: New needs the audience (the resource identifier tokens must name in aud)")
@@ -93,6 +99,7 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		leeway:         c.leeway,
 		now:            c.now,
 		types:          c.types,
+		idTokenAllowed: c.idTokenAllowed,
 		required:       c.requiredClaims,
 		scopeClaims:    c.scopeClaims,
 		client:         c.httpClient,
@@ -172,14 +179,13 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		v.Close()
 		return nil, fmt.Errorf("bearer: New: %w", err)
 	}
+	// The background loops run on the verifier's own context, which only
+	// Close ends: New's ctx was for the start-up only.
 	for _, is := range v.order {
 		if is.src.remote() && v.startFetch() {
 			go v.loop(is)
 		}
 	}
-	// The verifier stops when ctx is done, as well as on Close.
-	stop := context.AfterFunc(ctx, func() { v.Close() })
-	v.stopAfter = stop
 	return v, nil
 }
 
@@ -193,8 +199,13 @@ func anyAllowed(s *keySet, allow allowList) bool {
 }
 
 // Close stops the background refresh of remote key sets and waits for
-// fetches in progress to end. Tokens are still verified afterwards, with
-// the last key sets fetched. It is safe to call more than once.
+// fetches in progress to end. It is safe to call more than once.
+//
+// A closed Verifier still verifies tokens with the key sets it holds,
+// but never fetches a set again: a token it can no longer check (one
+// whose key is not in the last set fetched, or of an issuer whose set was
+// never fetched) gets 503 verifier_unavailable, never 401, since the
+// token may well be valid. Static key sets are unaffected.
 func (v *Verifier) Close() error {
 	v.closeMu.Lock()
 	if v.closed {
@@ -203,9 +214,6 @@ func (v *Verifier) Close() error {
 	}
 	v.closed = true
 	v.closeMu.Unlock()
-	if v.stopAfter != nil {
-		v.stopAfter()
-	}
 	v.cancel()
 	v.wg.Wait()
 	return nil

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -204,5 +205,72 @@ func bareVerify(k *key, input string, sig []byte) bool {
 		return rsa.VerifyPKCS1v15(k.rsa, crypto.SHA256, d[:], sig) == nil
 	default:
 		return ed25519.Verify(k.ed, []byte(input), sig)
+	}
+}
+
+// BenchmarkWorstCaseKeySet measures the most one forged token can cost,
+// with the cache off and the key set at every bound (RSA keys of
+// MaxRSABits bits with exponent MaxRSAExponent, the costliest to verify
+// with, all without kid): a token without kid tried against
+// MaxKeysTried of them; the same token against MaxKeys of them (refused
+// before any check); a token with the kid of one of MaxKeys keys. The
+// "one_check" cases are single signature checks, for the arithmetic:
+// before the bounds, a token without kid was tried against all 256 keys
+// of up to 16384 bits.
+func BenchmarkWorstCaseKeySet(b *testing.B) {
+	set := func(n int, kid bool) []map[string]any {
+		keys := make([]map[string]any, n)
+		for i := range keys {
+			id := ""
+			if kid {
+				id = fmt.Sprint("k", i)
+			}
+			keys[i] = rsaJWK(randModulus(MaxRSABits), MaxRSAExponent, id, "RS256")
+		}
+		return keys
+	}
+	// A signature below every modulus, so that each check does the whole
+	// exponentiation.
+	sig := make([]byte, MaxRSABits/8)
+	sig[1] = 1
+	forged := func(hdr string) string {
+		return b64u([]byte(hdr)) + "." + b64u(must(json.Marshal(claims()))) + "." + b64u(sig)
+	}
+	noKid, withKid := forged(`{"alg":"RS256"}`), forged(`{"alg":"RS256","kid":"k7"}`)
+	for _, c := range []struct {
+		name   string
+		keys   []map[string]any
+		tok    string
+		reason verifiers.Reason
+	}{
+		{"no_kid_4_keys_all_tried", set(MaxKeysTried, false), noKid, verifiers.TokenSignatureInvalid},
+		{"no_kid_256_keys_refused_untried", set(MaxKeys, false), noKid, verifiers.TokenKeyUnknown},
+		{"kid_of_1_in_256_keys", set(MaxKeys, true), withKid, verifiers.TokenSignatureInvalid},
+	} {
+		v := staticVerifier(b, c.keys, WithTokenCache(0, 0))
+		r := bearerReq(c.tok)
+		b.Run("8192bit_e2^31-1/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				checkOutcome(b, v, r, c.reason)
+			}
+		})
+	}
+	t, _ := parseJWS(noKid)
+	for _, c := range []struct {
+		name string
+		bits int
+		e    int
+	}{{"2048bit_e65537", 2048, 65537}, {"4096bit_e65537", 4096, 65537}, {"8192bit_e65537", 8192, 65537}, {"8192bit_e2^31-1", 8192, MaxRSAExponent}, {"16384bit_e2^31-1_no_longer_accepted", 16384, MaxRSAExponent}} {
+		k := &key{alg: &algRS256, rsa: &rsa.PublicKey{N: randModulus(c.bits), E: c.e}}
+		s := make([]byte, c.bits/8)
+		s[1] = 1
+		b.Run("one_check/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if verifySignature(k, t.signingInput, s) {
+					b.Fatal("a forged signature verified")
+				}
+			}
+		})
 	}
 }

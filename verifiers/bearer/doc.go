@@ -32,8 +32,9 @@
 //
 // Key sets are parsed with jwx (github.com/lestrrat-go/jwx/v3/jwk) and
 // then checked by authgate, which refuses what jwx lets through (see
-// Project Wycheproof): RSA moduli under 2048 bits or with the ROCA
-// fingerprint, exponents that are even, 1 or huge, EC keys on another
+// Project Wycheproof): RSA moduli outside MinRSABits to MaxRSABits (2048
+// to 8192 bits) or with the ROCA fingerprint, exponents that are even, 1
+// or over MaxRSAExponent (2^31-1), EC keys on another
 // curve than their alg names or off the curve, HMAC keys shorter than
 // their hash, duplicate kids, HMAC keys beside asymmetric ones, private
 // key material, and keys whose use or key_ops say they are not for
@@ -57,14 +58,21 @@
 // WithUnknownKeyRefresh (default 30 s), one fetch shared by all concurrent
 // requests. An issuer whose set cannot be fetched, with nothing cached,
 // gets verifier_unavailable (503 with Retry-After, never 401); with a set
-// cached, tokens keep being verified and the failed refresh is logged at
-// error level. A request waits for a fetch at most MaxFetchWait (2 s) or
-// until its own context ends, then gets 503 if the answer depends on the
-// fetch: a hung key server cannot hold requests for the whole fetch
-// timeout. Fetches use WithHTTPClient, WithFetchTimeout (default 10 s)
-// and WithMaxResponseBytes (default 1 MiB), only over https or to
-// loopback (WithPlainHTTP lifts that). Close, or the end of New's
-// context, stops all background work.
+// cached, tokens of its keys keep being verified and the failed refresh
+// is logged at error level. A token whose kid the cached set lacks gets
+// token_key_unknown (401) only when the latest fetch succeeded without
+// that kid: when it failed (refused connection, reset, a 5xx, a set that
+// is refused), is still running or cannot be made (a closed Verifier),
+// the key may be the one the issuer has just rotated to, so the answer is
+// verifier_unavailable (503) with Retry-After saying when the next fetch
+// is allowed, and the first request after that fetches again. A request
+// waits for a fetch at most MaxFetchWait (2 s) or until its own context
+// ends, then gets 503 if the answer depends on the fetch: a hung key
+// server cannot hold requests for the whole fetch timeout. Fetches use
+// WithHTTPClient, WithFetchTimeout (default 10 s) and
+// WithMaxResponseBytes (default 1 MiB), only over https or to loopback
+// (WithPlainHTTP lifts that). New's context bounds the first fetches
+// only; Close stops all background work.
 //
 // # Validation
 //
@@ -81,24 +89,41 @@
 //   - token_claim_missing: no iss;
 //   - token_issuer_mismatch: iss is no configured issuer;
 //   - token_key_unknown: no key with the token's kid (or, without kid, no
-//     key for its alg), after the refresh described above;
+//     key for its alg), after the refresh described above (503 instead
+//     when that refresh failed); or a token without kid when more than
+//     MaxKeysTried (4) keys without kid are bound to its alg: it is
+//     refused before any signature check, so that one forged token costs
+//     at most MaxKeysTried checks (an issuer with several keys must put
+//     kid in its tokens, OpenID Connect Core §10.1);
 //   - token_alg_not_allowed: the key is bound to another algorithm;
 //   - token_signature_invalid;
 //   - token_type_mismatch: typ is not one of WithTypes (at+jwt with
 //     WithAccessTokenProfile; compared case-insensitively, "application/"
 //     optional);
+//   - token_is_id_token: the token carries nonce, at_hash, c_hash or
+//     s_hash, which only an OpenID Connect ID token has (on by default,
+//     typ or not; WithIDTokenClaimsAllowed lets named ones through for an
+//     issuer that puts them in access tokens; auth_time is allowed, as
+//     RFC 9068 §2.2.1 puts it in access tokens);
 //   - token_claim_missing / token_expired: no exp, or now ≥ exp + leeway;
 //   - token_not_yet_valid: now < nbf − leeway;
 //   - token_issued_in_future: iat > now + leeway;
 //   - token_claim_missing / token_audience_mismatch: aud absent, or it
 //     does not contain the audience given to New (exact match);
 //   - token_claim_missing: a claim of WithRequiredClaims or the RFC 9068
-//     profile (sub, client_id, iat, jti) is absent.
+//     profile (sub, client_id, iat, jti) is absent;
+//   - token_claim_invalid: the scope claim is not RFC 6749 §3.3 syntax
+//     (see below).
 //
 // The leeway is WithLeeway (default 30 s, at most 5 min); the clock is
 // WithClock. Scopes come from the first of WithScopeClaims present
 // (default "scope" as a space-separated string, then "scp" as an array or
-// a string). The Identity holds sub as Subject, the scopes, all claims,
+// a string). Scope names are separated by SP (U+0020) only, and hold
+// only printable ASCII other than '"' and '\' (RFC 6749 §3.3): any other
+// white space (a no-break space, a tab) or character is token_claim_invalid,
+// never a separator, so that no scope the issuer did not grant can be
+// read out of one it did. Runs of SP and SP at either end are ignored;
+// each element of an array must be one scope name. The Identity holds sub as Subject, the scopes, all claims,
 // and the attributes kid, iss, sub, jti and client_id.
 //
 // # Explanations
@@ -164,7 +189,8 @@
 // Rejections that follow from the token and the key sets alone
 // (token_malformed, token_alg_not_allowed, token_claim_missing,
 // token_issuer_mismatch, token_signature_invalid, token_type_mismatch,
-// token_expired, token_audience_mismatch) are remembered too, so that a
+// token_is_id_token, token_expired, token_audience_mismatch,
+// token_claim_invalid) are remembered too, so that a
 // client that keeps sending an expired token costs little after the
 // first time. They have a cache of their own, bounded to an eighth of
 // both bounds, so that a flood of bad tokens cannot evict good ones. Each

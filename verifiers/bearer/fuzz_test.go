@@ -25,6 +25,10 @@ func FuzzVerifyToken(f *testing.F) {
 		b64u([]byte(`{"alg":"ES256","alg":"none"}`)) + ".e30.AAAA",
 		b64u([]byte(`{"alg":"ES256","kid":"ec1"}`)) + "." + b64u([]byte(`{"iss":1}`)) + ".AAAA",
 		`"eyJ.a.b"`, "Bearer eyJ.a.b", "eyJ a.b.c",
+		sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims("scope", "a\u00a0b")),
+		sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims("scope", nil, "scp", []string{"a", "b c"})),
+		sign("ES256", fx.ec, map[string]any{"kid": "ec1", "typ": "JWT"}, claims("nonce", "n", "at_hash", "h")),
+		sign("ES256", fx.ec, nil, claims()),
 	} {
 		f.Add(s)
 	}
@@ -55,6 +59,18 @@ func FuzzVerifyToken(f *testing.F) {
 			tt, m := parseJWS(tok)
 			if m != nil || !verifySignature(v.order[0].current().byKid["ec1"], tt.signingInput, tt.sig) || id.Subject == "" && id.Claims == nil {
 				t.Fatalf("accepted a token that does not verify: %q", tok)
+			}
+			for _, sc := range id.Scopes {
+				for i := 0; i < len(sc); i++ {
+					if sc == "" || !isScopeChar(sc[i]) {
+						t.Fatalf("accepted a scope outside RFC 6749 §3.3: %q", sc)
+					}
+				}
+			}
+			for _, c := range idTokenClaims {
+				if _, ok := id.Claims[c]; ok {
+					t.Fatalf("accepted a token with the ID-token claim %s", c)
+				}
 			}
 			return
 		}
@@ -174,6 +190,8 @@ func FuzzParseKeySet(f *testing.F) {
 	f.Add(jwks(jwkOf(fx.secret, "h", "HS256")))
 	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}`))
 	f.Add([]byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`))
+	f.Add(jwks(rsaJWK(randModulus(MaxRSABits+1), 65537, "big", "RS256")))
+	f.Add(jwks(rsaJWK(fx.rsa.N, MaxRSAExponent+2, "e", "RS256")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseKeySet(b, loadOptions{origin: "fuzz", symmetric: true})
 		if err != nil {
@@ -191,6 +209,9 @@ func FuzzParseKeySet(f *testing.F) {
 			}
 			if k.alg == nil || n != 1 {
 				t.Fatalf("key without material or alg: %+v", k)
+			}
+			if k.rsa != nil && (k.rsa.N.BitLen() < MinRSABits || k.rsa.N.BitLen() > MaxRSABits || k.rsa.E%2 == 0 || k.rsa.E < 3 || k.rsa.E > MaxRSAExponent) {
+				t.Fatalf("accepted an RSA key outside the bounds: %d bits, e %d", k.rsa.N.BitLen(), k.rsa.E)
 			}
 		}
 	})

@@ -25,10 +25,27 @@ var ErrInvalidKeySet = errors.New("bearer: invalid key set")
 const (
 	// MaxKeys is the most keys one key set may hold.
 	MaxKeys = 256
-	// minRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
-	minRSABits = 2048
-	// maxRSABits is the largest RSA modulus accepted, as in crypto/rsa.
-	maxRSABits = 16384
+	// MaxKeysTried is the most keys one token's signature is checked
+	// against. A token with a kid is checked against that key only; one
+	// without kid (or with a kid the set lacks) against the keys without
+	// kid bound to its alg, and when there are more than MaxKeysTried of
+	// those it is refused with token_key_unknown without any check, so
+	// that a forged token never costs a signature check per key of a
+	// large set. Issuers that sign with several keys put kid in their
+	// tokens (OpenID Connect Core §10.1 requires it).
+	MaxKeysTried = 4
+	// MinRSABits is the smallest RSA modulus a key set may hold, in bits
+	// (RFC 7518 §3.3).
+	MinRSABits = 2048
+	// MaxRSABits is the largest RSA modulus a key set may hold, in bits:
+	// twice what issuers publish (2048 almost everywhere, 3072 or 4096
+	// where configured so). A check costs the square of the size, so the
+	// 16384 bits crypto/rsa would take cost 4 times as much per check.
+	MaxRSABits = 8192
+	// MaxRSAExponent is the largest RSA public exponent accepted (the
+	// exponent must also be odd and at least 3). It is the bound of
+	// crypto/rsa, which verifies with no larger one; issuers use 65537.
+	MaxRSAExponent = 1<<31 - 1
 )
 
 // KeySetError says why a key set was refused. It matches ErrInvalidKeySet
@@ -131,8 +148,8 @@ var privateMembers = [...]string{"d", "p", "q", "dp", "dq", "qi", "oth"}
 //   - keys meant for encryption (use "enc", key_ops without "verify", or a
 //     JWE alg) and key types authgate does not verify with are skipped; a
 //     key that claims to sign but is unusable fails the set;
-//   - RSA moduli of 2048 to 16384 bits, odd public exponent from 3 to
-//     2^31-1, no ROCA-weak modulus;
+//   - RSA moduli of MinRSABits to MaxRSABits bits, odd public exponent
+//     from 3 to MaxRSAExponent, no ROCA-weak modulus;
 //   - EC keys on the curve their alg names, points on the curve;
 //   - HMAC keys at least as long as their hash, with an explicit alg, only
 //     from static sources and never beside asymmetric keys;
@@ -423,11 +440,11 @@ func inferAlg(m rawKey, allow allowList) (*algorithm, string) {
 func checkRSA(pub *rsa.PublicKey) error {
 	bits := pub.N.BitLen()
 	switch {
-	case bits < minRSABits:
-		return fmt.Errorf("RSA modulus is %d bits; at least %d are required (RFC 7518 §3.3)", bits, minRSABits)
-	case bits > maxRSABits:
-		return fmt.Errorf("RSA modulus is %d bits; at most %d are accepted", bits, maxRSABits)
-	case pub.E < 3 || pub.E%2 == 0 || pub.E > 1<<31-1:
+	case bits < MinRSABits:
+		return fmt.Errorf("RSA modulus is %d bits; at least %d are required (RFC 7518 §3.3)", bits, MinRSABits)
+	case bits > MaxRSABits:
+		return fmt.Errorf("RSA modulus is %d bits; at most %d are accepted, as each signature check costs the square of the size", bits, MaxRSABits)
+	case pub.E < 3 || pub.E%2 == 0 || pub.E > MaxRSAExponent:
 		return fmt.Errorf("RSA public exponent %d is not an odd number from 3 to 2^31-1", pub.E)
 	case isROCAWeak(pub.N):
 		return errors.New("RSA modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed from the public key")

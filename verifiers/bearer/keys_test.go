@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestKeySetChecks(t *testing.T) {
@@ -94,7 +95,11 @@ func TestKeySet_checkRSA(t *testing.T) {
 		{"e_1", &rsa.PublicKey{N: fx.rsa.N, E: 1}, "public exponent 1 is not an odd number"},
 		{"e_even", &rsa.PublicKey{N: fx.rsa.N, E: 65536}, "public exponent 65536"},
 		{"e_huge", &rsa.PublicKey{N: fx.rsa.N, E: 1<<31 + 1}, "public exponent"},
-		{"too_big", &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 16400), E: 65537}, "at most 16384"},
+		{"too_big", &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 8192), E: 65537}, "RSA modulus is 8193 bits; at most 8192 are accepted"},
+		{"16384_bits", &rsa.PublicKey{N: randModulus(16384), E: 65537}, "RSA modulus is 16384 bits; at most 8192"},
+		{"8192_bits", &rsa.PublicKey{N: randModulus(8192), E: 65537}, ""},
+		{"e_3", &rsa.PublicKey{N: fx.rsa.N, E: 3}, ""},
+		{"e_max", &rsa.PublicKey{N: fx.rsa.N, E: MaxRSAExponent}, ""},
 		{"ok", &fx.rsa.PublicKey, ""},
 	} {
 		err := checkRSA(tc.pub)
@@ -245,5 +250,81 @@ func TestNew_configuration_errors(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// randModulus returns a random odd number of exactly bits bits: as costly
+// to verify with as a real RSA modulus of that size, and far quicker to
+// make.
+func randModulus(bits int) *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits-1)))
+	if err != nil {
+		panic(err)
+	}
+	n.SetBit(n, bits-1, 1)
+	return n.SetBit(n, 0, 1)
+}
+
+// rsaJWK is the JWK of an RSA public key given by its modulus and
+// exponent, with kid and alg when not empty.
+func rsaJWK(n *big.Int, e int, kid, alg string) map[string]any {
+	m := map[string]any{"kty": "RSA", "n": b64u(n.Bytes()), "e": b64u(big.NewInt(int64(e)).Bytes())}
+	if kid != "" {
+		m["kid"] = kid
+	}
+	if alg != "" {
+		m["alg"] = alg
+	}
+	return m
+}
+
+// TestKeySet_RSA_bounds_name_the_key: a key over the RSA bounds makes the
+// whole set be refused, with a *KeySetError naming the key by index and
+// kid, whether the set is static (New fails) or fetched (refused, logged,
+// the previous set kept).
+func TestKeySet_RSA_bounds_name_the_key(t *testing.T) {
+	t.Parallel()
+	ok := jwkOf(fx.rsa, "ok", "RS256")
+	for _, tc := range []struct {
+		name, problem string
+		bad           map[string]any
+	}{
+		{"modulus_16384_bits", "RSA modulus is 16384 bits; at most 8192 are accepted", rsaJWK(randModulus(16384), 65537, "big", "RS256")},
+		{"modulus_8193_bits", "RSA modulus is 8193 bits; at most 8192 are accepted", rsaJWK(randModulus(8193), 65537, "big", "RS256")},
+		{"exponent_over_2^31-1", "RSA public exponent 2147483649 is not an odd number from 3 to 2^31-1", rsaJWK(fx.rsa.N, 1<<31+1, "big", "RS256")},
+		{"exponent_2^32+1", "RSA public exponent 4294967297 is not an odd number from 3 to 2^31-1", rsaJWK(fx.rsa.N, 1<<32+1, "big", "RS256")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(t.Context(), testAud, []Issuer{{URL: testIss, Keys: JWKS(jwks(ok, tc.bad))}}, quiet())
+			var ke *KeySetError
+			if !errors.As(err, &ke) || !errors.Is(err, ErrInvalidKeySet) {
+				t.Fatalf("New: err = %v, want a *KeySetError", err)
+			}
+			if ke.Key != `key 1 (kid "big")` || !strings.HasPrefix(ke.Problem, tc.problem) {
+				t.Fatalf("Key %q, Problem %q; want key 1 (kid \"big\") and %q", ke.Key, ke.Problem, tc.problem)
+			}
+			want := `bearer: key set static JWKS of issuer "` + testIss + `" refused: key 1 (kid "big"): ` + tc.problem
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("error %q\nwant %q...", err, want)
+			}
+
+			// Fetched: refused and logged; the previous set stays.
+			ks := newKeyServer(t, ok)
+			v, clk, logs := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
+			ks.set(func(ks *keyServer) { ks.keys = []map[string]any{ok, tc.bad} })
+			clk.advance(time.Hour)
+			_, _ = v.Verify(bearerReq(tokenFor(ks.URL, fx.rsa, "RS256", "big")))
+			if !strings.Contains(logs.String(), `refused: key 1 (kid \"big\"): `+tc.problem) {
+				t.Fatalf("log: %s", logs.String())
+			}
+			if _, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.rsa, "RS256", "ok"))); err != nil {
+				t.Fatalf("previous set: %v", err)
+			}
+		})
+	}
+	// At the bounds: accepted.
+	if _, err := parseKeySet(jwks(rsaJWK(randModulus(MaxRSABits), MaxRSAExponent, "edge", "RS256")), loadOptions{origin: "test"}); err != nil {
+		t.Fatalf("8192 bits, e 2^31-1: %v", err)
 	}
 }

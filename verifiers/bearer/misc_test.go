@@ -90,8 +90,8 @@ func TestScopes(t *testing.T) {
 		{"scope_wins_over_scp", v, []any{"scp", []string{"x"}}, []string{"read", "write"}, ""},
 		{"none", v, []any{"scope", nil}, nil, ""},
 		{"configured_claim", only, []any{"permissions", []string{"p"}}, []string{"p"}, ""},
-		{"bad_type", v, []any{"scope", 42}, nil, `the "scope" claim is a JSON number`},
-		{"bad_member", v, []any{"scope", nil, "scp", []any{"x", 1}}, nil, `"scp" claim is an array with a member that is not a string`},
+		{"bad_type", v, []any{"scope", 42}, nil, `claim_invalid: the "scope" claim is a JSON number`},
+		{"bad_member", v, []any{"scope", nil, "scp", []any{"x", 1}}, nil, `claim_invalid: the "scp" claim is an array whose element 1 is a JSON number, not a string`},
 		{"aud_bad_type", v, []any{"aud", 7}, nil, "aud claim is a JSON number"},
 		{"aud_bad_member", v, []any{"aud", []any{testAud, false}}, nil, "aud claim is an array with a member that is not a string"},
 		{"sub_bad_type", v, []any{"iss", true}, nil, "iss claim is a JSON boolean"},
@@ -101,8 +101,12 @@ func TestScopes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			id, err := tc.v.Verify(bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims(tc.kv...))))
 			if tc.reject != "" {
-				rej := wantReject(t, err, verifiers.TokenMalformed)
-				if !strings.Contains(rej.Detail, tc.reject) {
+				reason, want := verifiers.TokenMalformed, tc.reject
+				if r, ok := strings.CutPrefix(want, "claim_invalid: "); ok {
+					reason, want = verifiers.TokenClaimInvalid, r
+				}
+				rej := wantReject(t, err, reason)
+				if !strings.Contains(rej.Detail, want) {
 					t.Fatalf("detail = %q", rej.Detail)
 				}
 				return

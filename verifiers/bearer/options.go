@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ type config struct {
 	allow          allowList
 	leeway         time.Duration
 	types          []string
+	idTokenAllowed []string
 	requiredClaims []string
 	scopeClaims    []string
 	httpClient     *http.Client
@@ -260,6 +262,30 @@ func WithTypes(types ...string) Option {
 			}
 		}
 		c.types = types
+		return nil
+	})
+}
+
+// WithIDTokenClaimsAllowed lets tokens carry the named claims, which
+// otherwise mark an OpenID Connect ID token (JWT only). By default a token
+// with nonce, at_hash, c_hash or s_hash is refused with token_is_id_token:
+// a client that sends its ID token instead of its access token, and an
+// ID token whose aud happens to be this API's audience, are turned away.
+// Use it for an issuer that puts such a claim in its access tokens too
+// (Keycloak before version 24 copies nonce into them), naming only that
+// claim: WithIDTokenClaimsAllowed("nonce"). auth_time is never a marker
+// (RFC 9068 §2.2.1 allows it in access tokens).
+func WithIDTokenClaimsAllowed(names ...string) Option {
+	return jwtOnly("WithIDTokenClaimsAllowed", func(c *config) error {
+		if len(names) == 0 {
+			return errors.New("bearer: WithIDTokenClaimsAllowed: empty list")
+		}
+		for _, n := range names {
+			if !slices.Contains(idTokenClaims[:], n) {
+				return fmt.Errorf("bearer: WithIDTokenClaimsAllowed: %s is not a claim that marks an ID token (those are %s)", quote(n), strings.Join(idTokenClaims[:], ", "))
+			}
+		}
+		c.idTokenAllowed = append(c.idTokenAllowed, names...)
 		return nil
 	})
 }

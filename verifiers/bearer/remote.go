@@ -52,6 +52,14 @@ type flight struct {
 
 func (is *issuer) current() *keySet { return is.set.Load() }
 
+// latest returns when the latest completed fetch started and its outcome
+// (nil: it succeeded).
+func (is *issuer) latest() (time.Time, error) {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	return is.lastAttempt, is.lastErr
+}
+
 // origin names where the issuer's keys come from. The caller must not
 // hold is.mu.
 func (is *issuer) origin() string {
@@ -89,6 +97,9 @@ var errRateLimited = errors.New("bearer: key set fetched recently")
 // ended, or it waited MaxFetchWait.
 var errFetchPending = errors.New("bearer: key set fetch still running")
 
+// errClosed says a fetch was not made because the verifier is closed.
+var errClosed = errors.New("bearer: the verifier is closed (Close was called), so key sets are no longer fetched")
+
 // MaxFetchWait is the longest a request waits for a key set fetch to
 // finish, when the fetch timeout is longer. A key server that hangs
 // then costs a request this much, not the whole fetch timeout; the fetch
@@ -111,7 +122,7 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 		}
 		if !v.startFetch() {
 			is.mu.Unlock()
-			return is.current(), errors.New("bearer: verifier closed")
+			return is.current(), errClosed
 		}
 		f = &flight{done: make(chan struct{})}
 		is.flight = f
@@ -185,9 +196,11 @@ func (v *Verifier) fetch(is *issuer, f *flight) {
 			Int("skipped", len(set.skipped)).Time("next_refresh", next).
 			Msg("authgate/bearer: key set loaded")
 	case prev != nil:
+		// fetched_at is the last fetch that succeeded: the one whose set
+		// stays in use. This fetch failed, with the error logged.
 		v.log.Error().Err(err).Str("issuer", is.iss).Str("url", is.origin()).Int("keys", len(prev.keys)).
-			Time("fetched_at", prev.fetchedAt).
-			Msg("authgate/bearer: key set refresh failed; the previous key set stays in use")
+			Time("fetched_at", prev.fetchedAt).Time("next_refresh", next).
+			Msg("authgate/bearer: key set refresh failed; the previous key set stays in use (fetched_at: its last successful fetch), and tokens whose key it lacks get 503 until a fetch succeeds")
 	default:
 		v.log.Error().Err(err).Str("issuer", is.iss).Str("url", is.origin()).
 			Msg("authgate/bearer: key set fetch failed and no key set is cached; tokens of this issuer get 503 until a fetch succeeds")

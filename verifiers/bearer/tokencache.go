@@ -270,8 +270,9 @@ func (s *keySet) stillPicks(kid string, alg *algorithm, used *key) bool {
 			return k.sameAs(used)
 		}
 	}
-	for _, k := range s.keys {
-		if k.alg == alg && (kid == "" || k.kid == "") && k.sameAs(used) {
+	cands, _ := s.candidates(kid, alg)
+	for _, k := range cands {
+		if k.sameAs(used) {
 			return true
 		}
 	}

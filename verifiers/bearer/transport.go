@@ -83,7 +83,10 @@ func (t *transport) token(r *http.Request) (string, verifiers.Source, error) {
 			n++
 		}
 	}
-	if t.query && r.URL != nil && strings.Contains(r.URL.RawQuery, paramName) {
+	if t.query && r.URL != nil && mayHoldParam(r.URL.RawQuery) {
+		// Parsed as r.URL.Query() parses it for the handler, so that the
+		// gate sees every token the handler would, however its name is
+		// escaped (access%5Ftoken).
 		q, _ := url.ParseQuery(r.URL.RawQuery)
 		if vs, ok := q[paramName]; ok {
 			if len(vs) > 1 {
@@ -191,11 +194,20 @@ func (t *transport) formValues(r *http.Request) ([]string, error) {
 		return nil, verifiers.Reject(verifiers.RequestMalformed,
 			"the form body could not be read while looking for an access_token field: "+err.Error())
 	}
-	if int64(len(buf)) > t.maxFormBytes || !bytes.Contains(buf, []byte(paramName)) {
+	if int64(len(buf)) > t.maxFormBytes || !mayHoldParam(string(buf)) {
 		return nil, nil
 	}
 	q, _ := url.ParseQuery(string(buf))
 	return q[paramName], nil
+}
+
+// mayHoldParam reports whether a query string or form body may have an
+// access_token field once unescaped, as url.ParseQuery (and so
+// r.URL.Query() and r.ParseForm in the handler) reads it: the name
+// spelled out, or any percent-escape, which may spell it
+// ("access%5Ftoken", "%61ccess_token"). It spares parsing the others.
+func mayHoldParam(raw string) bool {
+	return strings.Contains(raw, paramName) || strings.IndexByte(raw, '%') >= 0
 }
 
 // replayBody gives back the bytes the verifier read, then the rest.

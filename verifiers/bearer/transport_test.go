@@ -52,6 +52,13 @@ func TestTransport(t *testing.T) {
 		{name: "E11_token_at_cap_is_parsed", v: plain, r: bearerReq(big[:DefaultMaxTokenBytes]), reason: verifiers.TokenMalformed},
 		{name: "C9_query_off_by_default", v: plain, r: get("/?access_token=" + tok), none: true},
 		{name: "C9_query_when_enabled", v: both, r: get("/?access_token=" + url.QueryEscape(tok)), src: verifiers.Source{In: verifiers.InQuery, Name: "access_token"}},
+		{name: "C9_query_escaped_name_seen", v: both, r: get("/?access%5Ftoken=" + tok), src: verifiers.Source{In: verifiers.InQuery, Name: "access_token"}},
+		{name: "C9_query_escaped_letter_seen", v: both, r: get("/?x=1&%61ccess_token=" + tok), src: verifiers.Source{In: verifiers.InQuery, Name: "access_token"}},
+		{name: "C9_query_escaped_name_off_by_default", v: plain, r: get("/?access%5Ftoken=" + tok), none: true},
+		{name: "C3_header_and_escaped_query", v: both, r: withAuth(get("/?access%5Ftoken="+tok), "Bearer "+tok), reason: verifiers.RequestMalformed},
+		{name: "C3_query_twice_one_escaped", v: both, r: get("/?access_token=" + tok + "&access%5ftoken=" + tok), reason: verifiers.RequestMalformed},
+		{name: "C8_form_escaped_name_seen", v: both, r: form("POST", "application/x-www-form-urlencoded", "access%5Ftoken="+tok), src: verifiers.Source{In: verifiers.InForm, Name: "access_token"}},
+		{name: "C3_header_and_escaped_form", v: both, r: withAuth(form("POST", "application/x-www-form-urlencoded", "%61ccess_token="+tok), "Bearer "+tok), reason: verifiers.RequestMalformed},
 		{name: "C9_query_empty_is_malformed_request", v: both, r: get("/?access_token="), reason: verifiers.RequestMalformed},
 		{name: "C3_query_twice", v: both, r: get("/?access_token=" + tok + "&access_token=" + tok), reason: verifiers.RequestMalformed},
 		{name: "H1_query_token_over_cap", v: both, r: get("/?access_token=" + big), reason: verifiers.CredentialsTooLarge},
@@ -150,5 +157,39 @@ func TestChallenge_C1_no_error_param(t *testing.T) {
 	if _, err := New(t.Context(), testAud, []Issuer{{URL: testIss, Keys: JWKS(jwks(jwkOf(fx.ec, "ec1", "ES256")))}},
 		WithResourceMetadata("http://insecure.example/meta"), quiet()); !errors.Is(err, challenge.ErrInvalidValue) {
 		t.Fatalf("D1 http resource_metadata: err = %v, want ErrInvalidValue", err)
+	}
+}
+
+// TestTransport_C9_escaped_query_name_is_the_same_parameter: the gate and
+// the handler read the query the same way (r.URL.Query()): with query
+// tokens on, a token under an escaped name is the handler's access_token,
+// so the gate verifies it; with them off, it is noticed exactly where the
+// plain name is: the request has no credentials, and the hint says a
+// credential was sent in the query string.
+func TestTransport_C9_escaped_query_name_is_the_same_parameter(t *testing.T) {
+	t.Parallel()
+	keys := []map[string]any{jwkOf(fx.ec, "ec1", "ES256")}
+	tok := sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims())
+	forged := flipSig(tok)
+	on := staticVerifier(t, keys, WithQueryTokens())
+	off := staticVerifier(t, keys)
+	for _, name := range []string{"access_token", "access%5Ftoken", "access%5ftoken", "%61ccess_token", "%61%63%63%65%73%73%5F%74%6F%6B%65%6E"} {
+		r := httptest.NewRequest(http.MethodGet, "/r?"+name+"="+forged, nil)
+		if got := r.URL.Query().Get("access_token"); got != forged {
+			t.Fatalf("%s: the handler would not see the token (%q)", name, got)
+		}
+		res := throughGate(t, on, r)
+		if res.status != 401 || res.refusal(t)["reason"] != string(verifiers.TokenSignatureInvalid) {
+			t.Errorf("%s, query tokens on: status %d, want the forged token verified and refused: %s", name, res.status, res.raw)
+		}
+		res.noSecret(t, forged)
+
+		res = throughGate(t, off, httptest.NewRequest(http.MethodGet, "/r?"+name+"="+tok, nil))
+		ev := res.refusal(t)
+		if res.status != 401 || ev["reason"] != string(verifiers.CredentialsMissing) ||
+			ev["hint"] != "a credential was sent in the query string (access_token), which this route does not read; send it in the Authorization header" {
+			t.Errorf("%s, query tokens off: status %d, event %v", name, res.status, ev)
+		}
+		res.noSecret(t, tok)
 	}
 }

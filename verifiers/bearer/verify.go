@@ -107,9 +107,9 @@ func (v *Verifier) verify(ctx context.Context, tok string, now time.Time, vd *ve
 		}
 		return nil, withAttrs(err, attrs)
 	}
-	scopes, m := v.scopes(t.claims)
-	if m != nil {
-		return nil, withAttrs(v.malformed(tok, m), attrs)
+	scopes, srej := v.scopes(t.claims)
+	if srej != nil {
+		return nil, withAttrs(srej, attrs)
 	}
 	id := &verifiers.Identity{
 		Scheme: verifiers.SchemeBearer,
@@ -216,56 +216,66 @@ func (v *Verifier) allowed() string {
 
 // candidates returns the keys that may have signed a token with kid and
 // alg: the key named kid, or when there is none (or no kid), the keys
-// without kid bound to alg.
-func (s *keySet) candidates(kid string, alg *algorithm) []*key {
+// without kid bound to alg. When more than MaxKeysTried keys fit without
+// a kid, it returns none of them and their number as over: a forged token
+// must not cost a signature check per key of a large set.
+func (s *keySet) candidates(kid string, alg *algorithm) (cands []*key, over int) {
 	if kid != "" {
 		if k := s.byKid[kid]; k != nil {
-			return []*key{k}
+			return []*key{k}, 0
 		}
 	}
-	var out []*key
+	n := 0
 	for _, k := range s.keys {
 		if k.alg == alg && (kid == "" || k.kid == "") {
-			out = append(out, k)
+			n++
 		}
 	}
-	return out
+	if n > MaxKeysTried {
+		return nil, n
+	}
+	for _, k := range s.keys {
+		if k.alg == alg && (kid == "" || k.kid == "") {
+			cands = append(cands, k)
+		}
+	}
+	return cands, 0
 }
 
 // findKeys looks up the keys for a token, fetching the issuer's set again
 // (at most once per unknown-key interval) when none fits.
 func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid string, alg *algorithm) ([]*key, *keySet, error) {
-	cands := set.candidates(kid, alg)
+	cands, over := set.candidates(kid, alg)
+	if over > 0 && kid == "" {
+		// No fetch would help: the set has keys for the token, too many.
+		return nil, set, v.tooManyKeys(is, set, alg, over)
+	}
 	refreshed := "static keys are never fetched again"
 	if len(cands) == 0 && is.src.remote() {
 		s2, err := v.refresh(ctx, is, false)
-		switch {
-		case err == nil:
-			refreshed = "the set was fetched again just now for this unknown key"
-		case errors.Is(err, errRateLimited):
-			is.mu.Lock()
-			last := is.lastAttempt
-			is.mu.Unlock()
-			wait := v.unknownRefresh - v.now().Sub(last)
-			refreshed = fmt.Sprintf("it was last fetched %s ago, and an unknown key makes it be fetched at most every %s (next in %s)", dur(v.now().Sub(last)), v.unknownRefresh, dur(max(wait, 0)))
-		default:
-			refreshed = "fetching it again failed: " + err.Error()
-		}
 		if s2 != nil {
 			set = s2
-			cands = set.candidates(kid, alg)
+			cands, over = set.candidates(kid, alg)
 		}
-		if len(cands) == 0 && errors.Is(err, errFetchPending) {
-			// The key may be in the set being fetched: that is not the
-			// client's fault, and no answer can be given yet.
-			what := "no key with kid " + quote(kid)
-			if kid == "" {
-				what = "no key for this " + alg.name + " token (it has no kid)"
+		if over > 0 && kid == "" {
+			return nil, set, v.tooManyKeys(is, set, alg, over)
+		}
+		if len(cands) == 0 {
+			// The key is unknown only if the latest fetch succeeded and
+			// lacks it. After a failed fetch (or while one runs, or once
+			// the verifier is closed) the key may be in the set the
+			// issuer publishes now: that is no fault of the token, and a
+			// 401 would tell the client to throw a valid token away.
+			at, lastErr := is.latest()
+			switch {
+			case err == nil:
+				refreshed = "the set was fetched again just now for this unknown key"
+			case errors.Is(err, errRateLimited) && lastErr == nil:
+				wait := v.unknownRefresh - v.now().Sub(at)
+				refreshed = fmt.Sprintf("it was last fetched, successfully, %s ago, and an unknown key makes it be fetched at most every %s (next in %s)", dur(v.now().Sub(at)), v.unknownRefresh, dur(max(wait, 0)))
+			default:
+				return nil, set, v.keyUnavailable(is, set, kid, alg, err, at, lastErr)
 			}
-			ue := verifiers.Unavailable(fmt.Sprintf("%s in the cached key set of issuer %s, and fetching the set again did not finish in time (%s)",
-				what, quote(is.iss), err), err)
-			ue.RetryAfter = time.Second
-			return nil, set, ue
 		}
 	}
 	if len(cands) == 1 && cands[0].alg != alg {
@@ -288,11 +298,59 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 		detail = fmt.Sprintf("the token has no kid, and no key of issuer %s is bound to its alg %s", quote(is.iss), alg.name)
 	}
 	detail += fmt.Sprintf(" (%s: %s); %s", describeSet(set), set.origin, refreshed)
+	if over > 0 {
+		detail += fmt.Sprintf("; the %d %s keys without kid were not tried, as a token is tried against at most %d", over, alg.name, MaxKeysTried)
+	}
 	hint := "the issuer may have rotated to a key it has not published yet, or the token comes from another environment or tenant that uses the same issuer name"
 	if !is.src.remote() {
 		hint = "the issuer may have rotated its keys: update the configured key set; or the token comes from another environment or tenant"
 	}
 	return nil, set, verifiers.Reject(verifiers.TokenKeyUnknown, detail).WithHint(hint)
+}
+
+// tooManyKeys refuses a token without kid when more than MaxKeysTried keys
+// of its issuer could have signed it. It is the token's fault, so 401
+// token_key_unknown: with several keys in its set, an issuer must name
+// the signing key in the token's kid (OpenID Connect Core §10.1), and no
+// fetch of the set would change the answer.
+func (v *Verifier) tooManyKeys(is *issuer, set *keySet, alg *algorithm, n int) *verifiers.Rejection {
+	return verifiers.Reject(verifiers.TokenKeyUnknown,
+		fmt.Sprintf("the token has no kid, and %d keys of issuer %s are bound to its alg %s (%s: %s); a token without kid is tried against at most %d keys, so none was tried",
+			n, quote(is.iss), alg.name, describeSet(set), set.origin, MaxKeysTried)).
+		WithHint("the issuer must put kid in the token header: with several keys in its set it is required to (OpenID Connect Core §10.1); or publish fewer keys without kid for this algorithm")
+}
+
+// keyUnavailable is the 503 for a token whose key is not in the cached set
+// of is when the set could not be fetched again: the fetch failed (now,
+// or the last time, less than the unknown-key interval ago), is still
+// running, or the verifier is closed. at and lastErr are the start and
+// outcome of the latest completed fetch.
+func (v *Verifier) keyUnavailable(is *issuer, set *keySet, kid string, alg *algorithm, err error, at time.Time, lastErr error) *verifiers.UnavailableError {
+	what := "no key with kid " + quote(kid)
+	if kid == "" {
+		what = "no key for this " + alg.name + " token (it has no kid)"
+	}
+	what = fmt.Sprintf("%s in the cached key set of issuer %s (%s: %s)", what, quote(is.iss), describeSet(set), set.origin)
+	switch {
+	case errors.Is(err, errFetchPending):
+		ue := verifiers.Unavailable(what+", and fetching the set again did not finish in time ("+err.Error()+")", err)
+		ue.RetryAfter = time.Second
+		return ue
+	case errors.Is(err, errClosed):
+		return verifiers.Unavailable(what+"; the verifier is closed (Close was called), so the set is not fetched again and the token cannot be checked", err)
+	}
+	cause := err
+	if errors.Is(err, errRateLimited) && lastErr != nil {
+		cause = lastErr
+	}
+	now := v.now()
+	// Retry-After counts whole seconds: at least one.
+	wait := max(at.Add(v.unknownRefresh).Sub(now), 0)
+	last := "the last successful fetch was at " + stamp(set.fetchedAt) + " (" + dur(now.Sub(set.fetchedAt)) + " ago)"
+	ue := verifiers.Unavailable(fmt.Sprintf("%s; %s, and the latest fetch, at %s, failed (%v), so the key may be in the set the issuer publishes now; the next fetch is allowed in %s",
+		what, last, stamp(at), cause, dur(wait)), cause)
+	ue.RetryAfter = max(wait, time.Second)
+	return ue
 }
 
 // describeSet says how many keys a set holds, their kids, and its age.
@@ -382,8 +440,9 @@ func issuerHint(got, want string) string {
 	return ""
 }
 
-// checkClaims applies typ, the time claims, aud and the required claims,
-// and records in vd the window in which the time claims pass.
+// checkClaims applies typ, the ID-token claims, the time claims, aud and
+// the required claims, and records in vd the window in which the time
+// claims pass.
 func (v *Verifier) checkClaims(t *token, iss string, now time.Time, vd *verdict) error {
 	if len(v.types) > 0 && !typeMatches(t.hdr.Typ, v.types) {
 		got := "the token has no typ header"
@@ -393,6 +452,9 @@ func (v *Verifier) checkClaims(t *token, iss string, now time.Time, vd *verdict)
 		return verifiers.Reject(verifiers.TokenTypeMismatch,
 			fmt.Sprintf("%s; expected %s", got, strings.Join(v.types, " or "))).
 			WithHint("another kind of JWT (an ID token, a logout token, a client assertion) is used as an access token; RFC 9068 access tokens carry typ at+jwt")
+	}
+	if rej := v.checkIDToken(t.claims); rej != nil {
+		return rej
 	}
 	exp, ok, m := numericDate(t.claims, "exp")
 	if m != nil {
@@ -532,8 +594,10 @@ func typeMatches(typ string, types []string) bool {
 	return false
 }
 
-// scopes reads the first scope claim present.
-func (v *Verifier) scopes(claims map[string]any) ([]string, *malformedError) {
+// scopes reads the first scope claim present: a space-delimited string or
+// an array of scope-tokens (RFC 6749 §3.3). Anything else, or a value
+// outside that syntax, is token_claim_invalid.
+func (v *Verifier) scopes(claims map[string]any) ([]string, *verifiers.Rejection) {
 	for _, name := range v.scopeClaims {
 		raw, ok := claims[name]
 		if !ok {
@@ -541,19 +605,13 @@ func (v *Verifier) scopes(claims map[string]any) ([]string, *malformedError) {
 		}
 		switch s := raw.(type) {
 		case string:
-			return strings.Fields(s), nil
+			return parseScopeString(name, s)
 		case []any:
-			out := make([]string, 0, len(s))
-			for _, x := range s {
-				str, ok := x.(string)
-				if !ok {
-					return nil, malformed("", "the %s claim is an array with a member that is not a string", quote(name))
-				}
-				out = append(out, str)
-			}
-			return out, nil
+			return parseScopeArray(name, s)
 		default:
-			return nil, malformed("", "the %s claim is a JSON %s; scopes are a space-separated string or an array of strings", quote(name), jsonKind(raw))
+			return nil, verifiers.Reject(verifiers.TokenClaimInvalid,
+				fmt.Sprintf("the %s claim is a JSON %s; scopes are a space-separated string or an array of strings", quote(name), jsonKind(raw))).
+				WithHint("the issuer's scope claim mapping produces other values than scope names")
 		}
 	}
 	return nil, nil
@@ -632,18 +690,18 @@ func (v *Verifier) unavailable(is *issuer, err error) error {
 	if lastErr == nil {
 		lastErr = err
 	}
+	if errors.Is(err, errClosed) {
+		return verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s: none was fetched before the verifier was closed (Close was called), and a closed verifier fetches no more", quote(is.iss)), err)
+	}
 	if errors.Is(err, errFetchPending) {
 		ue := verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s yet: the fetch from %s started at %s has not finished (%s)",
 			quote(is.iss), is.origin(), stamp(last), err), err)
 		ue.RetryAfter = time.Second
 		return ue
 	}
-	retry := v.unknownRefresh - v.now().Sub(last)
-	if retry < time.Second {
-		retry = time.Second
-	}
+	wait := max(v.unknownRefresh-v.now().Sub(last), 0)
 	ue := verifiers.Unavailable(fmt.Sprintf("no key set for issuer %s: the last fetch from %s at %s failed; the next is allowed in %s",
-		quote(is.iss), is.origin(), stamp(last), dur(retry)), lastErr)
-	ue.RetryAfter = retry
+		quote(is.iss), is.origin(), stamp(last), dur(wait)), lastErr)
+	ue.RetryAfter = max(wait, time.Second) // Retry-After counts whole seconds
 	return ue
 }
