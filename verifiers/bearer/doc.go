@@ -34,7 +34,7 @@
 // then checked by authgate, which refuses what jwx lets through (see
 // Project Wycheproof): RSA moduli outside MinRSABits to MaxRSABits (2048
 // to 8192 bits) or with the ROCA fingerprint, exponents that are even, 1
-// or over MaxRSAExponent (2^31-1), EC keys on another
+// or over MaxRSAExponent (65537), EC keys on another
 // curve than their alg names or off the curve, HMAC keys shorter than
 // their hash, duplicate kids, HMAC keys beside asymmetric ones, private
 // key material, and keys whose use or key_ops say they are not for

@@ -291,8 +291,9 @@ func TestKeySet_RSA_bounds_name_the_key(t *testing.T) {
 	}{
 		{"modulus_16384_bits", "RSA modulus is 16384 bits; at most 8192 are accepted", rsaJWK(randModulus(16384), 65537, "big", "RS256")},
 		{"modulus_8193_bits", "RSA modulus is 8193 bits; at most 8192 are accepted", rsaJWK(randModulus(8193), 65537, "big", "RS256")},
-		{"exponent_over_2^31-1", "RSA public exponent 2147483649 is not an odd number from 3 to 2^31-1", rsaJWK(fx.rsa.N, 1<<31+1, "big", "RS256")},
-		{"exponent_2^32+1", "RSA public exponent 4294967297 is not an odd number from 3 to 2^31-1", rsaJWK(fx.rsa.N, 1<<32+1, "big", "RS256")},
+		{"exponent_65539", "RSA public exponent 65539 is not an odd number from 3 to 65537", rsaJWK(fx.rsa.N, 65539, "big", "RS256")},
+		{"exponent_2^31+1", "RSA public exponent 2147483649 is not an odd number from 3 to 65537", rsaJWK(fx.rsa.N, 1<<31+1, "big", "RS256")},
+		{"exponent_2^32+1", "RSA public exponent 4294967297 is not an odd number from 3 to 65537", rsaJWK(fx.rsa.N, 1<<32+1, "big", "RS256")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -325,6 +326,6 @@ func TestKeySet_RSA_bounds_name_the_key(t *testing.T) {
 	}
 	// At the bounds: accepted.
 	if _, err := parseKeySet(jwks(rsaJWK(randModulus(MaxRSABits), MaxRSAExponent, "edge", "RS256")), loadOptions{origin: "test"}); err != nil {
-		t.Fatalf("8192 bits, e 2^31-1: %v", err)
+		t.Fatalf("8192 bits, e 65537: %v", err)
 	}
 }
