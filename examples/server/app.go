@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -90,10 +89,11 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 				keys = bearer.JWKSFile(cfg.jwks)
 			}
 		}
+		// No bearer.WithPlainHTTP: the verifier already fetches over plain
+		// http from loopback (a local test provider), and the option would
+		// open plain http to every other host too, including a jwks_uri
+		// named by discovery or the target of a redirect.
 		opts := []bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}
-		if loopbackHTTP(cfg.issuer) || loopbackHTTP(cfg.jwks) {
-			opts = append(opts, bearer.WithPlainHTTP())
-		}
 		v, err := bearer.New(ctx, cfg.audience, []bearer.Issuer{{URL: cfg.issuer, Keys: keys}}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flag, err)
@@ -101,17 +101,6 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		a.bearer = v
 	}
 	return a, nil
-}
-
-// loopbackHTTP reports whether u is a plain-http URL on this machine, the
-// only place the server fetches keys without TLS.
-func loopbackHTTP(u string) bool {
-	p, err := url.Parse(u)
-	if err != nil || p.Scheme != "http" {
-		return false
-	}
-	h := p.Hostname()
-	return h == "localhost" || h == "127.0.0.1" || h == "::1"
 }
 
 // router mounts each route with the verifiers it accepts. A route whose

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,8 +301,13 @@ func (f *fixture) writeKeys(t *testing.T, revoke bool) {
 
 func (f *fixture) token(t *testing.T, aud, scope string, exp time.Duration) string {
 	t.Helper()
+	return f.tokenFrom(t, e2eIssuer, aud, scope, exp)
+}
+
+func (f *fixture) tokenFrom(t *testing.T, iss, aud, scope string, exp time.Duration) string {
+	t.Helper()
 	now := time.Now()
-	tok, err := jwt.NewBuilder().Issuer(e2eIssuer).Subject("client-7").Audience([]string{aud}).
+	tok, err := jwt.NewBuilder().Issuer(iss).Subject("client-7").Audience([]string{aud}).
 		IssuedAt(now.Add(-time.Minute)).Expiration(now.Add(exp)).Claim("scope", scope).Build()
 	if err != nil {
 		t.Fatal(err)
@@ -578,4 +584,67 @@ func TestLogLevel(t *testing.T) {
 			t.Errorf("debug event logged at -log-level info: %v", ev)
 		}
 	}
+}
+
+// TestPlainHTTPOnlyToLoopback: the server fetches keys over plain http
+// from loopback (a local provider) and from nowhere else: not from a
+// -jwks URL on another host beside a loopback -issuer, not from a
+// jwks_uri on another host named by a loopback discovery document.
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	f := newFixture(t)
+	jwks, err := os.ReadFile(f.jwksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwksURI string // what the discovery document names
+	var issuer string
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, issuer, jwksURI)
+		case "/jwks":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(jwks)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer provider.Close()
+	issuer = provider.URL
+
+	t.Run("jwks_flag_on_another_host_refused", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binPath, "-addr", "127.0.0.1:0", "-issuer", issuer, "-audience", e2eAudience, "-jwks", "http://keys.example.invalid/jwks")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), `-jwks: bearer: issuer "`+issuer+`": "http://keys.example.invalid/jwks" uses plain http to a host that is not loopback`) {
+			t.Errorf("exit %v, stderr:\n%s", err, stderr.String())
+		}
+	})
+
+	t.Run("discovered_jwks_uri_on_another_host_refused", func(t *testing.T) {
+		jwksURI = "http://keys.example.invalid/jwks"
+		s := start(t, "-issuer", issuer, "-audience", e2eAudience)
+		tok := f.tokenFrom(t, issuer, e2eAudience, "orders:write", time.Hour)
+		// The key set is never fetched, so the server cannot check the
+		// token: 503, never 401 or 200.
+		if r := do(t, "GET", s.base+"/v1/me", "Authorization", "Bearer "+tok); r.status != 503 {
+			t.Errorf("status %d, want 503: %s", r.status, r.body)
+		}
+		if !strings.Contains(s.stderr.String(), `jwks_uri: \"http://keys.example.invalid/jwks\" uses plain http to a host that is not loopback`) {
+			t.Errorf("the log does not say why the key set was not fetched:\n%s", s.stderr)
+		}
+	})
+
+	t.Run("loopback_discovery_and_jwks_work", func(t *testing.T) {
+		jwksURI = provider.URL + "/jwks"
+		s := start(t, "-issuer", issuer, "-audience", e2eAudience)
+		tok := f.tokenFrom(t, issuer, e2eAudience, "orders:write", time.Hour)
+		if r := do(t, "GET", s.base+"/v1/me", "Authorization", "Bearer "+tok); r.status != 200 {
+			t.Errorf("status %d, want 200: %s", r.status, r.body)
+		}
+	})
 }
