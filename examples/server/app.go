@@ -29,6 +29,8 @@ type app struct {
 	basic   verifiers.Verifier
 	bearer  *bearer.Verifier
 	reloads []reloader
+	// corsOrigins are the origins of -cors-origins; none: CORS is off.
+	corsOrigins []string
 }
 
 type reloader struct {
@@ -109,6 +111,11 @@ func (a *app) router() http.Handler {
 	r := chi.NewRouter()
 	r.Use(chimw.RequestID)
 	r.Use(chimw.Recoverer)
+	if len(a.corsOrigins) > 0 {
+		// In front of every route, so in front of every gate: see
+		// corsMiddleware.
+		r.Use(corsMiddleware(a.corsOrigins))
+	}
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

@@ -520,6 +520,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-htpasswd", bad}, "bad.htpasswd"},
 		{[]string{"-leeway", "banana"}, "-leeway"},
 		{[]string{"-addr", "256.0.0.1:1"}, "-addr"},
+		{[]string{"-cors-origins", "https://app.example/"}, `-cors-origins: "https://app.example/" is not an origin`},
+		{[]string{"-cors-origins", "https://*.example"}, "-cors-origins: \"https://*.example\": wildcards are not accepted"},
+		{[]string{"-cors-origins", "app.example"}, "-cors-origins: \"app.example\" is not an origin"},
+		{[]string{"-cors-origins", "https://a.example,,https://b.example"}, "-cors-origins: empty origin"},
+		{[]string{"-cors-origins", "https://a.example:443"}, "leave out the default port"},
 	}
 	for _, tc := range cases {
 		cmd := exec.Command(binPath, tc.args...)
