@@ -126,3 +126,39 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQueryAsParseQuery checks that the verifier finds the query
+// parameter exactly where the handler's r.URL.Query() (url.ParseQuery)
+// finds it, however its name is escaped (api%5Fkey, %61pi_key): when the
+// handler sees one value, the verifier reads that value or refuses the
+// request; when it sees several, the verifier refuses; the verifier never
+// reads a value the handler does not see, and never misses one it does.
+func FuzzQueryAsParseQuery(f *testing.F) {
+	for _, q := range []string{
+		"api_key=K", "api%5Fkey=K", "api%5fkey=K", "%61pi_key=K", "api_key=A&api%5Fkey=B",
+		"api_key=K;x=1", "x=1;api_key=K", "api_key=%zz&api_key=K", "api%zzkey=K", "api_key", "&&api_key=K&",
+		"api_key=a+b%20c", "api+key=K", "api_key=K&api_key=", "api%5Fkey",
+	} {
+		f.Add(q)
+	}
+	store, _ := apikey.NewMemoryStore()
+	v, err := apikey.New(store, apikey.WithQuery("api_key"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = query
+		handler := r.URL.Query()["api_key"]
+		val, n, err := apikey.QueryValueForTest(v, r)
+		refused := err != nil || n > 1
+		switch {
+		case len(handler) > 1 && !refused:
+			t.Fatalf("the handler sees %d values, the verifier %d and no error", len(handler), n)
+		case len(handler) == 1 && !refused && (n != 1 || val != handler[0]):
+			t.Fatalf("the handler sees %q, the verifier %d values, first %q", handler[0], n, val)
+		case len(handler) == 0 && n > 0 && !refused:
+			t.Fatalf("the verifier reads %q, which the handler does not see", val)
+		}
+	})
+}

@@ -70,6 +70,11 @@ func WithCookie(name string) Option {
 // send headers, and redact the parameter in every log that records URLs.
 // Responses are marked Cache-Control: private. See WithHeader for how
 // places combine.
+//
+// The parameter is found where the handler's r.URL.Query() finds it
+// (url.ParseQuery's rules): under an escaped name too (api%5Fkey), and
+// not in a pair that url.ParseQuery drops (one holding ';'). Two values,
+// however their names are spelt, are refused with 400 request_malformed.
 func WithQuery(name string) Option {
 	return func(c *config) { c.places = append(c.places, place{in: verifiers.InQuery, name: name}) }
 }

@@ -109,10 +109,19 @@ func (p *place) get(r *http.Request) (val string, n int, err error) {
 		}
 		return val, n, nil
 	}
+	// The pairs are read by url.ParseQuery's rules, which r.URL.Query()
+	// follows, so that the verifier finds the key wherever the handler
+	// would: split at '&', skip a pair holding ';' (ParseQuery refuses
+	// it), unescape the name (api%5Fkey is api_key) and skip it if that
+	// fails. A value whose escape fails is refused here where ParseQuery
+	// drops it: a 400 says more than a missing key.
 	q := r.URL.RawQuery
 	for q != "" {
 		var pair string
 		pair, q, _ = strings.Cut(q, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
 		k, v, _ := strings.Cut(pair, "=")
 		if strings.ContainsAny(k, "%+") {
 			if k, err = url.QueryUnescape(k); err != nil {
