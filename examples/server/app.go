@@ -57,7 +57,7 @@ func (a *app) close() {
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
 	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger))}
 	if cfg.apikeys != "" {
-		store, err := apikey.OpenFileStore(cfg.apikeys)
+		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
 			return nil, fmt.Errorf("-apikeys: %w", err)
 		}

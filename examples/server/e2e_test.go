@@ -653,3 +653,40 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		}
 	})
 }
+
+// TestEmptyKeyFileWarns: the server starts on a key file with no key, as
+// it should (every key is then refused), but its log says so, at start and
+// on SIGHUP, through the server's own logger: in the -log-format it was
+// given, not the key store's default JSON.
+func TestEmptyKeyFileWarns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.txt")
+	if err := os.WriteFile(path, []byte(apikey.FileHeader+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, "-apikeys", path, "-log-format", "console")
+	warned := func() int {
+		n := 0
+		for _, line := range strings.Split(s.stderr.String(), "\n") {
+			if strings.Contains(line, "holds no key") {
+				if !strings.Contains(line, " WRN ") || !strings.Contains(line, "file="+path) || strings.HasPrefix(line, "{") {
+					t.Errorf("warning not in the server's console format: %s", line)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	if n := warned(); n != 1 {
+		t.Fatalf("%d warnings at start, want 1; log:\n%s", n, s.stderr)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.stderr.String(), "reloaded") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := warned(); n != 2 {
+		t.Errorf("%d warnings after SIGHUP, want 2; log:\n%s", n, s.stderr)
+	}
+}
