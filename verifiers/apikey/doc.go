@@ -57,6 +57,8 @@
 //	key longer than WithMaxKeyLength (default 512 bytes)   credentials_too_large      431
 //	"<prefix>_" but not environment_id_secretchecksum,
 //	  or a character outside the alphabet                  credentials_malformed      401
+//	an unexpanded shell expression: $API_KEY, ${API_KEY},
+//	  $(cat key), `cat key` (single-quoted in a shell)     credentials_malformed      401
 //	checksum does not match: typo, truncation, extra chars apikey_checksum_invalid    401
 //	environment tag is not the server's (WithEnvironment)  apikey_wrong_environment   401
 //	store cannot be read                                   (Unavailable)              503 verifier_unavailable
@@ -66,7 +68,7 @@
 //	revoked (Record.Revoked reached)                       apikey_revoked             401
 //	past Record.Expires                                    apikey_expired             401
 //
-// The first four are decided without a store lookup. An id that is found
+// The first five are decided without a store lookup. An id that is found
 // with the wrong secret is apikey_secret_mismatch in the server log, so an
 // operator can tell a key that was altered, or a store line written for
 // another key, from a key that does not exist; the client sees

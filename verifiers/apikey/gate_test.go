@@ -1,10 +1,15 @@
 package apikey_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -305,4 +310,89 @@ func TestGateQueryNamesAsHandlersSeeThem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGateUnexpandedShellExpression: a key that is literally a shell
+// expression, as curl -H 'X-API-Key: $API_KEY' sends it (single quotes
+// expand nothing), gets a hint naming the shell's quoting, whichever
+// place carries it, without a store lookup and without the expression
+// being echoed.
+func TestGateUnexpandedShellExpression(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cases := []struct {
+		name, key, kind string
+	}{
+		{"variable", "$CANARY_API_KEY_7f3a", "a $variable"},
+		{"braced_variable", "${CANARY_API_KEY_7f3a}", "a ${variable}"},
+		{"command_substitution", "$(cat /run/secrets/canary_7f3a)", "a $(command) substitution"},
+		{"backquotes", "`cat /run/secrets/canary_7f3a`", "a `command` substitution"},
+	}
+	for _, c := range cases {
+		for _, place := range []string{"header", "authorization", "query"} {
+			t.Run(c.name+"_"+place, func(t *testing.T) {
+				t.Parallel()
+				var r *http.Request
+				switch place {
+				case "header":
+					r = get("/", "X-API-Key", c.key)
+				case "authorization":
+					r = get("/", "Authorization", "APIKey "+c.key)
+				case "query":
+					r = get("/?api_key=" + url.QueryEscape(c.key))
+				}
+				counted := &countingStore{Store: f.store}
+				g, lb := testGate(middleware.WithDevelopmentMode())
+				v := newVerifier(t, counted, apikey.WithHeader("X-API-Key"), apikey.WithAuthorization("APIKey"), apikey.WithQuery("api_key"))
+				w := httptest.NewRecorder()
+				g.Require(v)(whoami).ServeHTTP(w, r)
+				if w.Code != 401 {
+					t.Fatalf("status %d; log %s", w.Code, lb)
+				}
+				evs := lb.events(t)
+				if len(evs) != 1 || evs[0]["reason"] != string(verifiers.CredentialsMalformed) {
+					t.Fatalf("log: %s", lb)
+				}
+				detail, _ := evs[0]["detail"].(string)
+				hint, _ := evs[0]["hint"].(string)
+				if !strings.HasPrefix(detail, "the API key is "+c.kind+" that was never expanded (") {
+					t.Errorf("detail %q", detail)
+				}
+				if !strings.Contains(hint, "inside single quotes, where a shell expands nothing; use double quotes") {
+					t.Errorf("hint %q", hint)
+				}
+				if _, ok := evs[0][verifiers.AttrFingerprint]; !ok {
+					t.Error("no fingerprint logged")
+				}
+				if n := counted.n.Load(); n != 0 {
+					t.Errorf("%d store lookups, want 0", n)
+				}
+				all := lb.String() + w.Body.String() + fmt.Sprint(w.Result().Header)
+				for _, form := range []string{"canary_7f3a", "CANARY_API_KEY", base64.StdEncoding.EncodeToString([]byte(c.key))} {
+					if strings.Contains(all, form) {
+						t.Errorf("the expression is echoed (%q):\n%s", form, all)
+					}
+				}
+			})
+		}
+	}
+	// Values that only look alike are foreign keys, looked up as usual.
+	for _, key := range []string{"$2a$10$abcdefghijklmnopqrstuv", "$API KEY", "$1abc", "a$API_KEY", "$"} {
+		g, lb := testGate()
+		g.Require(newVerifier(t, f.store))(whoami).ServeHTTP(httptest.NewRecorder(), get("/", "X-API-Key", key))
+		if evs := lb.events(t); len(evs) != 1 || evs[0]["reason"] != string(verifiers.APIKeyUnknown) {
+			t.Errorf("%q: log %s", key, lb)
+		}
+	}
+}
+
+// countingStore counts lookups.
+type countingStore struct {
+	apikey.Store
+	n atomic.Int64
+}
+
+func (s *countingStore) Lookup(ctx context.Context, id string) (*apikey.Record, error) {
+	s.n.Add(1)
+	return s.Store.Lookup(ctx, id)
 }

@@ -112,6 +112,9 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		}
 		id, sum = p.id, hashString(p.secret)
 	case failForeign:
+		if kind := shellExpr(key); kind != "" {
+			return nil, v.unexpanded(kind, key, pl)
+		}
 		foreign = true
 		id, sum = foreignID(key), hashString(key)
 	default:
