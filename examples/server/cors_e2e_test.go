@@ -236,9 +236,9 @@ func TestCORSHeaders(t *testing.T) {
 		t.Errorf("401 to a listed origin: %d %v", r.status, r.header)
 	}
 	// Neither preflight reached the gate: the only refusal is the GET's.
-	evs := s.refusals(t, 1)
+	s.refusals(t, 1)
 	time.Sleep(50 * time.Millisecond)
-	if evs = s.events(t, "authgate: request refused"); len(evs) != 1 || evs[0]["reason"] != "credentials_missing" || evs[0]["method"] != "GET" {
+	if evs := s.events(t, "authgate: request refused"); len(evs) != 1 || evs[0]["reason"] != "credentials_missing" || evs[0]["method"] != "GET" {
 		t.Errorf("refusals: %v", evs)
 	}
 }
