@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -92,10 +93,13 @@ window.corsResults = (async () => {
 // from the base URL it returns.
 func browse(t *testing.T, chromium string, prepare func(origin string) (cases []fetchCase)) []fetchResult {
 	t.Helper()
-	var page string
+	// The page is set once the API server's address is known, and read by
+	// the page server's goroutines: the browser orders the two, which the
+	// race detector cannot see.
+	var page atomic.Value
 	pages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(page))
+		_, _ = w.Write([]byte(page.Load().(string)))
 	}))
 	t.Cleanup(pages.Close)
 	cases := prepare(pages.URL)
@@ -103,7 +107,7 @@ func browse(t *testing.T, chromium string, prepare func(origin string) (cases []
 	if err != nil {
 		t.Fatal(err)
 	}
-	page = fmt.Sprintf(pageScript, js)
+	page.Store(fmt.Sprintf(pageScript, js))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -527,7 +528,13 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-cors-origins", "https://a.example:443"}, "leave out the default port"},
 	}
 	for _, tc := range cases {
-		cmd := exec.Command(binPath, tc.args...)
+		args := tc.args
+		if tc.args[0] != "-addr" {
+			// A free port, so that a server already on 8080 (another
+			// engineer's, a demo) cannot turn a file error into a bind error.
+			args = append([]string{"-addr", "127.0.0.1:0"}, args...)
+		}
+		cmd := exec.Command(binPath, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
@@ -601,13 +608,13 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var jwksURI string // what the discovery document names
+	var jwksURI atomic.Value // string: what the discovery document names
 	var issuer string
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/.well-known/openid-configuration":
 			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, issuer, jwksURI)
+			fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, issuer, jwksURI.Load())
 		case "/jwks":
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(jwks)
@@ -631,7 +638,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	})
 
 	t.Run("discovered_jwks_uri_on_another_host_refused", func(t *testing.T) {
-		jwksURI = "http://keys.example.invalid/jwks"
+		jwksURI.Store("http://keys.example.invalid/jwks")
 		s := start(t, "-issuer", issuer, "-audience", e2eAudience)
 		tok := f.tokenFrom(t, issuer, e2eAudience, "orders:write", time.Hour)
 		// The key set is never fetched, so the server cannot check the
@@ -645,7 +652,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	})
 
 	t.Run("loopback_discovery_and_jwks_work", func(t *testing.T) {
-		jwksURI = provider.URL + "/jwks"
+		jwksURI.Store(provider.URL + "/jwks")
 		s := start(t, "-issuer", issuer, "-audience", e2eAudience)
 		tok := f.tokenFrom(t, issuer, e2eAudience, "orders:write", time.Hour)
 		if r := do(t, "GET", s.base+"/v1/me", "Authorization", "Bearer "+tok); r.status != 200 {
