@@ -29,7 +29,7 @@ func main() {
 	logger := zerolog.New(os.Stderr).With().Timestamp().Logger()
 	var store apikey.Store
 	if *keys != "" {
-		fs, err := apikey.OpenFileStore(*keys)
+		fs, err := apikey.OpenFileStore(*keys, apikey.WithFileLogger(logger))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "nethttp: -apikeys:", err)
 			os.Exit(2)

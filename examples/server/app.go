@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -30,6 +29,8 @@ type app struct {
 	basic   verifiers.Verifier
 	bearer  *bearer.Verifier
 	reloads []reloader
+	// corsOrigins are the origins of -cors-origins; none: CORS is off.
+	corsOrigins []string
 }
 
 type reloader struct {
@@ -56,7 +57,7 @@ func (a *app) close() {
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
 	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger))}
 	if cfg.apikeys != "" {
-		store, err := apikey.OpenFileStore(cfg.apikeys)
+		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
 			return nil, fmt.Errorf("-apikeys: %w", err)
 		}
@@ -90,10 +91,11 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 				keys = bearer.JWKSFile(cfg.jwks)
 			}
 		}
+		// No bearer.WithPlainHTTP: the verifier already fetches over plain
+		// http from loopback (a local test provider), and the option would
+		// open plain http to every other host too, including a jwks_uri
+		// named by discovery or the target of a redirect.
 		opts := []bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}
-		if loopbackHTTP(cfg.issuer) || loopbackHTTP(cfg.jwks) {
-			opts = append(opts, bearer.WithPlainHTTP())
-		}
 		v, err := bearer.New(ctx, cfg.audience, []bearer.Issuer{{URL: cfg.issuer, Keys: keys}}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flag, err)
@@ -103,23 +105,17 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 	return a, nil
 }
 
-// loopbackHTTP reports whether u is a plain-http URL on this machine, the
-// only place the server fetches keys without TLS.
-func loopbackHTTP(u string) bool {
-	p, err := url.Parse(u)
-	if err != nil || p.Scheme != "http" {
-		return false
-	}
-	h := p.Hostname()
-	return h == "localhost" || h == "127.0.0.1" || h == "::1"
-}
-
 // router mounts each route with the verifiers it accepts. A route whose
 // verifiers are not configured is not mounted (404).
 func (a *app) router() http.Handler {
 	r := chi.NewRouter()
 	r.Use(chimw.RequestID)
 	r.Use(chimw.Recoverer)
+	if len(a.corsOrigins) > 0 {
+		// In front of every route, so in front of every gate: see
+		// corsMiddleware.
+		r.Use(corsMiddleware(a.corsOrigins))
+	}
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

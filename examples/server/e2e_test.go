@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -300,8 +302,13 @@ func (f *fixture) writeKeys(t *testing.T, revoke bool) {
 
 func (f *fixture) token(t *testing.T, aud, scope string, exp time.Duration) string {
 	t.Helper()
+	return f.tokenFrom(t, e2eIssuer, aud, scope, exp)
+}
+
+func (f *fixture) tokenFrom(t *testing.T, iss, aud, scope string, exp time.Duration) string {
+	t.Helper()
 	now := time.Now()
-	tok, err := jwt.NewBuilder().Issuer(e2eIssuer).Subject("client-7").Audience([]string{aud}).
+	tok, err := jwt.NewBuilder().Issuer(iss).Subject("client-7").Audience([]string{aud}).
 		IssuedAt(now.Add(-time.Minute)).Expiration(now.Add(exp)).Claim("scope", scope).Build()
 	if err != nil {
 		t.Fatal(err)
@@ -514,9 +521,20 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-htpasswd", bad}, "bad.htpasswd"},
 		{[]string{"-leeway", "banana"}, "-leeway"},
 		{[]string{"-addr", "256.0.0.1:1"}, "-addr"},
+		{[]string{"-cors-origins", "https://app.example/"}, `-cors-origins: "https://app.example/" is not an origin`},
+		{[]string{"-cors-origins", "https://*.example"}, "-cors-origins: \"https://*.example\": wildcards are not accepted"},
+		{[]string{"-cors-origins", "app.example"}, "-cors-origins: \"app.example\" is not an origin"},
+		{[]string{"-cors-origins", "https://a.example,,https://b.example"}, "-cors-origins: empty origin"},
+		{[]string{"-cors-origins", "https://a.example:443"}, "leave out the default port"},
 	}
 	for _, tc := range cases {
-		cmd := exec.Command(binPath, tc.args...)
+		args := tc.args
+		if tc.args[0] != "-addr" {
+			// A free port, so that a server already on 8080 (another
+			// engineer's, a demo) cannot turn a file error into a bind error.
+			args = append([]string{"-addr", "127.0.0.1:0"}, args...)
+		}
+		cmd := exec.Command(binPath, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
@@ -577,5 +595,105 @@ func TestLogLevel(t *testing.T) {
 		if ev["level"] == "debug" {
 			t.Errorf("debug event logged at -log-level info: %v", ev)
 		}
+	}
+}
+
+// TestPlainHTTPOnlyToLoopback: the server fetches keys over plain http
+// from loopback (a local provider) and from nowhere else: not from a
+// -jwks URL on another host beside a loopback -issuer, not from a
+// jwks_uri on another host named by a loopback discovery document.
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	f := newFixture(t)
+	jwks, err := os.ReadFile(f.jwksFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwksURI atomic.Value // string: what the discovery document names
+	var issuer string
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, issuer, jwksURI.Load())
+		case "/jwks":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(jwks)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer provider.Close()
+	issuer = provider.URL
+
+	t.Run("jwks_flag_on_another_host_refused", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binPath, "-addr", "127.0.0.1:0", "-issuer", issuer, "-audience", e2eAudience, "-jwks", "http://keys.example.invalid/jwks")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), `-jwks: bearer: issuer "`+issuer+`": "http://keys.example.invalid/jwks" uses plain http to a host that is not loopback`) {
+			t.Errorf("exit %v, stderr:\n%s", err, stderr.String())
+		}
+	})
+
+	t.Run("discovered_jwks_uri_on_another_host_refused", func(t *testing.T) {
+		jwksURI.Store("http://keys.example.invalid/jwks")
+		s := start(t, "-issuer", issuer, "-audience", e2eAudience)
+		tok := f.tokenFrom(t, issuer, e2eAudience, "orders:write", time.Hour)
+		// The key set is never fetched, so the server cannot check the
+		// token: 503, never 401 or 200.
+		if r := do(t, "GET", s.base+"/v1/me", "Authorization", "Bearer "+tok); r.status != 503 {
+			t.Errorf("status %d, want 503: %s", r.status, r.body)
+		}
+		if !strings.Contains(s.stderr.String(), `jwks_uri: \"http://keys.example.invalid/jwks\" uses plain http to a host that is not loopback`) {
+			t.Errorf("the log does not say why the key set was not fetched:\n%s", s.stderr)
+		}
+	})
+
+	t.Run("loopback_discovery_and_jwks_work", func(t *testing.T) {
+		jwksURI.Store(provider.URL + "/jwks")
+		s := start(t, "-issuer", issuer, "-audience", e2eAudience)
+		tok := f.tokenFrom(t, issuer, e2eAudience, "orders:write", time.Hour)
+		if r := do(t, "GET", s.base+"/v1/me", "Authorization", "Bearer "+tok); r.status != 200 {
+			t.Errorf("status %d, want 200: %s", r.status, r.body)
+		}
+	})
+}
+
+// TestEmptyKeyFileWarns: the server starts on a key file with no key, as
+// it should (every key is then refused), but its log says so, at start and
+// on SIGHUP, through the server's own logger: in the -log-format it was
+// given, not the key store's default JSON.
+func TestEmptyKeyFileWarns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.txt")
+	if err := os.WriteFile(path, []byte(apikey.FileHeader+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, "-apikeys", path, "-log-format", "console")
+	warned := func() int {
+		n := 0
+		for _, line := range strings.Split(s.stderr.String(), "\n") {
+			if strings.Contains(line, "holds no key") {
+				if !strings.Contains(line, " WRN ") || !strings.Contains(line, "file="+path) || strings.HasPrefix(line, "{") {
+					t.Errorf("warning not in the server's console format: %s", line)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	if n := warned(); n != 1 {
+		t.Fatalf("%d warnings at start, want 1; log:\n%s", n, s.stderr)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.stderr.String(), "reloaded") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := warned(); n != 2 {
+		t.Errorf("%d warnings after SIGHUP, want 2; log:\n%s", n, s.stderr)
 	}
 }

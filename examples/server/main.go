@@ -22,6 +22,12 @@
 //	POST /v1/orders     Bearer JWT with scope orders:write
 //	GET  /v1/catalog    anyone; valid credentials personalise it, bad ones are rejected
 //
+// With -cors-origins, pages of the listed origins may call the API from a
+// browser: a CORS middleware (github.com/rs/cors) in front of every route
+// answers their preflights and lets them read every response, 401s
+// included, with its WWW-Authenticate and Retry-After. Without it, no
+// cross-origin page can read a response.
+//
 // SIGHUP reloads the API key file and the htpasswd file; SIGINT and SIGTERM
 // shut the server down gracefully. Logs go to stderr, as JSON by default.
 package main
@@ -57,6 +63,7 @@ type config struct {
 	logLevel    string
 	genKey      string
 	scopes      string
+	corsOrigins []string
 }
 
 func (c *config) demo() bool {
@@ -84,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "debug", "lowest level logged: debug (every authenticated request too), info, warn (rejections only) or error")
 	fs.StringVar(&c.genKey, "generate-key", "", "generate an API key for `subject`, print it and its key-file line, and exit")
 	fs.StringVar(&c.scopes, "scopes", "", "with -generate-key: the key's scopes, comma-separated")
+	origins := fs.String("cors-origins", "", "comma-separated `origins` (https://app.example.com) whose pages may call the API from a browser; CORS is off without it")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nWithout -apikeys, -htpasswd, -jwks or -issuer it runs the demo.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -93,6 +101,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	var err error
+	if c.corsOrigins, err = parseOrigins(*origins); err != nil {
+		return nil, &usageError{"-cors-origins: " + err.Error()}
 	}
 	switch {
 	case c.environment != "live" && c.environment != "test":
@@ -160,6 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer app.close()
+	app.corsOrigins = cfg.corsOrigins
 
 	srv := &http.Server{
 		Handler:           app.router(),

@@ -15,7 +15,8 @@ import (
 // id of its own). The id is the public part of the key, safe to log.
 //
 // It implements verifiers.PrincipalClaimer. It does not allocate for a
-// well-formed key.
+// well-formed key, except one read from Basic credentials
+// (WithBasicUser), which it decodes.
 func (v *Verifier) ClaimedPrincipal(r *http.Request) (string, bool) {
 	key, _, err := v.read(r)
 	if err != nil {

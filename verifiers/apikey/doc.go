@@ -55,8 +55,12 @@
 //	no key in any place the verifier reads                 (ErrNoCredentials)         401 credentials_missing, by the gate
 //	keys in two places, the same place twice, an empty key request_malformed          400
 //	key longer than WithMaxKeyLength (default 512 bytes)   credentials_too_large      431
+//	Basic credentials (WithBasicUser) not base64,
+//	  without ':', empty user name, control character      credentials_malformed      401
 //	"<prefix>_" but not environment_id_secretchecksum,
 //	  or a character outside the alphabet                  credentials_malformed      401
+//	an unexpanded shell expression: $API_KEY, ${API_KEY},
+//	  $(cat key), `cat key` (single-quoted in a shell)     credentials_malformed      401
 //	checksum does not match: typo, truncation, extra chars apikey_checksum_invalid    401
 //	environment tag is not the server's (WithEnvironment)  apikey_wrong_environment   401
 //	store cannot be read                                   (Unavailable)              503 verifier_unavailable
@@ -66,7 +70,7 @@
 //	revoked (Record.Revoked reached)                       apikey_revoked             401
 //	past Record.Expires                                    apikey_expired             401
 //
-// The first four are decided without a store lookup. An id that is found
+// The first six are decided without a store lookup. An id that is found
 // with the wrong secret is apikey_secret_mismatch in the server log, so an
 // operator can tell a key that was altered, or a store line written for
 // another key, from a key that does not exist; the client sees
@@ -100,9 +104,11 @@
 // # Where keys are read
 //
 // By default from the header X-API-Key (DefaultHeader). WithHeader,
-// WithAuthorization ("Authorization: APIKey <key>"), WithCookie and
-// WithQuery choose other places; a verifier may read several, at most one
-// of each kind. A request carrying keys in two places, or twice in one,
+// WithAuthorization ("Authorization: APIKey <key>"), WithBasicUser (the
+// key as the Basic user name, "Authorization: Basic base64(<key>:)", as
+// Stripe's clients and curl -u '<key>:' send it; the password is
+// ignored), WithCookie and WithQuery choose other places; a verifier may
+// read several, at most one of each kind. A request carrying keys in two places, or twice in one,
 // is refused with 400 request_malformed rather than guessing which one
 // counts. Query parameters are off by default: URLs are logged by proxies,
 // servers and browsers (see WithQuery).
@@ -124,8 +130,19 @@
 //
 // realm comes first (WithRealm), then one parameter per place read, in the
 // order the options gave them: header="<field name>",
-// authorization="<scheme>", cookie="<name>", query="<parameter>". A client
-// or a developer reading a 401 learns where to put the key.
+// authorization="<scheme>", cookie="<name>", query="<parameter>",
+// basic="user". A client or a developer reading a 401 learns where to put
+// the key.
+//
+// A verifier that reads only the Basic user name (WithBasicUser alone)
+// sends a Basic challenge instead, `Basic realm="api"`: curl --anyauth
+// then sends the credentials it was given, and a browser that navigates
+// to the route shows its login prompt, where the key goes in the user
+// name and the password stays empty. (A page's fetch() on the same
+// origin gets that prompt too; serve such routes to scripts, or read the
+// key from a header for them.) The Identity's Scheme is still
+// verifiers.SchemeAPIKey; the gate logs rejections with scheme Basic,
+// the scheme of the request.
 //
 // # Logging
 //

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // FileHeader is a comment line naming the fields of a key file, for tools
@@ -52,14 +54,31 @@ const maxFileLine = 4096
 // file and the line.
 type FileStore struct {
 	path string
+	log  zerolog.Logger
 	mu   sync.Mutex // serializes Reload
 	recs atomic.Pointer[map[string]*Record]
 }
 
+// FileOption configures a FileStore.
+type FileOption func(*FileStore)
+
+// WithFileLogger sets where the FileStore reports a loaded file that
+// holds no key, at warn level. The default writes JSON to standard error.
+func WithFileLogger(l zerolog.Logger) FileOption {
+	return func(s *FileStore) { s.log = l }
+}
+
 // OpenFileStore reads the key file at path and returns a FileStore, or an
-// error naming the file and line that could not be read.
-func OpenFileStore(path string) (*FileStore, error) {
-	s := &FileStore{path: path}
+// error naming the file and line that could not be read. A file that
+// reads without error but holds no key (empty, or comments only) is
+// loaded, and logged at warn level: every request with a key will then be
+// refused as apikey_unknown, which is what an emptied file means, but
+// more often a sign that the wrong file was named.
+func OpenFileStore(path string, opts ...FileOption) (*FileStore, error) {
+	s := &FileStore{path: path, log: zerolog.New(os.Stderr).With().Timestamp().Logger()}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}
@@ -69,7 +88,8 @@ func OpenFileStore(path string) (*FileStore, error) {
 // Reload reads the file again and, if it reads without error, replaces the
 // store's content at once. On error the previous content stays in use and
 // the error names the file and the line (a *FileError), so a bad edit
-// never locks every client out.
+// never locks every client out. A file with no key is loaded, with a
+// warning (see OpenFileStore).
 func (s *FileStore) Reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,6 +101,10 @@ func (s *FileStore) Reload() error {
 	recs, err := readKeyFile(s.path, f)
 	if err != nil {
 		return err
+	}
+	if len(recs) == 0 {
+		s.log.Warn().Str("file", s.path).
+			Msg("apikey: the key file holds no key: every request with an API key will be refused (apikey_unknown); is it the right file?")
 	}
 	s.recs.Store(&recs)
 	return nil

@@ -1,6 +1,7 @@
 package apikey_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http/httptest"
 	"strings"
@@ -125,4 +126,109 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("unexpected outcome %v", err)
 		}
 	})
+}
+
+// FuzzQueryAsParseQuery checks that the verifier finds the query
+// parameter exactly where the handler's r.URL.Query() (url.ParseQuery)
+// finds it, however its name is escaped (api%5Fkey, %61pi_key): when the
+// handler sees one value, the verifier reads that value or refuses the
+// request; when it sees several, the verifier refuses; the verifier never
+// reads a value the handler does not see, and never misses one it does.
+func FuzzQueryAsParseQuery(f *testing.F) {
+	for _, q := range []string{
+		"api_key=K", "api%5Fkey=K", "api%5fkey=K", "%61pi_key=K", "api_key=A&api%5Fkey=B",
+		"api_key=K;x=1", "x=1;api_key=K", "api_key=%zz&api_key=K", "api%zzkey=K", "api_key", "&&api_key=K&",
+		"api_key=a+b%20c", "api+key=K", "api_key=K&api_key=", "api%5Fkey",
+	} {
+		f.Add(q)
+	}
+	store, _ := apikey.NewMemoryStore()
+	v, err := apikey.New(store, apikey.WithQuery("api_key"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = query
+		handler := r.URL.Query()["api_key"]
+		val, n, err := apikey.QueryValueForTest(v, r)
+		refused := err != nil || n > 1
+		switch {
+		case len(handler) > 1 && !refused:
+			t.Fatalf("the handler sees %d values, the verifier %d and no error", len(handler), n)
+		case len(handler) == 1 && !refused && (n != 1 || val != handler[0]):
+			t.Fatalf("the handler sees %q, the verifier %d values, first %q", handler[0], n, val)
+		case len(handler) == 0 && n > 0 && !refused:
+			t.Fatalf("the verifier reads %q, which the handler does not see", val)
+		}
+	})
+}
+
+// FuzzBasicUser sends any Authorization value to a verifier reading the
+// key from the Basic user name: it never panics, answers exactly one of
+// an identity and an error, rejects with a reason of the API key set,
+// and no detail or hint holds the decoded user name or password when
+// they are long enough to be secrets.
+func FuzzBasicUser(f *testing.F) {
+	for _, s := range []string{
+		"Basic " + base64.StdEncoding.EncodeToString([]byte("ak_live_Zx81bQ0aLm3c_5yX0Kq2hTf9RbLw7Pe3NmA27Qbgf:")),
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(":ak_live_Zx81bQ0aLm3c_5yX0Kq2hTf9RbLw7Pe3NmA27Qbgf")),
+		"Basic " + base64.StdEncoding.EncodeToString([]byte("legacy-key-0123456789:\n")),
+		"Basic " + base64.RawStdEncoding.EncodeToString([]byte("abc:")),
+		"Basic", "basic !!", "Basic Og==", "Bearer x",
+	} {
+		f.Add(s)
+	}
+	store, _ := apikey.NewMemoryStore()
+	v, err := apikey.New(store, apikey.WithEnvironment("live"), apikey.WithBasicUser())
+	if err != nil {
+		f.Fatal(err)
+	}
+	allowed := map[verifiers.Reason]bool{
+		verifiers.RequestMalformed: true, verifiers.CredentialsTooLarge: true, verifiers.CredentialsMalformed: true,
+		verifiers.APIKeyChecksumInvalid: true, verifiers.APIKeyWrongEnv: true, verifiers.APIKeyUnknown: true,
+	}
+	f.Fuzz(func(t *testing.T, auth string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["Authorization"] = []string{auth}
+		id, err := v.Verify(r)
+		if (id == nil) == (err == nil) {
+			t.Fatalf("Verify = %v, %v", id, err)
+		}
+		_, _ = v.ClaimedPrincipal(r)
+		if errors.Is(err, verifiers.ErrNoCredentials) {
+			return
+		}
+		var rej *verifiers.Rejection
+		if !errors.As(err, &rej) || !allowed[rej.Reason] {
+			t.Fatalf("unexpected outcome %v", err)
+		}
+		_, cred := verifiers.SplitAuthorization(auth)
+		raw, derr := base64.StdEncoding.DecodeString(cred)
+		if derr != nil {
+			return
+		}
+		text := rej.Detail + " " + rej.Hint
+		for _, a := range rej.Attrs {
+			if a.Key != verifiers.AttrKeyID {
+				text += " " + a.Value
+			}
+		}
+		user, pass, _ := strings.Cut(string(raw), ":")
+		for _, secret := range []string{user, pass} {
+			if keyLike(secret) && strings.Contains(text, secret) {
+				t.Fatalf("the rejection holds a part of the credentials: %q", text)
+			}
+		}
+	})
+}
+
+// keyLike reports whether s looks like a secret rather than a piece of
+// the verifier's own wording: at least 16 bytes, no space, and upper
+// case, lower case and digits mixed, which no run of the fixed texts is.
+func keyLike(s string) bool {
+	if len(s) < 16 || strings.ContainsAny(s, " \t") {
+		return false
+	}
+	return strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(s, "0123456789")
 }

@@ -1,10 +1,15 @@
 package apikey_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -252,4 +257,142 @@ func TestGateAuthorizationHints(t *testing.T) {
 	if got := w.Result().Header.Values("WWW-Authenticate"); strings.Join(got, "|") != strings.Join(wantCh, "|") {
 		t.Errorf("WWW-Authenticate = %q, want %q", got, wantCh)
 	}
+}
+
+// TestGateQueryNamesAsHandlersSeeThem: the key is found under its name
+// however the name is escaped, exactly where r.URL.Query() finds it, so a
+// handler never reads a key the gate did not check; two of them, however
+// spelt, are a 400; a pair that url.ParseQuery drops (it holds ';') is not
+// read either.
+func TestGateQueryNamesAsHandlersSeeThem(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	good := f.keys["good"]
+	cases := []struct {
+		name   string
+		query  string
+		status int
+		reason verifiers.Reason
+	}{
+		{"C9_escaped_underscore", "api%5Fkey=" + good, 200, ""},
+		{"C9_escaped_lower_hex", "api%5fkey=" + good, 200, ""},
+		{"C9_escaped_letter", "%61pi_key=" + good, 200, ""},
+		{"C3_plain_and_escaped_400", "api_key=" + good + "&api%5Fkey=" + good, 400, verifiers.RequestMalformed},
+		{"C3_escaped_twice_400", "api%5Fkey=" + good + "&%61pi%5fkey=" + f.keys["revoked"], 400, verifiers.RequestMalformed},
+		{"semicolon_pair_not_read", "api_key=" + good + ";x=1", 401, verifiers.CredentialsMissing},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			g, lb := testGate()
+			var seen []string
+			h := g.Require(newVerifier(t, f.store, apikey.WithQuery("api_key")))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				seen = r.URL.Query()["api_key"]
+				whoami(w, r)
+			}))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, get("/v1/r?"+c.query))
+			if w.Code != c.status {
+				t.Fatalf("status %d, want %d; log %s", w.Code, c.status, lb)
+			}
+			if c.status == 200 && (len(seen) != 1 || seen[0] != good || !strings.HasPrefix(w.Body.String(), "svc-good ")) {
+				t.Errorf("the handler read %d values; body %q", len(seen), w.Body)
+			}
+			if c.reason != "" {
+				if evs := lb.events(t); len(evs) != 1 || evs[0]["reason"] != string(c.reason) {
+					t.Errorf("logged %v, want %s", evs, c.reason)
+				}
+			}
+			for _, form := range leakForms(good) {
+				if strings.Contains(lb.String(), form) {
+					t.Errorf("I2 log holds %q", form)
+				}
+			}
+		})
+	}
+}
+
+// TestGateUnexpandedShellExpression: a key that is literally a shell
+// expression, as curl -H 'X-API-Key: $API_KEY' sends it (single quotes
+// expand nothing), gets a hint naming the shell's quoting, whichever
+// place carries it, without a store lookup and without the expression
+// being echoed.
+func TestGateUnexpandedShellExpression(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cases := []struct {
+		name, key, kind string
+	}{
+		{"variable", "$CANARY_API_KEY_7f3a", "a $variable"},
+		{"braced_variable", "${CANARY_API_KEY_7f3a}", "a ${variable}"},
+		{"command_substitution", "$(cat /run/secrets/canary_7f3a)", "a $(command) substitution"},
+		{"backquotes", "`cat /run/secrets/canary_7f3a`", "a `command` substitution"},
+	}
+	for _, c := range cases {
+		for _, place := range []string{"header", "authorization", "query"} {
+			t.Run(c.name+"_"+place, func(t *testing.T) {
+				t.Parallel()
+				var r *http.Request
+				switch place {
+				case "header":
+					r = get("/", "X-API-Key", c.key)
+				case "authorization":
+					r = get("/", "Authorization", "APIKey "+c.key)
+				case "query":
+					r = get("/?api_key=" + url.QueryEscape(c.key))
+				}
+				counted := &countingStore{Store: f.store}
+				g, lb := testGate(middleware.WithDevelopmentMode())
+				v := newVerifier(t, counted, apikey.WithHeader("X-API-Key"), apikey.WithAuthorization("APIKey"), apikey.WithQuery("api_key"))
+				w := httptest.NewRecorder()
+				g.Require(v)(whoami).ServeHTTP(w, r)
+				if w.Code != 401 {
+					t.Fatalf("status %d; log %s", w.Code, lb)
+				}
+				evs := lb.events(t)
+				if len(evs) != 1 || evs[0]["reason"] != string(verifiers.CredentialsMalformed) {
+					t.Fatalf("log: %s", lb)
+				}
+				detail, _ := evs[0]["detail"].(string)
+				hint, _ := evs[0]["hint"].(string)
+				if !strings.HasPrefix(detail, "the API key is "+c.kind+" that was never expanded (") {
+					t.Errorf("detail %q", detail)
+				}
+				if !strings.Contains(hint, "inside single quotes, where a shell expands nothing; use double quotes") {
+					t.Errorf("hint %q", hint)
+				}
+				if _, ok := evs[0][verifiers.AttrFingerprint]; !ok {
+					t.Error("no fingerprint logged")
+				}
+				if n := counted.n.Load(); n != 0 {
+					t.Errorf("%d store lookups, want 0", n)
+				}
+				all := lb.String() + w.Body.String() + fmt.Sprint(w.Result().Header)
+				for _, form := range []string{"canary_7f3a", "CANARY_API_KEY", base64.StdEncoding.EncodeToString([]byte(c.key))} {
+					if strings.Contains(all, form) {
+						t.Errorf("the expression is echoed (%q):\n%s", form, all)
+					}
+				}
+			})
+		}
+	}
+	// Values that only look alike are foreign keys, looked up as usual.
+	for _, key := range []string{"$2a$10$abcdefghijklmnopqrstuv", "$API KEY", "$1abc", "a$API_KEY", "$"} {
+		g, lb := testGate()
+		g.Require(newVerifier(t, f.store))(whoami).ServeHTTP(httptest.NewRecorder(), get("/", "X-API-Key", key))
+		if evs := lb.events(t); len(evs) != 1 || evs[0]["reason"] != string(verifiers.APIKeyUnknown) {
+			t.Errorf("%q: log %s", key, lb)
+		}
+	}
+}
+
+// countingStore counts lookups.
+type countingStore struct {
+	apikey.Store
+	n atomic.Int64
+}
+
+func (s *countingStore) Lookup(ctx context.Context, id string) (*apikey.Record, error) {
+	s.n.Add(1)
+	return s.Store.Lookup(ctx, id)
 }

@@ -42,7 +42,8 @@ type config struct {
 // Cache-Control: private with Vary on the header (RFC 9110 §16.4.2).
 //
 // The places a Verifier reads are those given by WithHeader,
-// WithAuthorization, WithCookie and WithQuery, at most one of each, and
+// WithAuthorization, WithBasicUser, WithCookie and WithQuery, at most one
+// of each, and
 // DefaultHeader alone when none is given. A request carrying a key in two
 // of them is refused with 400 request_malformed.
 func WithHeader(name string) Option {
@@ -54,6 +55,27 @@ func WithHeader(name string) Option {
 // for how places combine.
 func WithAuthorization(scheme string) Option {
 	return func(c *config) { c.places = append(c.places, place{in: verifiers.InAuthorization, name: scheme}) }
+}
+
+// WithBasicUser reads keys sent as the user name of HTTP Basic
+// credentials, "Authorization: Basic base64(KEY:)", the convention of
+// Stripe's API and of clients that only know Basic: curl -u 'KEY:' sends
+// it. The password is ignored: clients send it empty, or a filler where
+// their library wants one ("KEY:X"); it is never compared, logged or
+// kept. Credentials that are not base64, have no ':', have an empty user
+// name (the key sent as the password) or hold a control character are
+// refused with credentials_malformed and a detail that says which.
+//
+// Read alone, the challenge is `Basic realm="<realm>"`, so that curl
+// --anyauth and browsers (a login prompt: the key as the user name, the
+// password empty) know what to send; beside other places, the APIKey
+// challenge announces it as basic="user". A route should not also mount
+// a basic.Verifier: the first verifier that finds Basic credentials
+// decides. See WithHeader for how places combine.
+func WithBasicUser() Option {
+	return func(c *config) {
+		c.places = append(c.places, place{in: verifiers.InAuthorization, basicUser: true, name: verifiers.SchemeBasic})
+	}
 }
 
 // WithCookie reads keys from the cookie name. Responses to requests
@@ -70,6 +92,11 @@ func WithCookie(name string) Option {
 // send headers, and redact the parameter in every log that records URLs.
 // Responses are marked Cache-Control: private. See WithHeader for how
 // places combine.
+//
+// The parameter is found where the handler's r.URL.Query() finds it
+// (url.ParseQuery's rules): under an escaped name too (api%5Fkey), and
+// not in a pair that url.ParseQuery drops (one holding ';'). Two values,
+// however their names are spelt, are refused with 400 request_malformed.
 func WithQuery(name string) Option {
 	return func(c *config) { c.places = append(c.places, place{in: verifiers.InQuery, name: name}) }
 }

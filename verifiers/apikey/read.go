@@ -12,11 +12,14 @@ import (
 
 // place is one part of the request a Verifier reads keys from.
 type place struct {
-	in   verifiers.In
-	name string // header name, Authorization scheme, cookie or query parameter name
-	hkey string // canonical header key, for InHeader
-	src  verifiers.Source
-	what string // for details: "header X-API-Key"
+	in verifiers.In
+	// basicUser marks the place of WithBasicUser: in is InAuthorization,
+	// name "Basic", and the key is the user name of the credentials.
+	basicUser bool
+	name      string // header name, Authorization scheme, cookie or query parameter name
+	hkey      string // canonical header key, for InHeader
+	src       verifiers.Source
+	what      string // for details: "header X-API-Key"
 }
 
 // setup validates p and fills in its derived fields.
@@ -33,6 +36,11 @@ func (p *place) setup() error {
 		p.src = verifiers.Source{In: verifiers.InHeader, Name: p.name}
 		p.what = "header " + p.name
 	case verifiers.InAuthorization:
+		if p.basicUser {
+			p.src = verifiers.Source{In: verifiers.InAuthorization, Name: "Authorization"}
+			p.what = "Authorization (Basic user name)"
+			return nil
+		}
 		if !isToken(p.name) {
 			return fmt.Errorf("%w: Authorization scheme %q is not a token", ErrInvalidConfig, clip(p.name))
 		}
@@ -56,8 +64,12 @@ func (p *place) setup() error {
 	return nil
 }
 
-// paramName is the challenge parameter announcing p.
+// paramName is the challenge parameter announcing p; paramValue its
+// value.
 func (p *place) paramName() string {
+	if p.basicUser {
+		return "basic"
+	}
 	switch p.in {
 	case verifiers.InHeader:
 		return "header"
@@ -67,6 +79,13 @@ func (p *place) paramName() string {
 		return "cookie"
 	}
 	return "query"
+}
+
+func (p *place) paramValue() string {
+	if p.basicUser {
+		return "user"
+	}
+	return p.name
 }
 
 // get returns the first value p finds in r and how many values it found.
@@ -109,10 +128,19 @@ func (p *place) get(r *http.Request) (val string, n int, err error) {
 		}
 		return val, n, nil
 	}
+	// The pairs are read by url.ParseQuery's rules, which r.URL.Query()
+	// follows, so that the verifier finds the key wherever the handler
+	// would: split at '&', skip a pair holding ';' (ParseQuery refuses
+	// it), unescape the name (api%5Fkey is api_key) and skip it if that
+	// fails. A value whose escape fails is refused here where ParseQuery
+	// drops it: a 400 says more than a missing key.
 	q := r.URL.RawQuery
 	for q != "" {
 		var pair string
 		pair, q, _ = strings.Cut(q, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
 		k, v, _ := strings.Cut(pair, "=")
 		if strings.ContainsAny(k, "%+") {
 			if k, err = url.QueryUnescape(k); err != nil {
@@ -167,26 +195,45 @@ func (v *Verifier) read(r *http.Request) (string, *place, error) {
 	if found == nil {
 		return "", nil, verifiers.ErrNoCredentials
 	}
-	if len(key) > v.maxLen {
-		rej := verifiers.Reject(verifiers.CredentialsTooLarge,
-			fmt.Sprintf("the API key in %s is %d bytes, over the %d-byte limit; it was not looked at", found.what, len(key), v.maxLen)).
-			WithHint("something other than an API key was sent in this place, or the limit (WithMaxKeyLength) is below the length of the keys in use")
-		switch found.in {
-		case verifiers.InHeader:
-			rej.With(verifiers.AttrHeader, found.name)
-		case verifiers.InAuthorization:
-			rej.With(verifiers.AttrHeader, "Authorization")
-		case verifiers.InCookie:
-			rej.With(verifiers.AttrHeader, "Cookie")
-		}
-		return "", found, rej
+	limit := v.maxLen
+	if found.basicUser {
+		limit = basicUserLimit(v.maxLen)
+	}
+	if len(key) > limit {
+		return "", found, v.tooLarge(found, len(key), limit)
 	}
 	if key == "" {
 		return "", found, verifiers.Reject(verifiers.RequestMalformed,
 			fmt.Sprintf("the %s is present but empty", found.what)).
 			WithHint("the client sent the place without a key; check that the variable holding the key is set")
 	}
+	if found.basicUser {
+		var err error
+		if key, err = v.basicUser(key, found); err != nil {
+			return "", found, err
+		}
+		if len(key) > v.maxLen {
+			return "", found, v.tooLarge(found, len(key), v.maxLen)
+		}
+	}
 	return key, found, nil
+}
+
+// tooLarge rejects a key of n bytes, over limit, found in pl, naming the
+// header field that carried it (RFC 6585 §5).
+func (v *Verifier) tooLarge(pl *place, n, limit int) error {
+	rej := verifiers.Reject(verifiers.CredentialsTooLarge,
+		fmt.Sprintf("the API key in %s is %d bytes, over the %d-byte limit; it was not looked at", pl.what, n, limit)).
+		WithHint("something other than an API key was sent in this place, or the limit (WithMaxKeyLength) is below the length of the keys in use")
+	switch pl.in {
+	case verifiers.InHeader:
+		rej.With(verifiers.AttrHeader, pl.name)
+	case verifiers.InAuthorization:
+		rej.With(verifiers.AttrHeader, "Authorization")
+	case verifiers.InCookie:
+		rej.With(verifiers.AttrHeader, "Cookie")
+	}
+	return rej
 }
 
 // isToken reports whether s is an RFC 9110 token.

@@ -11,6 +11,8 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
@@ -299,4 +301,73 @@ func hexOf(h [32]byte) string {
 		b[2*i], b[2*i+1] = digits[c>>4], digits[c&15]
 	}
 	return string(b)
+}
+
+// TestFileStoreWarnsWhenEmpty: a key file that holds no key loads (an
+// emptied file refuses every key, as it should) but is logged at warn,
+// naming the file, at open and at every reload that finds it so; a file
+// with keys logs nothing.
+func TestFileStoreWarnsWhenEmpty(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "keys.txt")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	warnings := func(lb *logBuf) int {
+		t.Helper()
+		n := 0
+		for _, ev := range lb.events(t) {
+			if ev["level"] != "warn" || ev["file"] != path || !strings.Contains(ev["message"].(string), "holds no key") {
+				t.Fatalf("unexpected event %v", ev)
+			}
+			n++
+		}
+		return n
+	}
+	for name, content := range map[string]string{"empty": "", "comments_only": apikey.FileHeader + "\n\n# nothing yet\n"} {
+		t.Run(name, func(t *testing.T) {
+			lb := &logBuf{}
+			p := filepath.Join(t.TempDir(), "keys.txt")
+			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := apikey.OpenFileStore(p, apikey.WithFileLogger(zerolog.New(lb)))
+			if err != nil || s.Len() != 0 {
+				t.Fatalf("OpenFileStore = %v, %v", s, err)
+			}
+			evs := lb.events(t)
+			if len(evs) != 1 || evs[0]["level"] != "warn" || evs[0]["file"] != p {
+				t.Fatalf("log: %s", lb)
+			}
+		})
+	}
+
+	lb := &logBuf{}
+	k := mustKey(t, "live")
+	line, _ := apikey.FormatFileLine(k.Record("one", nil, time.Time{}))
+	write(line + "\n")
+	s, err := apikey.OpenFileStore(path, apikey.WithFileLogger(zerolog.New(lb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := warnings(lb); n != 0 {
+		t.Fatalf("%d warnings for a file with a key", n)
+	}
+	write("# all keys removed\n")
+	if err := s.Reload(); err != nil || s.Len() != 0 {
+		t.Fatalf("Reload(empty) = %v, Len %d", err, s.Len())
+	}
+	if n := warnings(lb); n != 1 {
+		t.Fatalf("%d warnings after reloading an empty file, want 1", n)
+	}
+	write(line + "\n")
+	if err := s.Reload(); err != nil || s.Len() != 1 {
+		t.Fatalf("Reload = %v, Len %d", err, s.Len())
+	}
+	if n := warnings(lb); n != 1 {
+		t.Fatalf("%d warnings after reloading a file with a key, want still 1", n)
+	}
 }

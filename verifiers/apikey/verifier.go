@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/challenge"
@@ -43,15 +44,22 @@ func New(store Store, opts ...Option) (*Verifier, error) {
 	if len(c.places) == 0 {
 		c.places = []place{{in: verifiers.InHeader, name: DefaultHeader}}
 	}
-	seen := map[verifiers.In]bool{}
+	seen := map[string]bool{}
 	for i := range c.places {
 		p := &c.places[i]
-		if seen[p.in] {
-			return nil, fmt.Errorf("%w: %s given twice; a Verifier reads at most one header, one Authorization scheme, one cookie and one query parameter", ErrInvalidConfig, p.paramName())
+		if seen[p.paramName()] {
+			return nil, fmt.Errorf("%w: %s given twice; a Verifier reads at most one header, one Authorization scheme, one cookie, one query parameter and the Basic user name", ErrInvalidConfig, p.paramName())
 		}
-		seen[p.in] = true
+		seen[p.paramName()] = true
 		if err := p.setup(); err != nil {
 			return nil, err
+		}
+	}
+	if seen["basic"] {
+		for _, p := range c.places {
+			if p.in == verifiers.InAuthorization && !p.basicUser && strings.EqualFold(p.name, verifiers.SchemeBasic) {
+				return nil, fmt.Errorf("%w: WithAuthorization(%q) and WithBasicUser both read Authorization: Basic; use WithBasicUser alone", ErrInvalidConfig, p.name)
+			}
 		}
 	}
 	if c.env != "" && !validEnv(c.env) {
@@ -73,8 +81,15 @@ func New(store Store, opts ...Option) (*Verifier, error) {
 		c.fp = verifiers.NewFingerprinter()
 	}
 	ch := challenge.Challenge{Scheme: verifiers.SchemeAPIKey, Params: []challenge.Param{{Name: "realm", Value: c.realm}}}
-	for i := range c.places {
-		ch.Params = append(ch.Params, challenge.Param{Name: c.places[i].paramName(), Value: c.places[i].name})
+	if len(c.places) == 1 && c.places[0].basicUser {
+		// The key as the Basic user name alone: a Basic challenge, which
+		// clients that negotiate (curl --anyauth) answer with the
+		// credentials and browsers answer with a login prompt.
+		ch.Scheme = verifiers.SchemeBasic
+	} else {
+		for i := range c.places {
+			ch.Params = append(ch.Params, challenge.Param{Name: c.places[i].paramName(), Value: c.places[i].paramValue()})
+		}
 	}
 	if err := ch.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
@@ -88,8 +103,9 @@ func New(store Store, opts ...Option) (*Verifier, error) {
 // Challenge returns the custom challenge
 // `APIKey realm="<realm>", header="<name>"`, with one parameter per place
 // the Verifier reads, in the order the options gave them: header,
-// authorization (the scheme), cookie, query. See the package
-// documentation.
+// authorization (the scheme), cookie, query, basic="user". A Verifier
+// that reads only the Basic user name (WithBasicUser alone) returns
+// `Basic realm="<realm>"` instead. See the package documentation.
 func (v *Verifier) Challenge() challenge.Challenge { return v.ch }
 
 // Verify reads the request's API key and checks it; see the package
@@ -112,6 +128,9 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		}
 		id, sum = p.id, hashString(p.secret)
 	case failForeign:
+		if kind := shellExpr(key); kind != "" {
+			return nil, v.unexpanded(kind, key, pl)
+		}
 		foreign = true
 		id, sum = foreignID(key), hashString(key)
 	default:
@@ -228,9 +247,13 @@ func cutByte(s string, c byte) (before, after string, ok bool) {
 func (v *Verifier) unknown(foreign bool, id, key string, pl *place) error {
 	fp := v.fp.Fingerprint(key)
 	if foreign {
+		hint := "the key was issued by another system or deployment, was deleted from the store, or is not an API key at all"
+		if pl.basicUser {
+			hint = "this route reads the API key from the Basic user name, and the user name sent is not a key of this server: perhaps a user name and password were sent where the key belongs (curl -u 'KEY:')"
+		}
 		return verifiers.Reject(verifiers.APIKeyUnknown,
 			fmt.Sprintf("the API key does not start with %q, and as a foreign key (looked up by its hash) it matches no stored key (read from %s)", v.prefix+"_", pl.what)).
-			WithHint("the key was issued by another system or deployment, was deleted from the store, or is not an API key at all").
+			WithHint(hint).
 			With(verifiers.AttrFingerprint, fp)
 	}
 	return verifiers.Reject(verifiers.APIKeyUnknown,
