@@ -29,7 +29,8 @@
 // # Logging
 //
 // Each rejection produces exactly one zerolog event (subject to sampling of
-// identical rejections, see WithLogSampling) with the fields reason, status,
+// identical rejections, whose count a later line always reports, see
+// WithLogSampling) with the fields reason, status,
 // scheme, method, path, route, remote_ip, request_id, detail, hint and the
 // safe identifiers of the verifier (key_id, user, kid, iss, sub, jti,
 // fingerprint). Missing credentials log at info, rejected credentials and

@@ -28,3 +28,9 @@ func LimitWaiters(g *Gate) int {
 	}
 	return n
 }
+
+// WithTimer makes the gate's log sampler arm its timer with after instead
+// of time.AfterFunc: tests fire it when they like.
+func WithTimer(after func(d time.Duration, f func())) Option {
+	return func(g *Gate) { g.afterFunc = after }
+}

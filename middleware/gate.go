@@ -26,6 +26,8 @@ type Gate struct {
 	clientIP      *clientIPHeader // nil: the client is r.RemoteAddr
 	limiter       *limiter        // nil: no failure limiting
 	now           func() time.Time
+	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
+	afterFunc func(time.Duration, func())
 
 	// Precomputed from the settings by New.
 	retryAfterText string // Retry-After of a 503 without its own
@@ -47,8 +49,8 @@ const DefaultRetryAfter = 5 * time.Second
 // logger in the request's context (zerolog.Ctx), renders RFC 9457 problem
 // bodies, caps Authorization at DefaultMaxAuthorizationBytes, lets CORS
 // preflight requests through, samples identical rejections from one
-// client at 10 events a minute, identifies clients by r.RemoteAddr, and
-// does not limit failed attempts.
+// client at 10 events a minute (the rest counted in a summary line),
+// identifies clients by r.RemoteAddr, and does not limit failed attempts.
 func New(opts ...Option) *Gate {
 	g := &Gate{
 		maxAuthBytes:  DefaultMaxAuthorizationBytes,
@@ -70,7 +72,7 @@ func New(opts ...Option) *Gate {
 	g.retryAfterText = strconv.FormatInt(int64((g.retryAfter+time.Second-1)/time.Second), 10)
 	g.tooLargeTail = " bytes, over the " + strconv.Itoa(g.maxAuthBytes) + "-byte limit; no verifier ran"
 	if g.sampleBurst > 0 {
-		g.sampler = newSampler(g.sampleBurst, g.sampleWindow, g.now)
+		g.sampler = newSampler(g.sampleBurst, g.sampleWindow, g.now, g.afterFunc, g.logSuppressed)
 	}
 	if g.failureLimit.on() {
 		g.limiter = newLimiter(g.failureLimit, g.now)
@@ -125,10 +127,14 @@ func WithRetryAfter(d time.Duration) Option {
 
 // WithLogSampling bounds the log events of identical rejections (same
 // client address, an IPv6 client by its /64, same reason) to burst per
-// window; the next event logged after suppression carries a "suppressed"
-// count. burst <= 0 logs every rejection. The sampler's memory is bounded
-// whatever the number of clients: a client unseen for a whole window may
-// be forgotten, losing only its pending suppressed count.
+// window. No rejection goes unaccounted for: the suppressed ones are
+// counted in the "suppressed" field of the client's next event after the
+// window, or, when it does not come back, of a summary line ("authgate:
+// identical rejections suppressed", with reason, status, remote_ip,
+// suppressed and window) written about one window after the first
+// suppressed event. burst <= 0 logs every rejection. The sampler's memory
+// is bounded whatever the number of clients; a count it cannot keep is
+// written early rather than dropped.
 func WithLogSampling(burst int, window time.Duration) Option {
 	return func(g *Gate) {
 		if burst > 0 && window <= 0 {

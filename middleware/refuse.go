@@ -128,7 +128,7 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		ip = cl.ip
 		if g.sampler != nil {
 			var ok bool
-			if ok, suppressed = g.sampler.allow(sampleKey{cl.key, rf.reason}); !ok {
+			if ok, suppressed = g.sampler.allow(sampleKey{cl.key, rf.reason}, cl.ip, l); !ok {
 				return
 			}
 		}
@@ -160,6 +160,23 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		ev.Int("suppressed", suppressed)
 	}
 	ev.Msg("authgate: request refused")
+}
+
+// logSuppressed writes the summary line of identical rejections that the
+// sampler did not log one by one, and that no later event of the client
+// reported. It names the client and the reason, never a credential.
+func (g *Gate) logSuppressed(p *pending) {
+	d := dataOf(p.key.reason)
+	ev := p.log.WithLevel(d.level)
+	if ev == nil {
+		return
+	}
+	ev.Str("reason", string(p.key.reason)).
+		Int("status", d.status).
+		Str("remote_ip", p.ip).
+		Int("suppressed", p.count).
+		Str("window", g.sampleWindow.String()).
+		Msg("authgate: identical rejections suppressed")
 }
 
 // reserved reports whether k is one of the gate's own log fields; a
