@@ -35,7 +35,10 @@
 // safe identifiers of the verifier (key_id, user, kid, iss, sub, jti,
 // fingerprint). Missing credentials log at info, rejected credentials and
 // 403 at warn, 503 at error; a successful authentication logs one debug
-// event. The credential itself — the Authorization value, a token, a
+// event. The events go to the logger given with WithLogger, else to the
+// request context's (zerolog.Ctx), else as JSON to stderr at info level:
+// a gate nobody configured still explains its refusals.
+// WithLogger(zerolog.Nop()) silences it. The credential itself — the Authorization value, a token, a
 // password, an API key, or the base64 of any of them — is never logged and
 // never sent back.
 //

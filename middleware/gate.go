@@ -1,7 +1,9 @@
 package middleware
 
 import (
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -13,7 +15,11 @@ import (
 // failed-attempt counters (shared by all its routes). Make one with New and
 // use its methods on every route; a Gate is safe for concurrent use.
 type Gate struct {
-	logger        *zerolog.Logger
+	logger *zerolog.Logger // WithLogger's, nil: the request context's
+	// fallback is the logger used when there is neither (JSON to sink,
+	// os.Stderr but in tests), nil when WithLogger is set.
+	fallback      *zerolog.Logger
+	sink          io.Writer
 	dev           bool
 	writeProblem  func(http.ResponseWriter, *http.Request, Problem) // nil: WriteProblem
 	maxAuthBytes  int
@@ -45,12 +51,21 @@ const DefaultMaxAuthorizationBytes = 10 << 10
 // verifier did not name one.
 const DefaultRetryAfter = 5 * time.Second
 
-// New returns a Gate configured by opts. Without options it logs to the
-// logger in the request's context (zerolog.Ctx), renders RFC 9457 problem
-// bodies, caps Authorization at DefaultMaxAuthorizationBytes, lets CORS
-// preflight requests through, samples identical rejections from one
-// client at 10 events a minute (the rest counted in a summary line),
-// identifies clients by r.RemoteAddr, and does not limit failed attempts.
+// New returns a Gate configured by opts. Without options it logs
+// rejections to the logger in the request's context (zerolog.Ctx) and,
+// when there is none, as JSON lines to os.Stderr at info level, so that a
+// refusal is never silent by accident; renders RFC 9457 problem bodies;
+// caps Authorization at DefaultMaxAuthorizationBytes; lets CORS
+// preflight requests through; samples identical rejections from one
+// client at 10 events a minute (the rest counted in a summary line);
+// identifies clients by r.RemoteAddr; and does not limit failed attempts.
+//
+// To silence the gate, give it WithLogger(zerolog.Nop()). A disabled
+// logger in the request's context silences it too, as does
+// zerolog.SetGlobalLevel(zerolog.Disabled) or a disabled
+// zerolog.DefaultContextLogger; note that zerolog's Logger.WithContext
+// does not store a disabled logger in a context that holds no logger yet,
+// so that call alone leaves the default to stderr in place.
 func New(opts ...Option) *Gate {
 	g := &Gate{
 		maxAuthBytes:  DefaultMaxAuthorizationBytes,
@@ -59,6 +74,7 @@ func New(opts ...Option) *Gate {
 		sampleBurst:   10,
 		sampleWindow:  time.Minute,
 		now:           time.Now,
+		sink:          os.Stderr,
 	}
 	for _, o := range opts {
 		o(g)
@@ -68,6 +84,10 @@ func New(opts ...Option) *Gate {
 	}
 	if g.retryAfter < time.Second {
 		g.retryAfter = time.Second
+	}
+	if g.logger == nil {
+		l := zerolog.New(g.sink).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+		g.fallback = &l
 	}
 	g.retryAfterText = strconv.FormatInt(int64((g.retryAfter+time.Second-1)/time.Second), 10)
 	g.tooLargeTail = " bytes, over the " + strconv.Itoa(g.maxAuthBytes) + "-byte limit; no verifier ran"
@@ -81,7 +101,8 @@ func New(opts ...Option) *Gate {
 }
 
 // WithLogger sends the gate's events to l instead of the logger found in
-// the request's context.
+// the request's context (or the default to stderr). WithLogger(zerolog.Nop())
+// silences the gate.
 func WithLogger(l zerolog.Logger) Option {
 	return func(g *Gate) { g.logger = &l }
 }

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -48,11 +49,23 @@ const (
 	maxDetailLen = 1024
 )
 
+// logger4 returns the logger of the gate's events for r: WithLogger's,
+// else the one in r's context, else the gate's default to stderr.
 func (g *Gate) logger4(r *http.Request) *zerolog.Logger {
 	if g.logger != nil {
 		return g.logger
 	}
-	return zerolog.Ctx(r.Context())
+	l := zerolog.Ctx(r.Context())
+	// zerolog.Ctx answers a context without a logger with
+	// DefaultContextLogger, or when that is nil with a disabled logger of
+	// its own, the same pointer every time: that one is no one's choice,
+	// so it falls back to stderr. A disabled logger someone put in the
+	// context (or as DefaultContextLogger) is another pointer, and is
+	// obeyed.
+	if zerolog.DefaultContextLogger == nil && l == zerolog.Ctx(context.Background()) {
+		return g.fallback
+	}
+	return l
 }
 
 // refuse logs rf once and writes the response.
