@@ -18,20 +18,20 @@ type Gate struct {
 	logger *zerolog.Logger // WithLogger's, nil: the request context's
 	// fallback is the logger used when there is neither (JSON to sink,
 	// os.Stderr but in tests), nil when WithLogger is set.
-	fallback      *zerolog.Logger
-	sink          io.Writer
-	dev           bool
-	writeProblem  func(http.ResponseWriter, *http.Request, Problem) // nil: WriteProblem
-	maxAuthBytes  int
-	passPreflight bool
-	retryAfter    time.Duration
-	sampleBurst   int
-	sampleWindow  time.Duration
-	failureLimit  FailureLimit
-	sampler       *sampler
-	clientIP      *clientIPHeader // nil: the client is r.RemoteAddr
-	limiter       *limiter        // nil: no failure limiting
-	now           func() time.Time
+	fallback        *zerolog.Logger
+	sink            io.Writer
+	dev             bool
+	writeProblem    func(http.ResponseWriter, *http.Request, Problem) // nil: WriteProblem
+	maxAuthBytes    int
+	answerPreflight bool // the gate answers CORS preflights itself (default)
+	retryAfter      time.Duration
+	sampleBurst     int
+	sampleWindow    time.Duration
+	failureLimit    FailureLimit
+	sampler         *sampler
+	clientIP        *clientIPHeader // nil: the client is r.RemoteAddr
+	limiter         *limiter        // nil: no failure limiting
+	now             func() time.Time
 	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
 	afterFunc func(time.Duration, func())
 
@@ -55,10 +55,11 @@ const DefaultRetryAfter = 5 * time.Second
 // rejections to the logger in the request's context (zerolog.Ctx) and,
 // when there is none, as JSON lines to os.Stderr at info level, so that a
 // refusal is never silent by accident; renders RFC 9457 problem bodies;
-// caps Authorization at DefaultMaxAuthorizationBytes; lets CORS
-// preflight requests through; samples identical rejections from one
-// client at 10 events a minute (the rest counted in a summary line);
-// identifies clients by r.RemoteAddr; and does not limit failed attempts.
+// caps Authorization at DefaultMaxAuthorizationBytes; answers CORS
+// preflight requests itself with 204, without calling the handler;
+// samples identical rejections from one client at 10 events a minute
+// (the rest counted in a summary line); identifies clients by
+// r.RemoteAddr; and does not limit failed attempts.
 //
 // To silence the gate, give it WithLogger(zerolog.Nop()). A disabled
 // logger in the request's context silences it too, as does
@@ -68,13 +69,13 @@ const DefaultRetryAfter = 5 * time.Second
 // so that call alone leaves the default to stderr in place.
 func New(opts ...Option) *Gate {
 	g := &Gate{
-		maxAuthBytes:  DefaultMaxAuthorizationBytes,
-		passPreflight: true,
-		retryAfter:    DefaultRetryAfter,
-		sampleBurst:   10,
-		sampleWindow:  time.Minute,
-		now:           time.Now,
-		sink:          os.Stderr,
+		maxAuthBytes:    DefaultMaxAuthorizationBytes,
+		answerPreflight: true,
+		retryAfter:      DefaultRetryAfter,
+		sampleBurst:     10,
+		sampleWindow:    time.Minute,
+		now:             time.Now,
+		sink:            os.Stderr,
 	}
 	for _, o := range opts {
 		o(g)
@@ -133,11 +134,14 @@ func WithMaxAuthorizationBytes(n int) Option {
 
 // WithPreflightAuthentication makes the gate authenticate CORS preflight
 // requests (OPTIONS with Origin and Access-Control-Request-Method) like any
-// other. By default they pass unauthenticated, because browsers never send
-// credentials on a preflight. A plain OPTIONS request is always
-// authenticated.
+// other, so a preflight without credentials gets 401. By default the gate
+// answers a preflight that reaches it with 204 No Content and no CORS
+// headers, without authenticating it and without calling the handler,
+// and logs preflight_unanswered: browsers never send credentials on a
+// preflight, and a CORS middleware mounted in front of the gate should
+// have answered it. A plain OPTIONS request is always authenticated.
 func WithPreflightAuthentication() Option {
-	return func(g *Gate) { g.passPreflight = false }
+	return func(g *Gate) { g.answerPreflight = false }
 }
 
 // WithRetryAfter sets the Retry-After sent with a 503 when the verifier did

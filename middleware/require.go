@@ -36,6 +36,8 @@ type route struct {
 	// Authorization that carry the route's credentials (from the
 	// challenges' header parameter).
 	credHeaders []string
+	// preflightHint is the logged hint of preflight_unanswered.
+	preflightHint string
 }
 
 type entry struct {
@@ -89,6 +91,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 	}
 	rt := &route{g: g, optional: optional}
 	var names []string
+	var credNames []string // credHeaders as the challenges spell them
 	for i, v := range vs {
 		if v == nil {
 			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d is nil", fn, i))
@@ -117,6 +120,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 			// is scrubbed from verifier text like Authorization's.
 			if strings.EqualFold(p.Name, "header") && p.Value != "" {
 				rt.credHeaders = append(rt.credHeaders, http.CanonicalHeaderKey(p.Value))
+				credNames = append(credNames, p.Value)
 			}
 		}
 		if e.bearer {
@@ -152,6 +156,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 	rt.notAcceptedHint = "send credentials with one of the accepted schemes: " + rt.accepted
 	rt.unknownSchemeHint = "the value must be '<scheme> <credentials>' with one of: " + rt.accepted
 	rt.unknownSchemeTail = " bytes, not logged); this route accepts " + rt.accepted
+	rt.preflightHint = preflightHint(credNames)
 	return rt
 }
 
@@ -191,11 +196,10 @@ func (rt *route) middleware(next http.Handler) http.Handler {
 
 func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	g := rt.g
-	if g.passPreflight && r.Method == http.MethodOptions &&
-		r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
-		// The steps after the gate (scopes, policies) let a preflight
-		// through too; the handler sees no identity.
-		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt, preflight: true}))
+	if g.answerPreflight && isPreflight(r) {
+		// No request reaches the handler unauthenticated, a preflight
+		// included: the gate answers it itself.
+		rt.answerPreflight(w, r)
 		return
 	}
 	var at *attempt // nil: no failure limiting
@@ -411,8 +415,14 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 		hint:   rej.Hint,
 		attrs:  rej.Attrs,
 	}
-	if !rf.reason.Known() {
+	switch {
+	case !rf.reason.Known():
 		rf.detail = fmt.Sprintf("verifier %T used the unknown reason %q (reported as %s): %s", e.v, clean(string(rej.Reason), 64), verifiers.CredentialsInvalid, rej.Detail)
+		rf.reason = verifiers.CredentialsInvalid
+	case rf.reason == verifiers.PreflightUnanswered:
+		// The gate's own answer to a preflight is a 204: a rejection must
+		// never read as a success.
+		rf.detail = fmt.Sprintf("verifier %T rejected the credentials with %s, which only the gate gives (reported as %s): %s", e.v, rej.Reason, verifiers.CredentialsInvalid, rej.Detail)
 		rf.reason = verifiers.CredentialsInvalid
 	}
 	if rf.reason == verifiers.CredentialsTooLarge {

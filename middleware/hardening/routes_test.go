@@ -79,8 +79,8 @@ func TestFixtureRoutes(t *testing.T) {
 
 // TestFixtureEdges covers what the route table above cannot: HEAD
 // refusals have no body (G), a token in the query string is not read (C9:
-// query tokens are off) and never logged (I2), a CORS preflight passes
-// unauthenticated by design, and a policy that reports
+// query tokens are off) and never logged (I2), a CORS preflight is
+// answered by the gate and never reaches the handler, and a policy that reports
 // verifiers.ErrUnavailable is a 503.
 func TestFixtureEdges(t *testing.T) {
 	t.Parallel()
@@ -124,14 +124,25 @@ func TestFixtureEdges(t *testing.T) {
 		f.assertClean(t, res)
 	})
 
-	t.Run("CORS_preflight_passes_unauthenticated", func(t *testing.T) {
+	t.Run("CORS_preflight_answered_by_the_gate", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, vs)
-		r := request("/scoped", "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
-		r.Method = http.MethodOptions
-		accepted("anonymous").check(t, f.serve(t, r))
+		for _, path := range routes {
+			for _, cred := range [][]string{nil, {"Authorization", "Bearer " + vs.tokAll}, {"X-API-Key", vs.keyGood}, {"Authorization", "Bearer " + vs.tokExpired}} {
+				r := request(path, append([]string{"Origin", "https://app.example", "Access-Control-Request-Method", "POST"}, cred...)...)
+				r.Method = http.MethodOptions
+				res := f.serve(t, r)
+				if res.code != http.StatusNoContent || res.body != "" || len(res.header) != 0 || f.calls.Load() != 0 {
+					t.Errorf("%s %v: %d %q %v, handler calls %d; want 204, no body, no header, none", path, cred, res.code, res.body, res.header, f.calls.Load())
+				}
+				if len(res.events) != 1 || res.events[0]["reason"] != "preflight_unanswered" {
+					t.Errorf("%s: events %v", path, res.events)
+				}
+				f.assertClean(t, res)
+			}
+		}
 		// A plain OPTIONS is authenticated.
-		r = request("/scoped")
+		r := request("/scoped")
 		r.Method = http.MethodOptions
 		expect{status: 401, challenges: challengesOf("/scoped"), reason: verifiers.CredentialsMissing}.check(t, f.serve(t, r))
 	})
