@@ -110,8 +110,13 @@ func WithLogger(l zerolog.Logger) Option {
 
 // WithDevelopmentMode adds the hint of each rejection to the response body,
 // so a developer sees the likely cause without reading the server log. The
-// hint never holds a credential, but it may name expected issuers,
-// audiences or environments: do not enable it in production.
+// hint follows the rules of the public reason: for the reasons shown to the
+// client under one public code (an unknown user and a wrong password are
+// both credentials_invalid, and so are an unknown key id and a wrong
+// secret) it is one text for the whole group, and the precise hint stays
+// in the log; and the request's credentials are redacted from it as from
+// the log. It may still name expected issuers, audiences or environments:
+// do not enable it in production.
 func WithDevelopmentMode() Option {
 	return func(g *Gate) { g.dev = true }
 }

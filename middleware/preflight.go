@@ -57,6 +57,7 @@ func (rt *route) answerPreflight(w http.ResponseWriter, r *http.Request) {
 		// one holds the credential.
 		credHeaders: rt.credHeaders,
 	}
-	rt.g.logRefusal(r, rf, dataOf(rf.reason), requestID(r))
+	sc := scrubber{auth: r.Header["Authorization"], r: r, names: rf.credHeaders}
+	rt.g.logRefusal(r, rf, dataOf(rf.reason), requestID(r), &sc)
 	w.WriteHeader(http.StatusNoContent)
 }

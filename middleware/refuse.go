@@ -38,6 +38,9 @@ type refusal struct {
 	// cl is the client, once known.
 	cl    client
 	hasCl bool
+	// hintOut is hint scrubbed and cleaned, once hintDone.
+	hintOut  string
+	hintDone bool
 	// credHeaders are the route's credential header fields besides
 	// Authorization, whose values are scrubbed like it.
 	credHeaders []string
@@ -72,7 +75,10 @@ func (g *Gate) logger4(r *http.Request) *zerolog.Logger {
 func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	d := dataOf(rf.reason)
 	rid := requestID(r)
-	g.logRefusal(r, rf, d, rid)
+	// One scrubber for the log and the response: whatever reaches either
+	// went through the same redaction of the request's credentials.
+	sc := scrubber{off: rf.gateText, auth: r.Header["Authorization"], r: r, names: rf.credHeaders}
+	g.logRefusal(r, rf, d, rid, &sc)
 
 	h := w.Header()
 	// One allocation holds every header value the gate sets. The
@@ -110,9 +116,11 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	}
 	if p.Detail == "" {
 		p.Detail = d.desc
+	} else {
+		p.Detail = clean(sc.scrub(p.Detail), maxDetailLen)
 	}
 	if g.dev {
-		p.Hint = rf.hint
+		p.Hint = rf.clientHint(d, &sc)
 	}
 	if g.writeProblem == nil {
 		writeProblem(w, r, p, vals[n+2:])
@@ -129,7 +137,27 @@ func (rf *refusal) clientOf(g *Gate, r *http.Request) *client {
 	return &rf.cl
 }
 
-func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid string) {
+// logHint returns the hint as logged: scrubbed by sc and cleaned.
+func (rf *refusal) logHint(sc *scrubber) string {
+	if !rf.hintDone {
+		rf.hintOut, rf.hintDone = clean(sc.scrub(rf.hint), maxDetailLen), true
+	}
+	return rf.hintOut
+}
+
+// clientHint is the hint shown to the client in development mode. A reason
+// shown to the client under another, public code (an unknown user and a
+// wrong password are both credentials_invalid) gets the public code's one
+// text, whatever the verifier said: a precise hint would tell the client
+// what the public code hides. The log keeps the precise hint.
+func (rf *refusal) clientHint(d *reasonData, sc *scrubber) string {
+	if d.public != rf.reason {
+		return d.groupHint
+	}
+	return rf.logHint(sc)
+}
+
+func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid string, sc *scrubber) {
 	l := g.logger4(r)
 	if l.GetLevel() > d.level || zerolog.GlobalLevel() > d.level {
 		return
@@ -152,7 +180,6 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 	if ev == nil {
 		return
 	}
-	sc := scrubber{off: rf.gateText, auth: r.Header["Authorization"], r: r, names: rf.credHeaders}
 	ev.Str("reason", string(rf.reason)).
 		Int("status", d.status).
 		Str("scheme", rf.scheme).
@@ -163,9 +190,9 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		Str("request_id", rid).
 		Str("detail", clean(sc.scrub(rf.detail), maxDetailLen))
 	if rf.hint != "" {
-		ev.Str("hint", clean(sc.scrub(rf.hint), maxDetailLen))
+		ev.Str("hint", rf.logHint(sc))
 	}
-	addAttrs(ev, rf.attrs, &sc)
+	addAttrs(ev, rf.attrs, sc)
 	if rf.err != nil {
 		ev.Str("error", clean(sc.scrub(rf.err.Error()), maxDetailLen))
 	}

@@ -437,7 +437,7 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 		case len(rej.Params) > 0:
 			lines := make([]string, len(rt.challenges))
 			copy(lines, rt.challenges)
-			lines[i] = e.rejectedLine(rf.reason, rej.Params)
+			lines[i] = e.rejectedLine(rf.reason, rt.scrubParams(r, rej.Params))
 			rf.challenges = lines
 		case e.bearer:
 			rf.challenges = e.rejected[rf.reason]
@@ -449,6 +449,31 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 		rf.challenges = rt.badRequest
 	}
 	rt.refuse(w, r, at, rf)
+}
+
+// scrubParams returns a verifier's challenge parameters with the
+// request's credentials redacted from them, as from every text the gate
+// sends or logs; params itself when there was nothing to redact.
+func (rt *route) scrubParams(r *http.Request, params []challenge.Param) []challenge.Param {
+	sc := scrubber{auth: r.Header["Authorization"], r: r, names: rt.credHeaders}
+	var out []challenge.Param
+	for j, p := range params {
+		name, value := sc.scrub(p.Name), sc.scrub(p.Value)
+		if name == p.Name && value == p.Value {
+			if out != nil {
+				out = append(out, p)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]challenge.Param, 0, len(params)), params[:j]...)
+		}
+		out = append(out, challenge.Param{Name: name, Value: value})
+	}
+	if out == nil {
+		return params
+	}
+	return out
 }
 
 // rejectedLine is the challenge line of e after it rejected credentials for
