@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,10 @@ type route struct {
 	credHeaders []string
 	// preflightHint is the logged hint of preflight_unanswered.
 	preflightHint string
+	// optionalVary is, on an Optional route, the Vary of every response
+	// it lets through: Authorization and the other credential header
+	// fields ("Authorization, X-API-Key").
+	optionalVary string
 }
 
 type entry struct {
@@ -118,7 +123,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 			// A scheme whose credentials travel in a header of their own
 			// names it (APIKey realm="api", header="X-API-Key"): its value
 			// is scrubbed from verifier text like Authorization's.
-			if strings.EqualFold(p.Name, "header") && p.Value != "" {
+			if strings.EqualFold(p.Name, "header") && p.Value != "" && !slices.Contains(rt.credHeaders, http.CanonicalHeaderKey(p.Value)) {
 				rt.credHeaders = append(rt.credHeaders, http.CanonicalHeaderKey(p.Value))
 				credNames = append(credNames, p.Value)
 			}
@@ -157,6 +162,9 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 	rt.unknownSchemeHint = "the value must be '<scheme> <credentials>' with one of: " + rt.accepted
 	rt.unknownSchemeTail = " bytes, not logged); this route accepts " + rt.accepted
 	rt.preflightHint = preflightHint(credNames)
+	if optional {
+		rt.optionalVary = strings.Join(append([]string{"Authorization"}, credNames...), ", ")
+	}
 	return rt
 }
 
@@ -291,12 +299,17 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		if at != nil {
 			g.limiter.end(at, outcomeOther)
 		}
+		// The answer would differ had the request carried credentials:
+		// a cache must not serve it to one that does (RFC 9110 §12.5.5).
 		if ac := authFrom(r.Context()); ac != nil && ac.id != nil {
 			// An outer gate already authenticated the request: keep it.
+			addVary(w.Header(), rt.optionalVary, nil)
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt}))
+		ac := &authContext{Context: r.Context(), rt: rt}
+		addVary(w.Header(), rt.optionalVary, &ac.vary)
+		next.ServeHTTP(w, r.WithContext(ac))
 		return
 	}
 	rt.refuse(w, r, at, &refusal{
@@ -369,13 +382,31 @@ func unavailable(e *entry, err error) *refusal {
 
 func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handler, e *entry, id *verifiers.Identity) {
 	ac := &authContext{Context: r.Context(), id: id, rt: rt, entry: e}
+	// A response authenticated by something other than Authorization is
+	// private, and varies on the header field that carried the
+	// credentials (RFC 9110 §16.4.2); shared caches do not store a
+	// response to a request with Authorization (RFC 9111 §3.5). On an
+	// Optional route it varies on every credential field, as its
+	// anonymous responses do.
+	vary, private := "", true
 	switch id.Source.In {
 	case verifiers.InHeader:
-		ac.markPrivate(w.Header(), id.Source.Name)
+		vary = id.Source.Name
 	case verifiers.InCookie:
-		ac.markPrivate(w.Header(), "Cookie")
+		vary = "Cookie"
 	case verifiers.InQuery, verifiers.InForm:
-		ac.markPrivate(w.Header(), "")
+	default:
+		private = false
+	}
+	if rt.optional {
+		vary = rt.varyWith(vary)
+	}
+	h := w.Header()
+	if vary != "" {
+		addVary(h, vary, &ac.vary)
+	}
+	if private {
+		ac.markPrivate(h)
 	}
 	if ev := rt.g.logger4(r).Debug(); ev != nil {
 		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
@@ -386,20 +417,41 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 	next.ServeHTTP(w, r.WithContext(ac))
 }
 
-// markPrivate marks a response authenticated by something other than the
-// Authorization field as private, unless the handler chain already chose
-// a Cache-Control, and adds vary (when not empty) to Vary (RFC 9110
-// §16.4.2). The header values are backed by ac's arrays, with capacity
-// clipped so that a later Add copies instead of writing into them.
-func (ac *authContext) markPrivate(h http.Header, vary string) {
-	if vary != "" {
-		if old, ok := h["Vary"]; ok {
-			h["Vary"] = append(old[:len(old):len(old)], vary)
-		} else {
-			ac.vary[0] = vary
-			h["Vary"] = ac.vary[:1:1]
+// varyWith is the Optional route's Vary with the field v added, unless it
+// is one of them already.
+func (rt *route) varyWith(v string) string {
+	if v == "" || strings.EqualFold(v, "Authorization") {
+		return rt.optionalVary
+	}
+	for _, h := range rt.credHeaders {
+		if strings.EqualFold(v, h) {
+			return rt.optionalVary
 		}
 	}
+	return rt.optionalVary + ", " + v
+}
+
+// addVary adds v to the Vary of h. When h has no Vary yet, its value is
+// backed by backing (when not nil, an array of the request's
+// authContext), with capacity clipped so that a later Add copies instead
+// of writing into it.
+func addVary(h http.Header, v string, backing *[1]string) {
+	if old, ok := h["Vary"]; ok {
+		h["Vary"] = append(old[:len(old):len(old)], v)
+		return
+	}
+	if backing == nil {
+		h["Vary"] = []string{v}
+		return
+	}
+	backing[0] = v
+	h["Vary"] = backing[:1:1]
+}
+
+// markPrivate marks a response as private, unless the handler chain
+// already chose a Cache-Control. The value is backed by ac's array, like
+// addVary's.
+func (ac *authContext) markPrivate(h http.Header) {
 	if _, ok := h["Cache-Control"]; !ok {
 		ac.private[0] = "private"
 		h["Cache-Control"] = ac.private[:1:1]
