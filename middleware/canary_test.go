@@ -97,6 +97,9 @@ func TestCanaryEveryReason(t *testing.T) {
 		{"missing_with_query_and_proxy_header", verifiers.CredentialsMissing, func(c string) *http.Request {
 			return get("/?access_token="+c, "X-Forwarded-Authorization", "Bearer "+c)
 		}, false},
+		{"missing_with_escaped_query_names", verifiers.CredentialsMissing, func(c string) *http.Request {
+			return get("/?x=1&access%5Ftoken=" + c + "&api%5Fkey=" + c + "&%61ccess_token=" + c)
+		}, false},
 		{"bare_token_as_scheme", verifiers.SchemeNotAccepted, func(c string) *http.Request { return get("/", "Authorization", c) }, false},
 		{"bare_jwt_as_scheme", verifiers.SchemeNotAccepted, func(c string) *http.Request {
 			return get("/", "Authorization", "eyJhbGciOiJub25lIn0."+base64.RawURLEncoding.EncodeToString([]byte(c))+".")
