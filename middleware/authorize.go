@@ -49,7 +49,7 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, next, "RequirePolicy")
+			ac, ok := g.authenticated(w, r, "RequirePolicy")
 			if !ok {
 				return
 			}
@@ -111,7 +111,7 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 	var lines sync.Map
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, next, fn)
+			ac, ok := g.authenticated(w, r, fn)
 			if !ok {
 				return
 			}
@@ -185,9 +185,10 @@ func insufficientScope(ch challenge.Challenge, scope string) challenge.Challenge
 
 // authenticated returns the authentication result of the request, or
 // answers for it: 401 when it is anonymous, 503 when no gate ran before
-// this step (a configuration error). A CORS preflight that the gate let
-// through is passed on to next.
-func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, next http.Handler, fn string) (*authContext, bool) {
+// this step (a configuration error). Nothing passes unauthenticated, a
+// CORS preflight included: the gate before this step answers preflights
+// itself.
+func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn string) (*authContext, bool) {
 	ac := authFrom(r.Context())
 	if ac == nil {
 		g.refuse(w, r, &refusal{
@@ -195,10 +196,6 @@ func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, next http.H
 			detail:   fn + " ran on a request that did not pass Require or Optional: mount one of them before it",
 			gateText: true,
 		})
-		return nil, false
-	}
-	if ac.preflight {
-		next.ServeHTTP(w, r)
 		return nil, false
 	}
 	if ac.id == nil {

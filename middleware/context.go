@@ -16,8 +16,6 @@ type authContext struct {
 	id    *verifiers.Identity // nil for an anonymous request on an Optional route
 	rt    *route              // the route that authenticated the request
 	entry *entry              // the verifier that produced id, nil when anonymous
-	// preflight marks a CORS preflight let through unauthenticated.
-	preflight bool
 	// Backing arrays for the response headers the gate sets on success,
 	// so that setting them allocates nothing more than this struct. They
 	// belong to this request alone.

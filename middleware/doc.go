@@ -20,6 +20,7 @@
 //	too many failed attempts (WithFailureLimit)       429     none; Retry-After is set
 //	authenticated, missing scope                      403     Bearer error="insufficient_scope" when the identity came from Bearer
 //	authenticated, denied by policy                   403     none
+//	a CORS preflight (see below)                      204     none; no CORS headers, the handler is not called
 //
 // Challenges are sent in the order the route lists its verifiers. Some
 // clients act on the first challenge they understand only (Playwright with
@@ -29,12 +30,16 @@
 // # Logging
 //
 // Each rejection produces exactly one zerolog event (subject to sampling of
-// identical rejections, see WithLogSampling) with the fields reason, status,
+// identical rejections, whose count a later line always reports, see
+// WithLogSampling) with the fields reason, status,
 // scheme, method, path, route, remote_ip, request_id, detail, hint and the
 // safe identifiers of the verifier (key_id, user, kid, iss, sub, jti,
 // fingerprint). Missing credentials log at info, rejected credentials and
 // 403 at warn, 503 at error; a successful authentication logs one debug
-// event. The credential itself — the Authorization value, a token, a
+// event. The events go to the logger given with WithLogger, else to the
+// request context's (zerolog.Ctx), else as JSON to stderr at info level:
+// a gate nobody configured still explains its refusals.
+// WithLogger(zerolog.Nop()) silences it. The credential itself — the Authorization value, a token, a
 // password, an API key, or the base64 of any of them — is never logged and
 // never sent back.
 //
@@ -50,14 +55,20 @@
 //
 // # CORS preflight
 //
-// By default a CORS preflight (OPTIONS with Origin and
-// Access-Control-Request-Method) passes the gate and its scope and policy
-// steps unauthenticated, and reaches the handler without an identity:
-// browsers never send credentials on a preflight. Register handlers with a
-// method (Go 1.22 patterns such as "GET /path", or chi's r.Get) so that a
-// preflight never reaches a handler that acts, or answer preflights with a
-// CORS middleware in front of the gate, or turn the pass-through off with
-// WithPreflightAuthentication.
+// No request reaches a protected handler without authentication, a CORS
+// preflight (OPTIONS with Origin and Access-Control-Request-Method)
+// included: anyone can send one, and a handler that does not switch on the
+// method (http.FileServer, httputil.ReverseProxy, a ServeMux pattern
+// without a method) would serve it. Browsers never send credentials on a
+// preflight, so it is not refused with 401 either: the gate answers a
+// preflight that reaches it with 204 No Content and no CORS headers,
+// without calling the handler, and logs preflight_unanswered (sampled)
+// with the origin and the requested method. Without CORS headers the
+// browser does not send the real request: answer preflights with a CORS
+// middleware (github.com/rs/cors, github.com/go-chi/cors) mounted in front
+// of the gate, allowing the Authorization header and the API key's header.
+// WithPreflightAuthentication makes the gate authenticate preflights like
+// any request instead. A plain OPTIONS is always authenticated.
 //
 // # Panics
 //

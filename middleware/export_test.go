@@ -1,6 +1,9 @@
 package middleware
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // WithClock makes the gate read the time from now (log sampling, failure
 // limiting): tests move time forward instead of sleeping.
@@ -27,4 +30,16 @@ func LimitWaiters(g *Gate) int {
 		n += wl.n
 	}
 	return n
+}
+
+// WithTimer makes the gate's log sampler arm its timer with after instead
+// of time.AfterFunc: tests fire it when they like.
+func WithTimer(after func(d time.Duration, f func())) Option {
+	return func(g *Gate) { g.afterFunc = after }
+}
+
+// WithDefaultSink makes the gate write to w what it writes to os.Stderr
+// when no logger is configured.
+func WithDefaultSink(w io.Writer) Option {
+	return func(g *Gate) { g.sink = w }
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -13,20 +14,26 @@ import (
 	"github.com/authgate/authgate/verifiers"
 )
 
-// FuzzGate sends arbitrary credential headers through a gate with three
-// verifiers: the gate never panics, never answers 2xx unless a valid
-// credential was sent, answers 5xx only as 503 verifier_unavailable, and
-// never writes a header value that could break the response.
+// FuzzGate sends arbitrary credential headers and methods, CORS preflights
+// among them, through a gate with three verifiers: the gate never panics,
+// never answers 2xx unless a valid credential was sent, except for a CORS
+// preflight, which is always the gate's own empty 204 with the handler
+// not called; it answers 5xx only as 503 verifier_unavailable, and never
+// writes a header value that could break the response.
 func FuzzGate(f *testing.F) {
-	f.Add("Bearer good", "", "", "", false)
-	f.Add("Bearer Bearer good", "", "", "access_token=x", false)
-	f.Add("", "k-good", "", "", false)
-	f.Add("Basic YWxpY2U6cHc=", "", "Bearer x", "", true)
-	f.Add("bearer  good ", "k-bad", "", "", false)
-	f.Add("eyJhbGciOiJub25lIn0.e30.", "", "", "", false)
-	f.Add("Bearer down", "", "", "", false)
-	f.Add("Digest a=\"b\"", "", "", "", true)
-	f.Add("\x00\r\n", "\xff", "", "%zz", false)
+	f.Add("Bearer good", "", "", "", false, "GET", "", "")
+	f.Add("Bearer Bearer good", "", "", "access_token=x", false, "GET", "", "")
+	f.Add("", "k-good", "", "", false, "POST", "", "")
+	f.Add("Basic YWxpY2U6cHc=", "", "Bearer x", "", true, "GET", "", "")
+	f.Add("bearer  good ", "k-bad", "", "", false, "GET", "", "")
+	f.Add("eyJhbGciOiJub25lIn0.e30.", "", "", "", false, "GET", "", "")
+	f.Add("Bearer down", "", "", "", false, "GET", "", "")
+	f.Add("Digest a=\"b\"", "", "", "", true, "GET", "", "")
+	f.Add("\x00\r\n", "\xff", "", "%zz", false, "GET", "", "")
+	f.Add("", "", "", "", false, "OPTIONS", "https://app.example", "GET")
+	f.Add("Bearer good", "", "", "", false, "OPTIONS", "https://app.example", "DELETE")
+	f.Add("Bearer bad", "k-bad", "", "", false, "OPTIONS", "null", "x")
+	f.Add("", "", "", "", false, "OPTIONS", "https://app.example", "")
 
 	b := bearerV(map[string]func() (*verifiers.Identity, error){
 		"good": ident(verifiers.SchemeBearer, "alice", "read"),
@@ -35,11 +42,22 @@ func FuzzGate(f *testing.F) {
 	bs := basicV(map[string]func() (*verifiers.Identity, error){"YWxpY2U6cHc=": ident(verifiers.SchemeBasic, "alice", "read")})
 	k := apikeyV(map[string]func() (*verifiers.Identity, error){"k-good": ident(verifiers.SchemeAPIKey, "svc", "read")})
 	g := middleware.New(middleware.WithLogger(zerolog.Nop()))
-	h := g.Require(b, bs, k)(g.RequireScopes("read")(okHandler))
+	var calls atomic.Int64
+	h := g.Require(b, bs, k)(g.RequireScopes("read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		okHandler(w, r)
+	})))
 
-	f.Fuzz(func(t *testing.T, auth, apikey, auth2, query string, twoFields bool) {
+	f.Fuzz(func(t *testing.T, auth, apikey, auth2, query string, twoFields bool, method, origin, acrm string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Method = method
 		r.URL.RawQuery = query
+		if origin != "" {
+			r.Header["Origin"] = []string{origin}
+		}
+		if acrm != "" {
+			r.Header["Access-Control-Request-Method"] = []string{acrm}
+		}
 		if auth != "" {
 			r.Header["Authorization"] = []string{auth}
 			if twoFields {
@@ -49,8 +67,18 @@ func FuzzGate(f *testing.F) {
 		if apikey != "" {
 			r.Header.Set("X-API-Key", apikey)
 		}
+		before := calls.Load()
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
+		called := calls.Load() != before
+		if method == http.MethodOptions && origin != "" && acrm != "" {
+			// A CORS preflight: whatever its credentials, the gate's own
+			// 204, empty, and the handler not called.
+			if w.Code != http.StatusNoContent || w.Body.Len() != 0 || called {
+				t.Fatalf("preflight answered %d with %d body bytes, handler called %v: auth=%q apikey=%q", w.Code, w.Body.Len(), called, auth, apikey)
+			}
+			return
+		}
 
 		valid := false
 		if len(r.Header["Authorization"]) == 1 && len(auth) <= middleware.DefaultMaxAuthorizationBytes {
@@ -68,8 +96,8 @@ func FuzzGate(f *testing.F) {
 		}
 		switch {
 		case w.Code >= 200 && w.Code < 300:
-			if !valid {
-				t.Fatalf("2xx without valid credentials: auth=%q apikey=%q", auth, apikey)
+			if !valid || !called {
+				t.Fatalf("2xx without valid credentials (or without the handler: %v): auth=%q apikey=%q method=%q", called, auth, apikey, method)
 			}
 		case w.Code >= 500:
 			if w.Code != 503 || !strings.Contains(w.Body.String(), `"reason":"verifier_unavailable"`) {

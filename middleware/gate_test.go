@@ -289,29 +289,6 @@ func TestScopeWithoutGateIs503(t *testing.T) {
 	}
 }
 
-func TestCORSPreflight(t *testing.T) {
-	t.Parallel()
-	b := bearerV(nil)
-	pre := func() *http.Request {
-		r := get("/", "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
-		r.Method = http.MethodOptions
-		return r
-	}
-	g, _ := testGate()
-	if w := serve(g.Require(b)(okHandler), pre()); w.Code != 200 {
-		t.Errorf("preflight: %d, want 200", w.Code)
-	}
-	plain := get("/")
-	plain.Method = http.MethodOptions
-	if w := serve(g.Require(b)(okHandler), plain); w.Code != 401 {
-		t.Errorf("plain OPTIONS: %d, want 401", w.Code)
-	}
-	g2, _ := testGate(middleware.WithPreflightAuthentication())
-	if w := serve(g2.Require(b)(okHandler), pre()); w.Code != 401 {
-		t.Errorf("preflight with WithPreflightAuthentication: %d, want 401", w.Code)
-	}
-}
-
 func TestProblemBody(t *testing.T) {
 	t.Parallel()
 	b := bearerV(nil)
@@ -466,7 +443,7 @@ func TestPanicsAreRecoveredWithoutLeaking(t *testing.T) {
 	serve(g.Require(abort)(okHandler), get("/", "Authorization", "Bearer x"))
 }
 
-// Review findings: preflight through scope steps, typed-nil errors, an
+// Review findings: preflight before scope steps, typed-nil errors, an
 // inner Optional under an outer Require, resource_metadata on 403.
 func TestReviewRegressions(t *testing.T) {
 	t.Parallel()
@@ -475,12 +452,13 @@ func TestReviewRegressions(t *testing.T) {
 		"nilrej": func() (*verifiers.Identity, error) { var r *verifiers.Rejection; return nil, r },
 		"nilun":  func() (*verifiers.Identity, error) { var u *verifiers.UnavailableError; return nil, u },
 	})
-	t.Run("preflight_passes_scope_steps", func(t *testing.T) {
+	t.Run("preflight_answered_before_scope_steps", func(t *testing.T) {
+		// It used to pass the gate and the scope step unauthenticated.
 		g, lb := testGate()
 		r := get("/", "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
 		r.Method = http.MethodOptions
 		w := serve(g.Require(b)(g.RequireScopes("read")(okHandler)), r)
-		if w.Code != 200 || w.Body.String() != "anonymous" || len(lb.events(t)) != 0 {
+		if w.Code != 204 || w.Body.String() != "" || one(t, lb)["reason"] != "preflight_unanswered" {
 			t.Errorf("%d %q %s", w.Code, w.Body, lb)
 		}
 	})

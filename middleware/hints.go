@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/authgate/authgate/verifiers"
@@ -61,8 +60,11 @@ var (
 
 // queryTokenParam returns the index in queryTokenParams of the first of
 // them that the raw query has as a key, or -1. It reads keys as
-// url.ParseQuery does (pairs split at '&', pairs holding ';' or a bad
-// escape skipped, keys unescaped), without building the whole map.
+// url.ParseQuery, and so a handler's r.URL.Query(), does: pairs split at
+// '&', a pair holding ';' or a bad percent-escape (in its key or its
+// value) skipped, keys decoded ("access%5Ftoken" and "%61ccess_token" are
+// access_token). It decodes while comparing, so it allocates nothing, and
+// it never looks at a value beyond its escapes.
 func queryTokenParam(raw string) int {
 	// Like ParseQuery (by default), give up on more than 10,000 pairs.
 	if strings.Count(raw, "&") >= 10000 {
@@ -76,30 +78,85 @@ func queryTokenParam(raw string) int {
 			continue
 		}
 		key, val, _ := strings.Cut(pair, "=")
-		if strings.ContainsAny(key, "%+") {
-			k, err := url.QueryUnescape(key)
-			if err != nil {
-				continue
-			}
-			key = k
-		}
 		for i, p := range queryTokenParams {
-			if key != p || (found >= 0 && i >= found) {
-				continue
+			if found >= 0 && i >= found {
+				break
 			}
-			// ParseQuery drops a pair whose value does not unescape.
-			if strings.IndexByte(val, '%') >= 0 {
-				if _, err := url.QueryUnescape(val); err != nil {
-					break
+			if queryKeyIs(key, p) {
+				// ParseQuery drops a pair whose value does not unescape.
+				if validEscapes(val) {
+					found = i
 				}
+				break
 			}
-			found = i
 		}
 		if found == 0 {
 			break
 		}
 	}
 	return found
+}
+
+// queryKeyIs reports whether the raw query key decodes, as url.QueryUnescape
+// decodes it ('+' is a space, %XX a byte, any other '%' an error), to
+// name exactly.
+func queryKeyIs(raw, name string) bool {
+	if raw == name {
+		return true
+	}
+	if len(raw) < len(name) || len(raw) > 3*len(name) {
+		return false
+	}
+	j := 0
+	for i := 0; i < len(raw); j++ {
+		c := raw[i]
+		switch c {
+		case '%':
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return false
+			}
+			c = unhex(raw[i+1])<<4 | unhex(raw[i+2])
+			i += 3
+		case '+':
+			c = ' '
+			i++
+		default:
+			i++
+		}
+		if j >= len(name) || c != name[j] {
+			return false
+		}
+	}
+	return j == len(name)
+}
+
+// validEscapes reports whether every '%' in s starts a %XX escape, as
+// url.QueryUnescape requires.
+func validEscapes(s string) bool {
+	for {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			return true
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false
+		}
+		s = s[i+3:]
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // authorizationHint spots copy-paste mistakes in an Authorization value

@@ -22,15 +22,15 @@ func ipKey(s string) clientKey { return keyOf(netip.MustParseAddr(s)) }
 
 func TestSamplerWindowAndSuppressedCount(t *testing.T) {
 	now := time.Unix(1000, 0)
-	s := newSampler(2, time.Minute, func() time.Time { return now })
+	s := newTestSampler(2, time.Minute, func() time.Time { return now })
 	k := sampleKey{ipKey("192.0.2.1"), "token_expired"}
 	for i, want := range []bool{true, true, false, false, false} {
-		if ok, _ := s.allow(k); ok != want {
+		if ok, _ := s.allow(k, "", nil); ok != want {
 			t.Fatalf("event %d: allow %v, want %v", i, ok, want)
 		}
 	}
 	now = now.Add(time.Minute)
-	ok, suppressed := s.allow(k)
+	ok, suppressed := s.allow(k, "", nil)
 	if !ok || suppressed != 3 {
 		t.Errorf("after the window: allow %v suppressed %d, want true 3", ok, suppressed)
 	}
@@ -41,19 +41,19 @@ func TestSamplerWindowAndSuppressedCount(t *testing.T) {
 // event is logged, and a client seen throughout keeps its state.
 func TestSamplerMemoryBound(t *testing.T) {
 	now := time.Unix(1000, 0)
-	s := newSampler(1, time.Minute, func() time.Time { return now })
+	s := newTestSampler(1, time.Minute, func() time.Time { return now })
 	steady := sampleKey{ipKey("192.0.2.200"), "x"}
-	s.allow(steady)
+	s.allow(steady, "", nil)
 	for i := 0; i < 5*maxSampleKeys; i++ {
 		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		if ok, _ := s.allow(sampleKey{keyOf(ip), "x"}); !ok {
+		if ok, _ := s.allow(sampleKey{keyOf(ip), "x"}, "", nil); !ok {
 			t.Fatalf("first event of a new client %d suppressed", i)
 		}
 		if n := s.keys.len(); n > 2*maxSampleKeys {
 			t.Fatalf("%d keys, bound %d", n, 2*maxSampleKeys)
 		}
 		if i%1000 == 0 {
-			if ok, _ := s.allow(steady); ok {
+			if ok, _ := s.allow(steady, "", nil); ok {
 				t.Fatalf("steady client forgotten after %d others", i)
 			}
 		}
@@ -62,20 +62,20 @@ func TestSamplerMemoryBound(t *testing.T) {
 
 func TestSamplerGroupsIPv6By64(t *testing.T) {
 	now := time.Unix(1000, 0)
-	s := newSampler(1, time.Minute, func() time.Time { return now })
-	if ok, _ := s.allow(sampleKey{ipKey("2001:db8:1:2::1"), "x"}); !ok {
+	s := newTestSampler(1, time.Minute, func() time.Time { return now })
+	if ok, _ := s.allow(sampleKey{ipKey("2001:db8:1:2::1"), "x"}, "", nil); !ok {
 		t.Fatal("first event suppressed")
 	}
-	if ok, _ := s.allow(sampleKey{ipKey("2001:db8:1:2:ffff::9"), "x"}); ok {
+	if ok, _ := s.allow(sampleKey{ipKey("2001:db8:1:2:ffff::9"), "x"}, "", nil); ok {
 		t.Error("another address of the same /64 is a new client")
 	}
-	if ok, _ := s.allow(sampleKey{ipKey("2001:db8:1:3::1"), "x"}); !ok {
+	if ok, _ := s.allow(sampleKey{ipKey("2001:db8:1:3::1"), "x"}, "", nil); !ok {
 		t.Error("another /64 shares the first one's budget")
 	}
-	if ok, _ := s.allow(sampleKey{ipKey("192.0.2.1"), "x"}); !ok {
+	if ok, _ := s.allow(sampleKey{ipKey("192.0.2.1"), "x"}, "", nil); !ok {
 		t.Error("IPv4 client suppressed")
 	}
-	if ok, _ := s.allow(sampleKey{ipKey("192.0.2.2"), "x"}); !ok {
+	if ok, _ := s.allow(sampleKey{ipKey("192.0.2.2"), "x"}, "", nil); !ok {
 		t.Error("IPv4 addresses are counted one by one")
 	}
 }
@@ -85,18 +85,18 @@ func TestSamplerGroupsIPv6By64(t *testing.T) {
 // of the old linear eviction).
 func BenchmarkSamplerAllowNearBound(b *testing.B) {
 	now := time.Unix(1000, 0)
-	s := newSampler(10, time.Minute, func() time.Time { return now })
+	s := newTestSampler(10, time.Minute, func() time.Time { return now })
 	keys := make([]sampleKey, 4*maxSampleKeys)
 	for i := range keys {
 		keys[i] = sampleKey{keyOf(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})), "x"}
 	}
 	for _, k := range keys[:maxSampleKeys-1] {
-		s.allow(k)
+		s.allow(k, "", nil)
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		s.allow(keys[i%len(keys)])
+		s.allow(keys[i%len(keys)], "", nil)
 		i++
 	}
 }
@@ -332,19 +332,19 @@ func BenchmarkLimiterSuccessOverhead(b *testing.B) {
 func BenchmarkSamplerAllowSteadyExpiry(b *testing.B) {
 	now := time.Unix(1000, 0)
 	step := time.Minute / maxSampleKeys
-	s := newSampler(10, time.Minute, func() time.Time { return now })
+	s := newTestSampler(10, time.Minute, func() time.Time { return now })
 	i := 0
 	next := func() sampleKey {
 		i++
 		return sampleKey{keyOf(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})), "x"}
 	}
 	for range maxSampleKeys {
-		s.allow(next())
+		s.allow(next(), "", nil)
 		now = now.Add(step)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s.allow(next())
+		s.allow(next(), "", nil)
 		now = now.Add(step)
 	}
 }

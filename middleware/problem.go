@@ -13,7 +13,8 @@ import (
 // function given to WithProblemWriter. Every field is client-safe: Reason is
 // the public code (an unknown user and a wrong password both read
 // credentials_invalid), Detail is a fixed sentence, and Hint is set only in
-// development mode.
+// development mode, as WithDevelopmentMode says: the same for every reason
+// of a public code, and scrubbed of the request's credentials.
 type Problem struct {
 	Status    int
 	Title     string

@@ -23,6 +23,10 @@ type reasonData struct {
 	// failure marks a rejection that counts as a failed attempt for
 	// WithFailureLimit; see guessing.
 	failure bool
+	// groupHint is the development-mode hint of a reason shown under
+	// another public code: one text for the whole group, which does not
+	// say which part of the credentials was wrong.
+	groupHint string
 	// bodyPrefix is the problem body up to and including the reason
 	// member, for a Problem with this reason's status, title and
 	// description; body closes it, and bodyLen is body's length.
@@ -56,6 +60,10 @@ func newReasonData(r verifiers.Reason) *reasonData {
 		d.level = zerolog.InfoLevel
 	default:
 		d.level = zerolog.WarnLevel
+	}
+	if d.public != r {
+		d.groupHint = "the server did not accept these credentials (" + string(d.public) +
+			"); development mode does not say which part was wrong, since that would tell which names exist: the server log has the precise reason and hint"
 	}
 	d.bodyPrefix = appendProblemPrefix(nil, status, d.title, d.desc, d.public)
 	d.body = append(append([]byte(nil), d.bodyPrefix...), "}\n"...)

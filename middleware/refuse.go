@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -37,6 +38,9 @@ type refusal struct {
 	// cl is the client, once known.
 	cl    client
 	hasCl bool
+	// hintOut is hint scrubbed and cleaned, once hintDone.
+	hintOut  string
+	hintDone bool
 	// credHeaders are the route's credential header fields besides
 	// Authorization, whose values are scrubbed like it.
 	credHeaders []string
@@ -48,18 +52,33 @@ const (
 	maxDetailLen = 1024
 )
 
+// logger4 returns the logger of the gate's events for r: WithLogger's,
+// else the one in r's context, else the gate's default to stderr.
 func (g *Gate) logger4(r *http.Request) *zerolog.Logger {
 	if g.logger != nil {
 		return g.logger
 	}
-	return zerolog.Ctx(r.Context())
+	l := zerolog.Ctx(r.Context())
+	// zerolog.Ctx answers a context without a logger with
+	// DefaultContextLogger, or when that is nil with a disabled logger of
+	// its own, the same pointer every time: that one is no one's choice,
+	// so it falls back to stderr. A disabled logger someone put in the
+	// context (or as DefaultContextLogger) is another pointer, and is
+	// obeyed.
+	if zerolog.DefaultContextLogger == nil && l == zerolog.Ctx(context.Background()) {
+		return g.fallback
+	}
+	return l
 }
 
 // refuse logs rf once and writes the response.
 func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	d := dataOf(rf.reason)
 	rid := requestID(r)
-	g.logRefusal(r, rf, d, rid)
+	// One scrubber for the log and the response: whatever reaches either
+	// went through the same redaction of the request's credentials.
+	sc := scrubber{off: rf.gateText, auth: r.Header["Authorization"], r: r, names: rf.credHeaders}
+	g.logRefusal(r, rf, d, rid, &sc)
 
 	h := w.Header()
 	// One allocation holds every header value the gate sets. The
@@ -97,9 +116,11 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	}
 	if p.Detail == "" {
 		p.Detail = d.desc
+	} else {
+		p.Detail = clean(sc.scrub(p.Detail), maxDetailLen)
 	}
 	if g.dev {
-		p.Hint = rf.hint
+		p.Hint = rf.clientHint(d, &sc)
 	}
 	if g.writeProblem == nil {
 		writeProblem(w, r, p, vals[n+2:])
@@ -116,7 +137,27 @@ func (rf *refusal) clientOf(g *Gate, r *http.Request) *client {
 	return &rf.cl
 }
 
-func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid string) {
+// logHint returns the hint as logged: scrubbed by sc and cleaned.
+func (rf *refusal) logHint(sc *scrubber) string {
+	if !rf.hintDone {
+		rf.hintOut, rf.hintDone = clean(sc.scrub(rf.hint), maxDetailLen), true
+	}
+	return rf.hintOut
+}
+
+// clientHint is the hint shown to the client in development mode. A reason
+// shown to the client under another, public code (an unknown user and a
+// wrong password are both credentials_invalid) gets the public code's one
+// text, whatever the verifier said: a precise hint would tell the client
+// what the public code hides. The log keeps the precise hint.
+func (rf *refusal) clientHint(d *reasonData, sc *scrubber) string {
+	if d.public != rf.reason {
+		return d.groupHint
+	}
+	return rf.logHint(sc)
+}
+
+func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid string, sc *scrubber) {
 	l := g.logger4(r)
 	if l.GetLevel() > d.level || zerolog.GlobalLevel() > d.level {
 		return
@@ -128,7 +169,7 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		ip = cl.ip
 		if g.sampler != nil {
 			var ok bool
-			if ok, suppressed = g.sampler.allow(sampleKey{cl.key, rf.reason}); !ok {
+			if ok, suppressed = g.sampler.allow(sampleKey{cl.key, rf.reason}, cl.ip, l); !ok {
 				return
 			}
 		}
@@ -139,7 +180,6 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 	if ev == nil {
 		return
 	}
-	sc := scrubber{off: rf.gateText, auth: r.Header["Authorization"], r: r, names: rf.credHeaders}
 	ev.Str("reason", string(rf.reason)).
 		Int("status", d.status).
 		Str("scheme", rf.scheme).
@@ -150,9 +190,9 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		Str("request_id", rid).
 		Str("detail", clean(sc.scrub(rf.detail), maxDetailLen))
 	if rf.hint != "" {
-		ev.Str("hint", clean(sc.scrub(rf.hint), maxDetailLen))
+		ev.Str("hint", rf.logHint(sc))
 	}
-	addAttrs(ev, rf.attrs, &sc)
+	addAttrs(ev, rf.attrs, sc)
 	if rf.err != nil {
 		ev.Str("error", clean(sc.scrub(rf.err.Error()), maxDetailLen))
 	}
@@ -160,6 +200,23 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		ev.Int("suppressed", suppressed)
 	}
 	ev.Msg("authgate: request refused")
+}
+
+// logSuppressed writes the summary line of identical rejections that the
+// sampler did not log one by one, and that no later event of the client
+// reported. It names the client and the reason, never a credential.
+func (g *Gate) logSuppressed(p *pending) {
+	d := dataOf(p.key.reason)
+	ev := p.log.WithLevel(d.level)
+	if ev == nil {
+		return
+	}
+	ev.Str("reason", string(p.key.reason)).
+		Int("status", d.status).
+		Str("remote_ip", p.ip).
+		Int("suppressed", p.count).
+		Str("window", g.sampleWindow.String()).
+		Msg("authgate: identical rejections suppressed")
 }
 
 // reserved reports whether k is one of the gate's own log fields; a

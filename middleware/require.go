@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,12 @@ type route struct {
 	// Authorization that carry the route's credentials (from the
 	// challenges' header parameter).
 	credHeaders []string
+	// preflightHint is the logged hint of preflight_unanswered.
+	preflightHint string
+	// optionalVary is, on an Optional route, the Vary of every response
+	// it lets through: Authorization and the other credential header
+	// fields ("Authorization, X-API-Key").
+	optionalVary string
 }
 
 type entry struct {
@@ -89,6 +96,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 	}
 	rt := &route{g: g, optional: optional}
 	var names []string
+	var credNames []string // credHeaders as the challenges spell them
 	for i, v := range vs {
 		if v == nil {
 			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d is nil", fn, i))
@@ -115,8 +123,9 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 			// A scheme whose credentials travel in a header of their own
 			// names it (APIKey realm="api", header="X-API-Key"): its value
 			// is scrubbed from verifier text like Authorization's.
-			if strings.EqualFold(p.Name, "header") && p.Value != "" {
+			if strings.EqualFold(p.Name, "header") && p.Value != "" && !slices.Contains(rt.credHeaders, http.CanonicalHeaderKey(p.Value)) {
 				rt.credHeaders = append(rt.credHeaders, http.CanonicalHeaderKey(p.Value))
+				credNames = append(credNames, p.Value)
 			}
 		}
 		if e.bearer {
@@ -152,6 +161,10 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 	rt.notAcceptedHint = "send credentials with one of the accepted schemes: " + rt.accepted
 	rt.unknownSchemeHint = "the value must be '<scheme> <credentials>' with one of: " + rt.accepted
 	rt.unknownSchemeTail = " bytes, not logged); this route accepts " + rt.accepted
+	rt.preflightHint = preflightHint(credNames)
+	if optional {
+		rt.optionalVary = strings.Join(append([]string{"Authorization"}, credNames...), ", ")
+	}
 	return rt
 }
 
@@ -191,11 +204,10 @@ func (rt *route) middleware(next http.Handler) http.Handler {
 
 func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	g := rt.g
-	if g.passPreflight && r.Method == http.MethodOptions &&
-		r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
-		// The steps after the gate (scopes, policies) let a preflight
-		// through too; the handler sees no identity.
-		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt, preflight: true}))
+	if g.answerPreflight && isPreflight(r) {
+		// No request reaches the handler unauthenticated, a preflight
+		// included: the gate answers it itself.
+		rt.answerPreflight(w, r)
 		return
 	}
 	var at *attempt // nil: no failure limiting
@@ -287,12 +299,17 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		if at != nil {
 			g.limiter.end(at, outcomeOther)
 		}
+		// The answer would differ had the request carried credentials:
+		// a cache must not serve it to one that does (RFC 9110 §12.5.5).
 		if ac := authFrom(r.Context()); ac != nil && ac.id != nil {
 			// An outer gate already authenticated the request: keep it.
+			addVary(w.Header(), rt.optionalVary, nil)
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), rt: rt}))
+		ac := &authContext{Context: r.Context(), rt: rt}
+		addVary(w.Header(), rt.optionalVary, &ac.vary)
+		next.ServeHTTP(w, r.WithContext(ac))
 		return
 	}
 	rt.refuse(w, r, at, &refusal{
@@ -365,13 +382,31 @@ func unavailable(e *entry, err error) *refusal {
 
 func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handler, e *entry, id *verifiers.Identity) {
 	ac := &authContext{Context: r.Context(), id: id, rt: rt, entry: e}
+	// A response authenticated by something other than Authorization is
+	// private, and varies on the header field that carried the
+	// credentials (RFC 9110 §16.4.2); shared caches do not store a
+	// response to a request with Authorization (RFC 9111 §3.5). On an
+	// Optional route it varies on every credential field, as its
+	// anonymous responses do.
+	vary, private := "", true
 	switch id.Source.In {
 	case verifiers.InHeader:
-		ac.markPrivate(w.Header(), id.Source.Name)
+		vary = id.Source.Name
 	case verifiers.InCookie:
-		ac.markPrivate(w.Header(), "Cookie")
+		vary = "Cookie"
 	case verifiers.InQuery, verifiers.InForm:
-		ac.markPrivate(w.Header(), "")
+	default:
+		private = false
+	}
+	if rt.optional {
+		vary = rt.varyWith(vary)
+	}
+	h := w.Header()
+	if vary != "" {
+		addVary(h, vary, &ac.vary)
+	}
+	if private {
+		ac.markPrivate(h)
 	}
 	if ev := rt.g.logger4(r).Debug(); ev != nil {
 		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
@@ -382,20 +417,41 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 	next.ServeHTTP(w, r.WithContext(ac))
 }
 
-// markPrivate marks a response authenticated by something other than the
-// Authorization field as private, unless the handler chain already chose
-// a Cache-Control, and adds vary (when not empty) to Vary (RFC 9110
-// §16.4.2). The header values are backed by ac's arrays, with capacity
-// clipped so that a later Add copies instead of writing into them.
-func (ac *authContext) markPrivate(h http.Header, vary string) {
-	if vary != "" {
-		if old, ok := h["Vary"]; ok {
-			h["Vary"] = append(old[:len(old):len(old)], vary)
-		} else {
-			ac.vary[0] = vary
-			h["Vary"] = ac.vary[:1:1]
+// varyWith is the Optional route's Vary with the field v added, unless it
+// is one of them already.
+func (rt *route) varyWith(v string) string {
+	if v == "" || strings.EqualFold(v, "Authorization") {
+		return rt.optionalVary
+	}
+	for _, h := range rt.credHeaders {
+		if strings.EqualFold(v, h) {
+			return rt.optionalVary
 		}
 	}
+	return rt.optionalVary + ", " + v
+}
+
+// addVary adds v to the Vary of h. When h has no Vary yet, its value is
+// backed by backing (when not nil, an array of the request's
+// authContext), with capacity clipped so that a later Add copies instead
+// of writing into it.
+func addVary(h http.Header, v string, backing *[1]string) {
+	if old, ok := h["Vary"]; ok {
+		h["Vary"] = append(old[:len(old):len(old)], v)
+		return
+	}
+	if backing == nil {
+		h["Vary"] = []string{v}
+		return
+	}
+	backing[0] = v
+	h["Vary"] = backing[:1:1]
+}
+
+// markPrivate marks a response as private, unless the handler chain
+// already chose a Cache-Control. The value is backed by ac's array, like
+// addVary's.
+func (ac *authContext) markPrivate(h http.Header) {
 	if _, ok := h["Cache-Control"]; !ok {
 		ac.private[0] = "private"
 		h["Cache-Control"] = ac.private[:1:1]
@@ -411,8 +467,14 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 		hint:   rej.Hint,
 		attrs:  rej.Attrs,
 	}
-	if !rf.reason.Known() {
+	switch {
+	case !rf.reason.Known():
 		rf.detail = fmt.Sprintf("verifier %T used the unknown reason %q (reported as %s): %s", e.v, clean(string(rej.Reason), 64), verifiers.CredentialsInvalid, rej.Detail)
+		rf.reason = verifiers.CredentialsInvalid
+	case rf.reason == verifiers.PreflightUnanswered:
+		// The gate's own answer to a preflight is a 204: a rejection must
+		// never read as a success.
+		rf.detail = fmt.Sprintf("verifier %T rejected the credentials with %s, which only the gate gives (reported as %s): %s", e.v, rej.Reason, verifiers.CredentialsInvalid, rej.Detail)
 		rf.reason = verifiers.CredentialsInvalid
 	}
 	if rf.reason == verifiers.CredentialsTooLarge {
@@ -427,7 +489,7 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 		case len(rej.Params) > 0:
 			lines := make([]string, len(rt.challenges))
 			copy(lines, rt.challenges)
-			lines[i] = e.rejectedLine(rf.reason, rej.Params)
+			lines[i] = e.rejectedLine(rf.reason, rt.scrubParams(r, rej.Params))
 			rf.challenges = lines
 		case e.bearer:
 			rf.challenges = e.rejected[rf.reason]
@@ -439,6 +501,31 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 		rf.challenges = rt.badRequest
 	}
 	rt.refuse(w, r, at, rf)
+}
+
+// scrubParams returns a verifier's challenge parameters with the
+// request's credentials redacted from them, as from every text the gate
+// sends or logs; params itself when there was nothing to redact.
+func (rt *route) scrubParams(r *http.Request, params []challenge.Param) []challenge.Param {
+	sc := scrubber{auth: r.Header["Authorization"], r: r, names: rt.credHeaders}
+	var out []challenge.Param
+	for j, p := range params {
+		name, value := sc.scrub(p.Name), sc.scrub(p.Value)
+		if name == p.Name && value == p.Value {
+			if out != nil {
+				out = append(out, p)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]challenge.Param, 0, len(params)), params[:j]...)
+		}
+		out = append(out, challenge.Param{Name: name, Value: value})
+	}
+	if out == nil {
+		return params
+	}
+	return out
 }
 
 // rejectedLine is the challenge line of e after it rejected credentials for

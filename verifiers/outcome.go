@@ -21,8 +21,10 @@ var ErrUnavailable = errors.New("authgate: verifier unavailable")
 // Rejection is returned by Verify when credentials are present but not
 // accepted. Reason decides the status; Detail and Hint are for the server
 // log only (unless the gate runs in development mode, which shows the hint
-// to the client), so they may name expected values, but they must never
-// contain the credential itself.
+// to the client, except for a reason whose Public code differs from it:
+// those share one hint), so they may name expected values, but they must
+// never contain the credential itself (the gate redacts it, as defence in
+// depth).
 type Rejection struct {
 	// Reason is the stable code; it decides the HTTP status.
 	Reason Reason

@@ -58,7 +58,8 @@ const (
 	// 204: a CORS preflight reached the gate, so no CORS middleware in
 	// front of it answered; the gate answers it without calling the
 	// protected handler (and without CORS headers, so the browser does not
-	// send the real request).
+	// send the real request). Only the gate gives it: a verifier's
+	// Rejection with it is reported as CredentialsInvalid.
 	PreflightUnanswered Reason = "preflight_unanswered"
 )
 

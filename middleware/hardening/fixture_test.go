@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -309,6 +310,8 @@ type fixture struct {
 	gate   *middleware.Gate
 	log    *logBuf
 	router http.Handler
+	// calls counts the calls of the handler of the routes above.
+	calls atomic.Int64
 }
 
 // routes lists the fixture's paths.
@@ -333,13 +336,17 @@ func newFixture(t testing.TB, vs *verifierSet, opts ...middleware.Option) *fixtu
 // newRouter mounts the routes; extra, when set, adds routes.
 func (f *fixture) newRouter(extra func(chi.Router)) http.Handler {
 	g, vs := f.gate, f.vs
+	counted := func(w http.ResponseWriter, r *http.Request) {
+		f.calls.Add(1)
+		hello(w, r)
+	}
 	r := chi.NewRouter()
-	r.With(g.Require(vs.apikey)).HandleFunc("/apikey", hello)
-	r.With(g.Require(vs.basic)).HandleFunc("/basic", hello)
-	r.With(g.Require(vs.bearer)).HandleFunc("/bearer", hello)
-	r.With(g.Require(vs.bearer, vs.basic, vs.apikey)).HandleFunc("/all", hello)
-	r.With(g.Optional(vs.bearer, vs.basic, vs.apikey)).HandleFunc("/optional", hello)
-	r.With(g.Require(vs.bearer, vs.basic, vs.apikey), g.RequireScopes("orders:write")).HandleFunc("/scoped", hello)
+	r.With(g.Require(vs.apikey)).HandleFunc("/apikey", counted)
+	r.With(g.Require(vs.basic)).HandleFunc("/basic", counted)
+	r.With(g.Require(vs.bearer)).HandleFunc("/bearer", counted)
+	r.With(g.Require(vs.bearer, vs.basic, vs.apikey)).HandleFunc("/all", counted)
+	r.With(g.Optional(vs.bearer, vs.basic, vs.apikey)).HandleFunc("/optional", counted)
+	r.With(g.Require(vs.bearer, vs.basic, vs.apikey), g.RequireScopes("orders:write")).HandleFunc("/scoped", counted)
 	if extra != nil {
 		extra(r)
 	}

@@ -146,11 +146,12 @@ func carriesValid(r *http.Request, path string) (string, bool) {
 // the fixture router with the three real verifiers. Properties:
 //
 //   - it never panics;
-//   - it never answers 2xx unless carriesValid holds, the route is
-//     /optional and no verifier found credentials (anonymous), or the
-//     request is a CORS preflight (OPTIONS with Origin and
-//     Access-Control-Request-Method), which the gate lets through by
-//     design;
+//   - a CORS preflight (OPTIONS with Origin and
+//     Access-Control-Request-Method), whatever its credentials, gets the
+//     gate's own 204 with no body and the handler not called;
+//   - it never answers 2xx otherwise unless the handler ran and
+//     carriesValid holds or the route is /optional and no verifier found
+//     credentials (anonymous);
 //   - a request with one Authorization field holding a valid credential
 //     for the route, and no X-API-Key, is accepted (2xx; 403 on /scoped
 //     for Basic, which has no scopes);
@@ -186,16 +187,22 @@ func FuzzGateAllVerifiers(f *testing.F) {
 		preflight := r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
 
 		fx.log.Reset()
+		before := fx.calls.Load()
 		w := httptest.NewRecorder()
 		fx.router.ServeHTTP(w, r)
+		called := fx.calls.Load() != before
 		logs := fx.log.String()
 		body := w.Body.String()
 
 		switch {
+		case preflight:
+			if w.Code != http.StatusNoContent || body != "" || called {
+				t.Fatalf("preflight answered %d with body %q, handler called %v: path %s header %q", w.Code, body, called, path, r.Header)
+			}
 		case w.Code >= 200 && w.Code < 300:
 			anonymous := path == "/optional" && body == "anonymous\n"
-			if !valid && !anonymous && !preflight {
-				t.Fatalf("%d without valid credentials: method %q path %s header %q; body %q", w.Code, method, path, r.Header, body)
+			if !called || (!valid && !anonymous) {
+				t.Fatalf("%d without valid credentials (handler called: %v): method %q path %s header %q; body %q", w.Code, called, method, path, r.Header, body)
 			}
 		case w.Code >= 500:
 			t.Fatalf("%d: method %q path %s header %q; body %q; log %s", w.Code, method, path, r.Header, body, logs)

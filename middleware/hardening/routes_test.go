@@ -68,9 +68,19 @@ func TestFixtureRoutes(t *testing.T) {
 			c.want.check(t, res)
 			f.assertClean(t, res)
 			if res.code == http.StatusOK && c.hdr != nil && c.hdr[0] == "X-API-Key" {
-				// A10: authenticated by a header other than Authorization.
-				if res.header.Get("Cache-Control") != "private" || res.header.Get("Vary") != "X-API-Key" {
-					t.Errorf("A10: Cache-Control %q, Vary %q; want private, X-API-Key", res.header.Get("Cache-Control"), res.header.Get("Vary"))
+				// A10: authenticated by a header other than Authorization;
+				// an Optional route varies on all its credential fields.
+				vary := "X-API-Key"
+				if c.path == "/optional" {
+					vary = "Authorization, X-API-Key"
+				}
+				if got := res.header.Values("Vary"); res.header.Get("Cache-Control") != "private" || len(got) != 1 || got[0] != vary {
+					t.Errorf("A10: Cache-Control %q, Vary %q; want private, %s", res.header.Get("Cache-Control"), got, vary)
+				}
+			}
+			if res.code == http.StatusOK && c.path == "/optional" {
+				if got := res.header.Values("Vary"); len(got) != 1 || got[0] != "Authorization, X-API-Key" {
+					t.Errorf("Optional route: Vary %q, want Authorization, X-API-Key", got)
 				}
 			}
 		})
@@ -79,8 +89,8 @@ func TestFixtureRoutes(t *testing.T) {
 
 // TestFixtureEdges covers what the route table above cannot: HEAD
 // refusals have no body (G), a token in the query string is not read (C9:
-// query tokens are off) and never logged (I2), a CORS preflight passes
-// unauthenticated by design, and a policy that reports
+// query tokens are off) and never logged (I2), a CORS preflight is
+// answered by the gate and never reaches the handler, and a policy that reports
 // verifiers.ErrUnavailable is a 503.
 func TestFixtureEdges(t *testing.T) {
 	t.Parallel()
@@ -124,14 +134,25 @@ func TestFixtureEdges(t *testing.T) {
 		f.assertClean(t, res)
 	})
 
-	t.Run("CORS_preflight_passes_unauthenticated", func(t *testing.T) {
+	t.Run("CORS_preflight_answered_by_the_gate", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, vs)
-		r := request("/scoped", "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
-		r.Method = http.MethodOptions
-		accepted("anonymous").check(t, f.serve(t, r))
+		for _, path := range routes {
+			for _, cred := range [][]string{nil, {"Authorization", "Bearer " + vs.tokAll}, {"X-API-Key", vs.keyGood}, {"Authorization", "Bearer " + vs.tokExpired}} {
+				r := request(path, append([]string{"Origin", "https://app.example", "Access-Control-Request-Method", "POST"}, cred...)...)
+				r.Method = http.MethodOptions
+				res := f.serve(t, r)
+				if res.code != http.StatusNoContent || res.body != "" || len(res.header) != 0 || f.calls.Load() != 0 {
+					t.Errorf("%s %v: %d %q %v, handler calls %d; want 204, no body, no header, none", path, cred, res.code, res.body, res.header, f.calls.Load())
+				}
+				if len(res.events) != 1 || res.events[0]["reason"] != "preflight_unanswered" {
+					t.Errorf("%s: events %v", path, res.events)
+				}
+				f.assertClean(t, res)
+			}
+		}
 		// A plain OPTIONS is authenticated.
-		r = request("/scoped")
+		r := request("/scoped")
 		r.Method = http.MethodOptions
 		expect{status: 401, challenges: challengesOf("/scoped"), reason: verifiers.CredentialsMissing}.check(t, f.serve(t, r))
 	})
