@@ -121,7 +121,11 @@ func (d *diagnosis) checkPreflight(ctx context.Context) *corsResult {
 		}
 		ev = append(ev, s)
 	}
-	ev = append(ev, fmt.Sprintf("OPTIONS answered %d", resp.Status))
+	src := "built from the request"
+	if r.Preflight != nil {
+		src = "replayed from the HAR"
+	}
+	ev = append(ev, fmt.Sprintf("OPTIONS (%s) from origin %s answered %d", src, r.Origin, resp.Status))
 	if resp.Status < 200 || resp.Status > 299 {
 		fail(fmt.Sprintf("the preflight was answered %d, not 2xx", resp.Status))
 	}

@@ -54,8 +54,10 @@ var skipHARHeaders = map[string]bool{"Host": true, "Content-Length": true, "Conn
 
 // ReadHAR reads a HAR file (as a browser's Network tab exports it) and
 // returns the request to diagnose: entry index when index >= 0, else the
-// last refused one (401, 403, or status 0: blocked or failed, as CORS
-// leaves it), with the CORS preflight the browser sent before it. The
+// last refused one (401, 403, or status 0 or -1: blocked or failed, as
+// CORS leaves it), with the CORS preflight the browser sent before it
+// when the file has it (DevTools exports preflights; Playwright does
+// not, and then Run builds the preflight the browser sent). The
 // file is only read. It fails with an error wrapping ErrHAR when the file
 // is not HAR or holds no such request.
 func ReadHAR(r io.Reader, index int) (*Request, error) {
@@ -90,7 +92,8 @@ func ReadHAR(r io.Reader, index int) (*Request, error) {
 			if isPreflight(e) {
 				continue
 			}
-			if st == http.StatusUnauthorized || st == http.StatusForbidden || st == 0 {
+			// Status 0 or -1: no readable answer (CORS, network).
+			if st == http.StatusUnauthorized || st == http.StatusForbidden || st <= 0 {
 				pick = i
 				break
 			}
@@ -114,6 +117,14 @@ func ReadHAR(r io.Reader, index int) (*Request, error) {
 		req.Body = []byte(e.Request.PostData.Text)
 	}
 	req.Origin = req.Header.Get("Origin")
+	if req.Origin == "" {
+		// The browser adds Origin in its network stack; a recorder that
+		// reads headers before it (Playwright) shows only Referer, whose
+		// origin is the page's.
+		if o := originOf(req.Header.Get("Referer")); o != "" && o != originOf(req.URL) {
+			req.Origin = o
+		}
+	}
 	if req.Origin != "" {
 		for i := pick - 1; i >= 0; i-- {
 			p := &es[i]
@@ -204,4 +215,13 @@ func (r *Request) Rebase(base string) error {
 	u.Scheme, u.Host = b.Scheme, b.Host
 	r.URL = u.String()
 	return nil
+}
+
+// originOf is scheme://host[:port] of an absolute URL, "" otherwise.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
