@@ -153,8 +153,18 @@ func (d *diagnosis) refusal() Finding {
 		return *f
 	}
 	switch reason {
-	case verifiers.TokenIssuerMismatch, verifiers.TokenAudienceMismatch:
-		return finding(CauseOtherEnvironment, fmt.Sprintf("the server says the token is for another issuer or audience (%s: %q)", reason, r.Problem.Detail), "get a token from this environment's issuer, for this API's audience")
+	case verifiers.TokenIssuerMismatch:
+		iss := ""
+		if c := d.jwtCred(); c != nil {
+			iss = fmt.Sprintf(" (its iss is %q)", c.JWT.Iss)
+		}
+		return finding(CauseOtherEnvironment, "the server says the token comes from an issuer it does not trust"+iss+": a token of another environment or tenant", "get a token from this environment's issuer")
+	case verifiers.TokenAudienceMismatch:
+		aud := ""
+		if c := d.jwtCred(); c != nil {
+			aud = fmt.Sprintf(" (its aud is %q)", c.JWT.Aud)
+		}
+		return finding(CauseOtherEnvironment, "the server says the token is meant for another resource"+aud+": a token requested for another API or environment", "request the token for this API's audience")
 	case verifiers.TokenExpired:
 		return finding(CauseInvalidCredential, "the server says the token expired", "get a new token")
 	case verifiers.CredentialsInvalid:
