@@ -62,13 +62,28 @@ func (c *credential) describe() string {
 	return fmt.Sprintf("%s, %s of %d bytes, %s", s, c.Kind, len(c.Value), Fingerprint(c.Value))
 }
 
-// schemeShown is the scheme as sent when it is a scheme name; a bare
-// credential in the scheme's place is never echoed.
+// knownSchemes are the HTTP authentication schemes the doctor names as
+// sent (IANA's registry and common API-key schemes).
+var knownSchemes = []string{"Basic", "Bearer", "Digest", "DPoP", "APIKey", "Api-Key", "Token", "Key", "Negotiate", "NTLM",
+	"HOBA", "Mutual", "SCRAM-SHA-1", "SCRAM-SHA-256", "vapid", "AWS4-HMAC-SHA256", "GNAP", "OAuth", "MAC", "Splunk", "SSWS"}
+
+func knownScheme(s string) bool {
+	for _, k := range knownSchemes {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// schemeShown is the scheme as sent when it is a known scheme name. Any
+// other first word may be the credential itself (a bare token, a
+// password): it is described by its length only.
 func schemeShown(s string) string {
-	if len(s) <= 16 && !looksLikeCredential(s) && regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`).MatchString(s) {
+	if knownScheme(s) {
 		return s
 	}
-	return fmt.Sprintf("(no scheme: the credential itself, %d bytes)", len(s))
+	return fmt.Sprintf("(a word of %d characters that is no known scheme)", len(s))
 }
 
 // apiKeyHeaders are header names commonly used for API keys.
@@ -177,11 +192,14 @@ func parseAuthorization(v string) *credential {
 	case t == "":
 		c.Faults = append(c.Faults, "the Authorization header is empty")
 		return c
-	case rest == "" && (isJWTShape(strings.Trim(scheme, `"'`)) || looksLikeCredential(scheme)):
+	case rest == "" && !knownScheme(scheme):
 		// A bare credential: the scheme word is missing.
 		c.Scheme, c.Value = "", scheme
 		classifyToken(c, scheme)
 		c.Faults = append([]string{`the Authorization header holds the credential alone, without a scheme: it must start with "Bearer " (or the scheme the server names)`}, c.Faults...)
+		if c.Kind == kindOpaque && !looksLikeCredential(scheme) {
+			c.Faults[0] = `the Authorization header holds a single word that is no known scheme: a credential without its scheme? It must start with "Bearer " (or the scheme the server names)`
+		}
 		return c
 	case rest == "":
 		c.Faults = append(c.Faults, "the Authorization header has a scheme but no credential after it")
