@@ -141,3 +141,24 @@ func TestGeneric_ProtectedResourceMetadata(t *testing.T) {
 	r = doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
 	expect(t, r, 1, "other_environment", `does not contain this resource "`+audience+`"`, tok)
 }
+
+// TestGeneric_ServerReasonBeatsClocks: when an authgate server names a
+// reason that is not about time, skewed clocks are a checklist item, not
+// the verdict: the server did not refuse the token for its times.
+func TestGeneric_ServerReasonBeatsClocks(t *testing.T) {
+	t.Parallel()
+	iss := newIssuer(t)
+	tok := iss.mint(t, time.Now().Add(-time.Minute), time.Now().Add(time.Hour), nil)
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().Add(2*time.Hour).UTC().Format(http.TimeFormat))
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token"`)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"type":"about:blank","title":"Unauthorized","status":401,"detail":"The access token is not meant for this resource.","reason":"token_audience_mismatch"}`))
+	})
+	r := doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
+	expect(t, r, 1, "other_environment", "the server says the token is meant for another resource", tok)
+	if res, _ := r.check("clock"); res != "fail" {
+		t.Errorf("the skew is still reported in the checklist: clock %s", res)
+	}
+}
