@@ -133,23 +133,17 @@ func (d *diagnosis) checkPreflight(ctx context.Context) *corsResult {
 		ev = append(ev, what)
 	} else {
 		if !hasCORSHeader(resp.Header) {
-			fail("the preflight answer carries no CORS header at all: no CORS middleware answered it, or one refused origin " + r.Origin + ", the method or the headers")
+			asked := "method " + h.Get("Access-Control-Request-Method")
+			if rh := h.Get("Access-Control-Request-Headers"); rh != "" {
+				asked += ", headers " + rh
+			}
+			fail("the preflight (origin " + r.Origin + ", " + asked + ") was answered without any CORS header: no CORS middleware answered it, or one refused that origin, method or a header (one that allows the origin but not Authorization answers so)")
 		} else {
 			fail("the preflight answer has " + what)
 		}
 	}
-	methods := tokenList(resp.Header, "Access-Control-Allow-Methods")
-	simple := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost
-	if !simple && !containsFold(methods, r.Method) && !containsFold(methods, "*") {
-		fail(fmt.Sprintf("method %s is not in Access-Control-Allow-Methods %v", r.Method, methods))
-	}
-	allowed := tokenList(resp.Header, "Access-Control-Allow-Headers")
-	for _, hn := range tokenList(h, "Access-Control-Request-Headers") {
-		// "*" does not cover Authorization (Fetch standard): it must be named.
-		if containsFold(allowed, hn) || (containsFold(allowed, "*") && !strings.EqualFold(hn, "authorization")) {
-			continue
-		}
-		fail(fmt.Sprintf("request header %s is not in Access-Control-Allow-Headers %v", hn, allowed))
+	if hasCORSHeader(resp.Header) {
+		d.checkPreflightAllows(resp, h, fail)
 	}
 	if !res.blocked {
 		ev = append(ev, "origin, method and headers allowed")
@@ -165,6 +159,25 @@ func (d *diagnosis) checkPreflight(ctx context.Context) *corsResult {
 	}
 	d.check("cors_preflight", "CORS preflight", res2, strings.Join(ev, "; "))
 	return res
+}
+
+// checkPreflightAllows checks the method and the request headers against
+// what the preflight answer allows.
+func (d *diagnosis) checkPreflightAllows(resp *response, h http.Header, fail func(string)) {
+	r := d.req
+	methods := tokenList(resp.Header, "Access-Control-Allow-Methods")
+	simple := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost
+	if !simple && !containsFold(methods, r.Method) && !containsFold(methods, "*") {
+		fail(fmt.Sprintf("method %s is not in Access-Control-Allow-Methods %v", r.Method, methods))
+	}
+	allowed := tokenList(resp.Header, "Access-Control-Allow-Headers")
+	for _, hn := range tokenList(h, "Access-Control-Request-Headers") {
+		// "*" does not cover Authorization (Fetch standard): it must be named.
+		if containsFold(allowed, hn) || (containsFold(allowed, "*") && !strings.EqualFold(hn, "authorization")) {
+			continue
+		}
+		fail(fmt.Sprintf("request header %s is not in Access-Control-Allow-Headers %v", hn, allowed))
+	}
 }
 
 // checkCORSResponse checks the real response the way the browser does

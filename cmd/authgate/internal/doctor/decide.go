@@ -23,7 +23,11 @@ func (d *diagnosis) decide() {
 	r := d.resp
 	var fs []Finding
 	if d.cors != nil && d.cors.blocked {
-		fs = append(fs, finding(CauseCORS, "the browser blocks this request: "+d.cors.why+"; the page sees a network error, not the real answer",
+		behind := fmt.Sprintf("; the page sees a network error, not the real answer (%d)", r.Status)
+		if r.Status >= 200 && r.Status < 300 {
+			behind += ": the credential itself is accepted"
+		}
+		fs = append(fs, finding(CauseCORS, "the browser blocks this request: "+d.cors.why+behind,
 			"configure the CORS middleware in front of the API (before the authentication gate) to allow origin "+d.req.Origin+", the method and the Authorization header, and to expose WWW-Authenticate"))
 	}
 	authFs, outcome := d.authFindings()

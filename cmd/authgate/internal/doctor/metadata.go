@@ -117,7 +117,8 @@ func (d *diagnosis) fetchIssuerKeys(ctx context.Context, iss string) (*issuerKey
 	}
 	if doc.JWKSURI == "" {
 		if len(errs) > 0 {
-			return nil, errors.Join(errs...)
+			// The first error says it; the RFC 8414 URL fails alike.
+			return nil, fmt.Errorf("%w (and at the RFC 8414 URL)", errs[0])
 		}
 		return nil, fmt.Errorf("the discovery document has no jwks_uri")
 	}
