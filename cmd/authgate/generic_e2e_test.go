@@ -162,3 +162,34 @@ func TestGeneric_ServerReasonBeatsClocks(t *testing.T) {
 		t.Errorf("the skew is still reported in the checklist: clock %s", res)
 	}
 }
+
+// TestGeneric_CrossHostRedirect: clients drop Authorization when a
+// redirect leaves the host; the doctor does not follow it with the
+// credential, and says so.
+func TestGeneric_CrossHostRedirect(t *testing.T) {
+	t.Parallel()
+	target := serve(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) })
+	target.URL = strings.Replace(target.URL, "127.0.0.1", "localhost", 1) // another host, same machine
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.Path, http.StatusMovedPermanently)
+	})
+	const tok = "redirect-canary-token-A1b2C3d4E5"
+	r := doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
+	expect(t, r, 1, "header_stripped", "drop Authorization on a cross-host redirect", tok)
+}
+
+// TestGeneric_EscapeSequences: what a server sends is quoted, never run by
+// the terminal.
+func TestGeneric_EscapeSequences(t *testing.T) {
+	t.Parallel()
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"title":"x","detail":"\u001b]0;pwned\u0007\u001b[2J"}`))
+	})
+	r := doctorRun(t, s.URL+"/v1/me")
+	text := r.stdout[:strings.Index(r.stdout, "\n{")]
+	if strings.ContainsAny(text, "\x1b\x07") {
+		t.Errorf("an escape sequence reached the terminal: %q", text)
+	}
+}

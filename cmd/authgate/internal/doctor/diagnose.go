@@ -131,6 +131,15 @@ func (d *diagnosis) registerSecrets() {
 	for _, v := range d.req.Header.Values("Authorization") {
 		s.add(strings.TrimSpace(v))
 	}
+	// Cookies replayed from a HAR are session credentials: never analysed,
+	// never printed, even when a server echoes them.
+	for _, line := range d.req.Header.Values("Cookie") {
+		for _, kv := range strings.Split(line, ";") {
+			if _, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
+				s.add(v)
+			}
+		}
+	}
 	for _, c := range d.creds {
 		s.add(c.Value)
 		s.add(strings.Trim(c.Value, `"' `))
@@ -152,8 +161,6 @@ func (d *diagnosis) registerSecrets() {
 		}
 	}
 }
-
-func (d *diagnosis) sent() []*credential { return d.creds }
 
 func (d *diagnosis) checkCredentialsSent() {
 	if len(d.creds) == 0 {

@@ -162,8 +162,20 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "\nRequest id: none sent by the server\n")
 	}
-	_, err := io.WriteString(w, r.scrubbed(b.String()))
+	_, err := io.WriteString(w, printable(r.scrubbed(b.String())))
 	return err
+}
+
+// printable replaces control characters (but line breaks) with "?": the
+// report quotes what servers send, and a terminal must not run their
+// escape sequences.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || (r >= 0x20 && r != 0x7f && (r < 0x80 || r > 0x9f)) {
+			return r
+		}
+		return '?'
+	}, s)
 }
 
 // WriteJSON writes the report as one JSON object (see Report's fields).
