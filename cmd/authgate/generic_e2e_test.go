@@ -183,13 +183,19 @@ func TestGeneric_CrossHostRedirect(t *testing.T) {
 func TestGeneric_EscapeSequences(t *testing.T) {
 	t.Parallel()
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		// U+009B is CSI, a C1 control some terminals obey; in UTF-8 its
+		// bytes are obs-text, which a quoted-string may hold.
+		w.Header().Set("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"\u009b2J\u009b31mgone\"")
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"title":"x","detail":"\u001b]0;pwned\u0007\u001b[2J"}`))
 	})
-	r := doctorRun(t, s.URL+"/v1/me")
+	r := doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer escape-canary-token-7Yh3")
 	text := r.stdout[:strings.Index(r.stdout, "\n{")]
-	if strings.ContainsAny(text, "\x1b\x07") {
-		t.Errorf("an escape sequence reached the terminal: %q", text)
+	if strings.ContainsAny(text, "\x1b\x07\u009b") {
+		t.Errorf("a control character reached the terminal: %q", text)
+	}
+	if !strings.Contains(text, "?2J?31mgone") {
+		t.Errorf("the description is not shown with its controls replaced:\n%s", text)
 	}
 }
