@@ -48,7 +48,8 @@ rate_limited, server_unavailable, not_an_auth_failure, unreachable,
 unknown.
 
 Exit status: 0 the request was authorized; 1 it was refused (or got no
-answer), with a diagnosis; 2 usage error.
+answer), with a diagnosis; 2 usage error (the error goes to stderr and
+nothing to stdout, with --json too).
 
 Flags:
 `

@@ -60,7 +60,7 @@ func Run(ctx context.Context, cfg Config, req *Request) (*Report, error) {
 
 	if req.Recorded != nil {
 		ev := fmt.Sprintf("the browser got status %d", req.Recorded.Status)
-		if req.Recorded.Status == 0 {
+		if req.Recorded.Status <= 0 { // 0 or -1, as recorders write it
 			ev = "the browser got no readable response"
 		}
 		if req.Recorded.Error != "" {
