@@ -212,6 +212,20 @@ func TestCause8_CORS(t *testing.T) {
 		r := doctorRun(t, f.srv.URL+"/v1/me", "--origin", origin, "-H", "Authorization: Bearer "+tok)
 		expect(t, r, 1, "cors_blocked", "no CORS middleware answered it", tok)
 	})
+	t.Run("no_cors_middleware_and_expired_token", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, fixtureOpt{})
+		exp := f.iss.mint(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), nil)
+		r := doctorRun(t, f.srv.URL+"/v1/me", "--origin", origin, "-H", "Authorization: Bearer "+exp)
+		// CORS hides the 401; the doctor names both, CORS first.
+		if cs := r.causes(); !slices.Equal(cs, []string{"cors_blocked", "invalid_credential"}) || r.code != 1 {
+			t.Errorf("causes %v (exit %d), want cors_blocked then invalid_credential\n%s", cs, r.code, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "the page sees a network error, not the real answer (401)") {
+			t.Errorf("the verdict does not say what CORS hides\n%s", r.stdout)
+		}
+		assertNoSecret(t, r, exp)
+	})
 	t.Run("cors_middleware_in_front", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, fixtureOpt{wrap: cors.New(cors.Options{

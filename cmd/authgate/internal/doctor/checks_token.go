@@ -108,7 +108,7 @@ func (d *diagnosis) checkTokenTimes(j *jwtInfo) {
 		}
 		side := "the server's clock is " + skewWords(skew) + " this machine's"
 		if j.Iat != nil && d.now.Sub(*j.Iat) >= -timeTolerance && d.now.Sub(*j.Iat) < 10*time.Minute {
-			side += fmt.Sprintf("; the token was issued %s ago by this machine's clock, so the issuer agrees with this machine and the server's clock is the likely one off", round(d.now.Sub(*j.Iat)))
+			side += fmt.Sprintf("; the token was issued %s ago by this machine's clock, so the issuer's clock agrees with this machine's and the server's clock is the likely one off (unless the issuer runs on this machine)", round(d.now.Sub(*j.Iat)))
 		}
 		f := finding(CauseClockSkew, "clock skew: "+side+"; "+what, "fix the clock that is off (run NTP on it); a larger leeway on the server only hides it")
 		d.timeFinding = &f
