@@ -193,6 +193,16 @@ func TestCause6_ServerClockSkew(t *testing.T) {
 	}
 }
 
+// TestCause6_IssuerClockAhead: a token issued in the future by both
+// clocks points at the issuer's clock.
+func TestCause6_IssuerClockAhead(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpt{})
+	tok := f.iss.mint(t, time.Now().Add(10*time.Minute), time.Now().Add(time.Hour), func(b *jwt.Builder) { b.NotBefore(time.Now().Add(10 * time.Minute)) })
+	r := doctorRun(t, f.srv.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
+	expect(t, r, 1, "clock_skew", "in the future by this machine's clock too: the issuer's clock is ahead", tok)
+}
+
 func TestCause7_ProxyStripsAuthorization(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOpt{})
