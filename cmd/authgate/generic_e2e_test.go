@@ -77,7 +77,7 @@ func TestGeneric_RFC6750ProxyStripsAuthorization(t *testing.T) {
 	p := proxy(t, s.URL, func(r *http.Request) { r.Header.Del("Authorization") }, nil)
 	const tok = "opaque-canary-token-9f8e7d6c5b4a"
 	r := doctorRun(t, p.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
-	expect(t, r, 1, "header_stripped", "the Bearer challenge has no error (RFC 6750 §3.1: no token arrived)", tok)
+	expect(t, r, 1, "header_stripped", "the Bearer challenge has no error (RFC 6750 §3.1: no token arrived;", tok)
 	// Straight to the server, the same token passes: no false cause there.
 	r = doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
 	expect(t, r, 0, "authorized", "authorized", tok)

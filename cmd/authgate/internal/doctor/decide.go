@@ -107,8 +107,11 @@ func (d *diagnosis) refusal() Finding {
 	accepts := d.acceptsText()
 
 	if len(d.creds) == 0 {
-		return finding(CauseNoCredentials, "the request carries no credentials"+d.serverConfirms(reason == verifiers.CredentialsMissing),
-			"send the credential"+accepts)
+		s := "the request carries no credentials (no Authorization, no API key header, no token in the query string)" + d.serverConfirms(reason == verifiers.CredentialsMissing)
+		if d.req.Header.Get("Cookie") != "" {
+			s += "; it carries cookies, which the doctor does not analyse"
+		}
+		return finding(CauseNoCredentials, s, "send the credential"+accepts)
 	}
 	if f := d.faults(); len(f) > 0 {
 		s := f[0]

@@ -315,7 +315,7 @@ func (d *diagnosis) serverSawNoCredentials() (bool, string) {
 	}
 	for _, c := range d.creds {
 		if c.Header == "Authorization" && strings.EqualFold(c.Scheme, "Bearer") {
-			return true, "the Bearer challenge has no error (RFC 6750 §3.1: no token arrived)"
+			return true, "the Bearer challenge has no error (RFC 6750 §3.1: no token arrived; unless this server leaves error out for bad tokens too, against §3.1)"
 		}
 	}
 	return false, ""
