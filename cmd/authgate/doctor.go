@@ -175,6 +175,15 @@ func readHAR(path string, entry int) (*doctor.Request, error) {
 
 // applyFlags adds the curl-like flags to the request (on top of a HAR's).
 func applyFlags(req *doctor.Request, f *doctorFlags) error {
+	for _, h := range f.headers {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			// Not quoted: the header may be a credential.
+			return &usageErr{fmt.Sprintf("-H: a header is \"Name: value\"; got %d characters without a name and a colon", len(h))}
+		}
+		req.Header.Add(name, strings.TrimLeft(value, " \t"))
+	}
 	if f.data != "" {
 		body := []byte(f.data)
 		if strings.HasPrefix(f.data, "@") {
@@ -189,20 +198,11 @@ func applyFlags(req *doctor.Request, f *doctorFlags) error {
 			req.Method = http.MethodPost
 		}
 		if req.Header.Get("Content-Type") == "" {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // as curl -d
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // as curl -d, unless -H set one
 		}
 	}
 	if f.method != "" {
 		req.Method = f.method
-	}
-	for _, h := range f.headers {
-		name, value, ok := strings.Cut(h, ":")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			// Not quoted: the header may be a credential.
-			return &usageErr{fmt.Sprintf("-H: a header is \"Name: value\"; got %d characters without a name and a colon", len(h))}
-		}
-		req.Header.Add(name, strings.TrimLeft(value, " \t"))
 	}
 	if u, err := url.Parse(req.URL); err == nil && u.User != nil {
 		// curl sends URL user information as Basic credentials; so does
