@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	chimw "github.com/go-chi/chi/v5/middleware"
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/verifiers"
+	"github.com/authgate/authgate/verifiers/apikey"
+	"github.com/authgate/authgate/verifiers/basic"
+	"github.com/authgate/authgate/verifiers/bearer"
+)
+
+const audience = "https://api.doctor.test"
+
+// issuer is a token issuer on loopback: an OIDC discovery document and a
+// JWK set with one ES256 key, kid "k1".
+type issuer struct {
+	srv *httptest.Server
+	key jwk.Key
+}
+
+func newIssuer(t *testing.T) *issuer {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := jwk.Import(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = key.Set(jwk.KeyIDKey, "k1") // the same kid at every issuer, as environments often have
+	_ = key.Set(jwk.AlgorithmKey, jwa.ES256())
+	pub, err := key.PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := jwk.NewSet()
+	_ = set.AddKey(pub)
+	iss := &issuer{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": iss.srv.URL, "jwks_uri": iss.srv.URL + "/jwks"})
+	})
+	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(set)
+	})
+	iss.srv = httptest.NewServer(mux)
+	t.Cleanup(iss.srv.Close)
+	return iss
+}
+
+// mint signs a token of this issuer; edit changes the claims first.
+func (i *issuer) mint(t *testing.T, iat, exp time.Time, edit func(*jwt.Builder)) string {
+	t.Helper()
+	b := jwt.NewBuilder().Issuer(i.srv.URL).Subject("doctor-client").Audience([]string{audience}).
+		IssuedAt(iat).Expiration(exp).Claim("scope", "orders:read")
+	if edit != nil {
+		edit(b)
+	}
+	tok, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := jws.NewHeaders()
+	_ = hdr.Set(jws.TypeKey, "at+jwt")
+	s, err := jwt.Sign(tok, jwt.WithKey(jwa.ES256(), i.key, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(s)
+}
+
+// fixture is the reference server's router (examples/server's app.router,
+// rebuilt here because a main package cannot be imported) on the core
+// packages, with credentials the tests know.
+type fixture struct {
+	iss, other *issuer
+	handler    http.Handler
+	srv        *httptest.Server
+	liveKey    string // valid
+	revokedKey string
+	testKey    string // another environment's
+	password   string // of user "admin"
+	logs       *bytes.Buffer
+}
+
+type fixtureOpt struct {
+	serverClockSkew time.Duration // added to the bearer verifier's clock
+	wrap            func(http.Handler) http.Handler
+}
+
+func newFixture(t *testing.T, o fixtureOpt) *fixture {
+	t.Helper()
+	f := &fixture{iss: newIssuer(t), other: newIssuer(t), logs: &bytes.Buffer{}}
+	logger := zerolog.New(f.logs)
+	ctx := context.Background()
+	now := func() time.Time { return time.Now().Add(o.serverClockSkew) }
+	bv, err := bearer.New(ctx, audience, []bearer.Issuer{{URL: f.iss.srv.URL, Keys: bearer.Discovery()}},
+		bearer.WithRealm("api"), bearer.WithPlainHTTP(), bearer.WithClock(now), bearer.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bv.Close() })
+
+	live, _ := apikey.Generate(apikey.DefaultPrefix, "live")
+	revoked, _ := apikey.Generate(apikey.DefaultPrefix, "live")
+	test, _ := apikey.Generate(apikey.DefaultPrefix, "test")
+	store, err := apikey.NewMemoryStore(live.Record("reports-service", []string{"reports:read"}, time.Time{}),
+		revoked.Record("old-service", nil, time.Time{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Revoke(revoked.ID(), time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := apikey.New(store, apikey.WithEnvironment("live"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.liveKey, f.revokedKey, f.testKey = live.Reveal(), revoked.Reveal(), test.Reveal()
+
+	f.password = "pw-" + rand.Text()
+	hash, _ := bcrypt.GenerateFromPassword([]byte(f.password), bcrypt.MinCost)
+	users, _ := basic.NewMemory(map[string]string{"admin": string(hash)})
+	uv, err := basic.New(users, basic.WithRealm("admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	g := middleware.New(middleware.WithLogger(logger))
+	r := chi.NewRouter()
+	r.Use(chimw.RequestID)
+	r.Use(chimw.Recoverer)
+	ok := func(w http.ResponseWriter, r *http.Request) {
+		id, _ := middleware.IdentityFrom(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"subject": id.Subject})
+	}
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	r.With(g.Require(kv)).Get("/v1/reports", ok)
+	r.With(g.Require(uv)).Get("/admin/stats", ok)
+	r.With(g.Require(verifiers.Verifier(bv), kv)).Get("/v1/me", ok)
+	r.With(g.Require(bv), g.RequireScopes("orders:write")).Post("/v1/orders", ok)
+	f.handler = r
+	if o.wrap != nil {
+		f.handler = o.wrap(r)
+	}
+	f.srv = httptest.NewServer(f.handler)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// token is a valid token of the server's issuer.
+func (f *fixture) token(t *testing.T) string {
+	return f.iss.mint(t, time.Now().Add(-time.Minute), time.Now().Add(time.Hour), nil)
+}
+
+// proxy puts a loopback reverse proxy in front of target, with rewrite
+// applied to each request on its way and modify to each response.
+func proxy(t *testing.T, target string, rewrite func(*http.Request), modify func(*http.Response)) *httptest.Server {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			if rewrite != nil {
+				rewrite(pr.Out)
+			}
+		},
+		ModifyResponse: func(r *http.Response) error {
+			if modify != nil {
+				modify(r)
+			}
+			return nil
+		},
+	}
+	s := httptest.NewServer(rp)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// result is one run of the command.
+type result struct {
+	code           int
+	stdout, stderr string
+	report         map[string]any // from a --json run of the same arguments
+}
+
+// doctorRun runs "authgate doctor args..." twice, as text and with --json.
+func doctorRun(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"doctor"}, args...), &out, &errb)
+	var jout, jerr bytes.Buffer
+	jcode := run(context.Background(), append([]string{"doctor", "--json"}, args...), &jout, &jerr)
+	if jcode != code {
+		t.Errorf("exit %d as text, %d with --json", code, jcode)
+	}
+	r := result{code: code, stdout: out.String(), stderr: errb.String() + jerr.String()}
+	if code != 2 {
+		if err := json.Unmarshal(jout.Bytes(), &r.report); err != nil {
+			t.Fatalf("--json output is not JSON: %v\n%s", err, jout.String())
+		}
+	}
+	r.stdout += "\n" + jout.String()
+	return r
+}
+
+func (r result) cause() string {
+	v, _ := r.report["verdict"].(map[string]any)
+	c, _ := v["cause"].(string)
+	return c
+}
+
+func (r result) causes() []string {
+	out := []string{r.cause()}
+	also, _ := r.report["also"].([]any)
+	for _, a := range also {
+		m, _ := a.(map[string]any)
+		c, _ := m["cause"].(string)
+		out = append(out, c)
+	}
+	return out
+}
+
+func (r result) check(step string) (result, evidence string) {
+	cs, _ := r.report["checks"].([]any)
+	for _, c := range cs {
+		m, _ := c.(map[string]any)
+		if m["step"] == step {
+			return fmt.Sprint(m["result"]), fmt.Sprint(m["evidence"])
+		}
+	}
+	return "", ""
+}
