@@ -77,7 +77,8 @@ type usageErr struct{ msg string }
 
 func (e *usageErr) Error() string { return e.msg }
 
-func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runDoctor(ctx context.Context, e env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	req, f, err := parseDoctor(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -87,7 +88,15 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, `Run "authgate doctor -h" for usage.`)
 		return 2
 	}
-	rep, err := doctor.Run(ctx, doctor.Config{Timeout: f.timeout}, req)
+	cfg := doctor.Config{Timeout: f.timeout}
+	if e.transport != nil {
+		t := f.timeout
+		if t <= 0 {
+			t = 10 * time.Second
+		}
+		cfg.Client = &http.Client{Timeout: t, Transport: e.transport}
+	}
+	rep, err := doctor.Run(ctx, cfg, req)
 	if err != nil {
 		fmt.Fprintln(stderr, "authgate doctor:", err)
 		return 2

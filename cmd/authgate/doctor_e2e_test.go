@@ -308,10 +308,10 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 	var out, errb strings.Builder
-	if code := run(t.Context(), []string{"nope"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "nope"`) {
+	if code := run(t.Context(), env{stdout: &out, stderr: &errb}, []string{"nope"}); code != 2 || !strings.Contains(errb.String(), `unknown command "nope"`) {
 		t.Errorf("unknown command: exit %d, %q", code, errb.String())
 	}
-	if code := run(t.Context(), []string{"doctor", "-h"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "Exit status: 0") {
+	if code := run(t.Context(), env{stdout: &out, stderr: &errb}, []string{"doctor", "-h"}); code != 0 || !strings.Contains(errb.String(), "Exit status: 0") {
 		t.Errorf("doctor -h: exit %d, %q", code, errb.String())
 	}
 }

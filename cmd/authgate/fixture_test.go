@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"testing"
 	"time"
@@ -218,9 +220,9 @@ type result struct {
 func doctorRun(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"doctor"}, args...), &out, &errb)
+	code := run(context.Background(), env{stdout: &out, stderr: &errb, transport: loopbackOnly}, append([]string{"doctor"}, args...))
 	var jout, jerr bytes.Buffer
-	jcode := run(context.Background(), append([]string{"doctor", "--json"}, args...), &jout, &jerr)
+	jcode := run(context.Background(), env{stdout: &jout, stderr: &jerr, transport: loopbackOnly}, append([]string{"doctor", "--json"}, args...))
 	if jcode != code {
 		t.Errorf("exit %d as text, %d with --json", code, jcode)
 	}
@@ -260,4 +262,22 @@ func (r result) check(step string) (result, evidence string) {
 		}
 	}
 	return "", ""
+}
+
+// loopbackOnly is the doctor's transport in tests: it dials loopback
+// addresses only, and refuses any other host before resolving it, so that
+// no test sends a packet (not even a DNS query for the demo's
+// issuer.demo.authgate.test) off this machine.
+var loopbackOnly http.RoundTripper = &http.Transport{
+	DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		if ip, err := netip.ParseAddr(host); err != nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("test transport: %s is not a loopback address; tests stay on this machine", host)
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	},
 }

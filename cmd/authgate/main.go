@@ -14,16 +14,26 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
 )
 
+// env is what a subcommand gets from its surroundings: where to write,
+// and how to reach the network (tests keep it on loopback).
+type env struct {
+	stdout, stderr io.Writer
+	// transport carries the subcommand's HTTP exchanges; nil is
+	// http.DefaultTransport.
+	transport http.RoundTripper
+}
+
 // command is one subcommand: its one-line summary and its entry point,
 // which returns the exit status.
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, e env, args []string) int
 }
 
 // commands is the subcommand table; a new subcommand (keys, ...) is one
@@ -35,12 +45,13 @@ var commands = map[string]command{
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
 // run dispatches to the subcommand and returns the exit status; 2 is a
 // usage error.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, e env, args []string) int {
+	stderr := e.stderr
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -54,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	return c.run(ctx, e, args[1:])
 }
 
 func usage(w io.Writer) {
