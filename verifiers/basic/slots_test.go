@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,15 +18,20 @@ import (
 	"github.com/authgate/authgate/verifiers"
 )
 
-// slowVerifier has one check slot and a hash hook that holds the slot until
-// release is closed; started is signalled when a check holds it.
+// slowVerifier has one check slot and a hash hook that makes the first
+// check hold its slot until release is closed; started is signalled when
+// it does. Later checks run at once, so that without the bound they would
+// simply be answered.
 func slowVerifier(t *testing.T, wait time.Duration) (v *Verifier, started chan struct{}, release chan struct{}) {
 	t.Helper()
 	v = newVerifier(t, memory(t, "alice", "pw", "bob", "bobpw"), WithConcurrentChecks(1, wait))
-	started, release = make(chan struct{}, 16), make(chan struct{})
+	started, release = make(chan struct{}, 1), make(chan struct{})
+	var first atomic.Bool
 	v.hashHook = func() {
-		started <- struct{}{}
-		<-release
+		if first.CompareAndSwap(false, true) {
+			started <- struct{}{}
+			<-release
+		}
 	}
 	return v, started, release
 }
