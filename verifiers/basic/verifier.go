@@ -197,8 +197,10 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	if v.normalize != nil {
 		user, password = v.normalize(user), v.normalize(password)
 	}
-	decoy := v.src.Decoy()
 	h, err := v.src.Lookup(r.Context(), user)
+	// After Lookup: a LookupSource raises its decoy to the hash it just
+	// returned.
+	decoy := v.src.Decoy()
 	unknown := false
 	switch {
 	case errors.Is(err, ErrUserNotFound):
