@@ -109,12 +109,11 @@ func WithFingerprinter(f *verifiers.Fingerprinter) Option {
 }
 
 // WithConcurrentChecks bounds how many password hash checks (bcrypt or
-// argon2id runs, decoys and padding included) run at once to n, and how
-// long a request waits for one of them to end to wait. A request that
-// finds all n busy for wait, or whose context ends first, is answered 503
-// verifier_unavailable with Retry-After: 1 instead of piling up CPU and
-// memory (an argon2id check holds its whole memory while it runs). wait 0
-// means not waiting at all. A cache hit needs no slot, nor does a request
+// argon2id runs, decoys and padding included) run at once to n. A request
+// that finds all n busy waits at most wait for one to end; if none does,
+// or its context ends first, it is answered 503 verifier_unavailable with
+// Retry-After: 1, instead of piling up CPU and memory (an argon2id check
+// holds its whole memory while it runs). wait 0 means not waiting at all. A cache hit needs no slot, nor does a request
 // that joins an identical check already in flight.
 //
 // The default is runtime.GOMAXPROCS(0) at New, so that checks do not
