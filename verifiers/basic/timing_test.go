@@ -204,8 +204,9 @@ func TestTiming_B7_mixed_costs(t *testing.T) {
 
 // TestTiming_measurement_detects_unpadded_cheap_user shows that
 // medianRatios sees the cheap user when padding is off, so the test above
-// can fail: without padding a cost-(c-3) check takes about 1/8 of the
-// decoy's.
+// can fail: without padding the cheap check takes about 1/8 of the
+// decoy's (1/2 under -race, where the cheap cost is bcrypt's minimum, 4),
+// and anything under 0.8 fails the 1.25x rule; 0.7 leaves a margin.
 func TestTiming_measurement_detects_unpadded_cheap_user(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test skipped in -short mode")
@@ -214,7 +215,7 @@ func TestTiming_measurement_detects_unpadded_cheap_user(t *testing.T) {
 	v.noPad = true
 	ratios, medians := medianRatios(t, v, mixedUsers, 9)
 	t.Logf("unpadded: median unknown %v, cheap user %v, expensive user %v; ratios %.2f, %.2f", medians[0], medians[1], medians[2], ratios[0], ratios[1])
-	if ratios[0] > 0.6 {
+	if ratios[0] > 0.7 {
 		t.Errorf("the unpadded cheap user took %.2f of the unknown user's time, want a clear gap", ratios[0])
 	}
 }
