@@ -148,12 +148,14 @@ type flightKey struct {
 
 type flight struct {
 	done chan struct{}
-	id   *verifiers.Identity // nil: the password did not match
+	id   *verifiers.Identity // nil: the password did not match, or err
+	err  error               // the check could not run (no slot)
 }
 
 // do runs fn once for all concurrent callers with key k and gives each of
-// them its result.
-func (f *flights) do(k flightKey, fn func() *verifiers.Identity) *verifiers.Identity {
+// them its result. A caller that joins waits for the first one's answer,
+// so it needs no check slot of its own, and shares its error too.
+func (f *flights) do(k flightKey, fn func() (*verifiers.Identity, error)) (*verifiers.Identity, error) {
 	f.mu.Lock()
 	if f.m == nil {
 		f.m = make(map[flightKey]*flight)
@@ -164,7 +166,7 @@ func (f *flights) do(k flightKey, fn func() *verifiers.Identity) *verifiers.Iden
 			f.joined()
 		}
 		<-fl.done
-		return fl.id
+		return fl.id, fl.err
 	}
 	fl := &flight{done: make(chan struct{})}
 	f.m[k] = fl
@@ -176,6 +178,6 @@ func (f *flights) do(k flightKey, fn func() *verifiers.Identity) *verifiers.Iden
 		f.mu.Unlock()
 		close(fl.done)
 	}()
-	fl.id = fn()
-	return fl.id
+	fl.id, fl.err = fn()
+	return fl.id, fl.err
 }

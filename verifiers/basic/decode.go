@@ -32,7 +32,31 @@ const (
 	hintUTF8         = "the client must send user-id and password as UTF-8 (the challenge says charset=\"UTF-8\", RFC 7617 §2.1); a client using ISO-8859-1 sends invalid UTF-8"
 	hintEmpty        = "the Authorization field holds only the scheme name: the client sent Basic with no user:password after it"
 	hintEmptyUser    = "the user-id before the colon is empty"
+	hintShellCommand = "the shell did not run the command substitution because the header was in single quotes: write -H \"Authorization: Basic $(...)\" in double quotes, or let curl encode it with -u user:password"
+	hintShellVar     = "the shell did not expand the variable because the header was in single quotes: write -H \"Authorization: Basic $VAR\" in double quotes, or let curl encode it with -u user:password"
 )
+
+// Details of unexpanded shell syntax; they never quote the value, which
+// may hold a user and password in clear (`$(echo -n alice:pw | base64)`).
+const (
+	detailShellCommand = "Basic credentials are a literal shell command substitution ($(...) or `...`), not base64"
+	detailShellVar     = "Basic credentials are a literal shell variable ($VAR or ${VAR}), not base64"
+)
+
+// unexpandedShell recognises credentials that are shell syntax sent as
+// is: the classic curl -H 'Authorization: Basic $(echo -n user:pw |
+// base64)' in single quotes, which the shell does not expand.
+func unexpandedShell(creds string) (detail, hint string) {
+	switch {
+	case strings.HasPrefix(creds, "$("), strings.HasPrefix(creds, "`"):
+		return detailShellCommand, hintShellCommand
+	case strings.HasPrefix(creds, "${"):
+		return detailShellVar, hintShellVar
+	case len(creds) > 1 && creds[0] == '$' && (creds[1] == '_' || 'A' <= creds[1] && creds[1] <= 'Z' || 'a' <= creds[1] && creds[1] <= 'z'):
+		return detailShellVar, hintShellVar
+	}
+	return "", ""
+}
 
 // decoded is the result of decoding Basic credentials.
 type decoded struct {
@@ -44,7 +68,10 @@ type decoded struct {
 // split at the first colon (so the password may hold colons), UTF-8 with no
 // control characters. Rejections never quote the credentials; they may
 // carry the user-id (sanitized) as an Attr once it is known to be text.
-func decodeBasic(creds string) (decoded, *verifiers.Rejection) {
+//
+// A user-id that looks like a credential (verifiers.LooksLikeCredential) is
+// named in attributes by its fingerprint under fp, never as text.
+func decodeBasic(creds string, fp *verifiers.Fingerprinter) (decoded, *verifiers.Rejection) {
 	if creds == "" {
 		return decoded{}, verifiers.Reject(verifiers.RequestMalformed, "Basic credentials are empty").WithHint(hintEmpty)
 	}
@@ -52,6 +79,9 @@ func decodeBasic(creds string) (decoded, *verifiers.Rejection) {
 		return decoded{}, verifiers.Reject(verifiers.CredentialsTooLarge,
 			fmt.Sprintf("Basic credentials are %d bytes, over the limit of %d", len(creds), MaxCredentialsLength)).
 			With(verifiers.AttrHeader, "Authorization")
+	}
+	if detail, hint := unexpandedShell(creds); detail != "" {
+		return decoded{}, malformed(detail).WithHint(hint)
 	}
 	if looksLikeJWT(creds) {
 		return decoded{}, malformed("Basic credentials are not base64: they are three dot-separated base64url segments, a JWT").WithHint(hintBearer)
@@ -84,20 +114,20 @@ func decodeBasic(creds string) (decoded, *verifiers.Rejection) {
 	}
 	user, password := string(b[:colon]), string(b[colon+1:])
 	if err := checkText(user, "the user-id"); err != nil {
-		r := malformed("decoded Basic credentials: "+err.Error()).With(verifiers.AttrUser, sanitizeUser(user))
+		r := malformed("decoded Basic credentials: " + err.Error())
 		if errors.Is(err, errNotUTF8) {
 			r.WithHint(hintUTF8)
 		}
-		return decoded{}, r
+		return decoded{}, nameUser(fp, user, password).with(r)
 	}
 	if err := checkText(password, "the password"); err != nil {
 		// Say what is wrong with the password, not where: no offset, no
 		// byte value.
-		r := malformed("decoded Basic credentials: "+err.Error()).With(verifiers.AttrUser, sanitizeUser(user))
+		r := malformed("decoded Basic credentials: " + err.Error())
 		if errors.Is(err, errNotUTF8) {
 			r.WithHint(hintUTF8)
 		}
-		return decoded{}, r
+		return decoded{}, nameUser(fp, user, password).with(r)
 	}
 	return decoded{user: user, password: password}, nil
 }

@@ -57,13 +57,23 @@ func TestDecodeBasic(t *testing.T) {
 		{name: "JWT_header_with_spaces", creds: b64(`{ "typ": "at+jwt", "alg": "ES256" }`), wantReason: verifiers.CredentialsMalformed, wantHint: hintBearer},
 		{name: "JSON_not_JWT_is_credentials", creds: b64(`{"user":1}:x`), wantUser: `{"user"`, wantPass: `1}:x`},
 		{name: "I_empty_credentials", creds: "", wantReason: verifiers.RequestMalformed, wantHint: hintEmpty},
+		{name: "shell_command_substitution_unexpanded", creds: "$(echo -n alice:canary-shell-pw | base64)", wantReason: verifiers.CredentialsMalformed,
+			wantHint:   `the shell did not run the command substitution because the header was in single quotes: write -H "Authorization: Basic $(...)" in double quotes, or let curl encode it with -u user:password`,
+			wantDetail: "Basic credentials are a literal shell command substitution ($(...) or `...`), not base64"},
+		{name: "shell_backticks_unexpanded", creds: "`printf alice:canary-shell-pw | base64`", wantReason: verifiers.CredentialsMalformed, wantHint: hintShellCommand, wantDetail: detailShellCommand},
+		{name: "shell_variable_unexpanded", creds: "$BASIC_CREDENTIALS", wantReason: verifiers.CredentialsMalformed,
+			wantHint:   `the shell did not expand the variable because the header was in single quotes: write -H "Authorization: Basic $VAR" in double quotes, or let curl encode it with -u user:password`,
+			wantDetail: "Basic credentials are a literal shell variable ($VAR or ${VAR}), not base64"},
+		{name: "shell_braced_variable_unexpanded", creds: "${CREDS}", wantReason: verifiers.CredentialsMalformed, wantHint: hintShellVar, wantDetail: detailShellVar},
+		{name: "dollar_alone_is_not_shell", creds: "$", wantReason: verifiers.CredentialsMalformed, wantHint: hintUserPassword, wantDetail: "outside the base64 alphabet"},
+		{name: "dollar_digit_is_not_a_variable", creds: "$1ab", wantReason: verifiers.CredentialsMalformed, wantHint: hintUserPassword, wantDetail: "outside the base64 alphabet"},
 		{name: "H1_over_cap", creds: strings.Repeat("QUFB", MaxCredentialsLength/4+1), wantReason: verifiers.CredentialsTooLarge, wantDetail: "over the limit of 1024"},
 		{name: "H1_at_cap_accepted", creds: b64("u:" + strings.Repeat("p", maxDecode-2)), wantUser: "u", wantPass: strings.Repeat("p", maxDecode-2)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			d, rej := decodeBasic(tc.creds)
+			d, rej := decodeBasic(tc.creds, testFP)
 			if tc.wantReason == "" {
 				if rej != nil {
 					t.Fatalf("rejected: %v", rej)
@@ -86,6 +96,13 @@ func TestDecodeBasic(t *testing.T) {
 				t.Errorf("detail %q does not contain %q", rej.Detail, tc.wantDetail)
 			}
 			assertNoSecret(t, rej, tc.creds)
+			// Shell syntax holds the user and password in clear: never
+			// echoed.
+			for _, sec := range []string{"canary-shell-pw", "alice", "BASIC_CREDENTIALS", "CREDS"} {
+				if strings.Contains(rej.Detail+rej.Hint+rej.Error(), sec) {
+					t.Errorf("rejection echoes %q: %v / %s", sec, rej, rej.Hint)
+				}
+			}
 		})
 	}
 }
@@ -120,13 +137,13 @@ func assertNoSecret(t *testing.T, rej *verifiers.Rejection, creds string) {
 func TestDecodeBasic_user_attr(t *testing.T) {
 	t.Parallel()
 	// A rejection about the password names the (valid) user for the log.
-	_, rej := decodeBasic(b64("alice:p\x00w"))
+	_, rej := decodeBasic(b64("alice:p\x00w"), testFP)
 	if got, _ := attr(rej.Attrs, verifiers.AttrUser); got != "alice" {
 		t.Errorf("user attr %q, want alice", got)
 	}
 	// A user-id with control characters is logged sanitized: replaced,
 	// so that it does not read as another user's name.
-	_, rej = decodeBasic(b64("al\nice:pw"))
+	_, rej = decodeBasic(b64("al\nice:pw"), testFP)
 	if got, _ := attr(rej.Attrs, verifiers.AttrUser); got != "al\uFFFDice" {
 		t.Errorf("user attr %q, want al\uFFFDice", got)
 	}

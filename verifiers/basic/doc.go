@@ -3,7 +3,7 @@
 // memory, or from your own database, checked in time that does not reveal
 // which users exist, with a cache that makes bcrypt affordable.
 //
-//	users, err := basic.LoadFile("/etc/myapp/users.htpasswd")
+//	users, err := basic.LoadFile("/etc/myapp/users.htpasswd", basic.WithFileLogger(logger))
 //	v, err := basic.New(users, basic.WithRealm("admin"))
 //	r.With(middleware.Require(v)).Get("/admin", admin)
 //
@@ -20,7 +20,9 @@
 // characters (C0, DEL, and C1 too). Anything else is credentials_malformed
 // (401), with a hint when the cause is recognisable: no colon, base64url
 // instead of base64, missing padding, a user:password sent unencoded, or a
-// JWT sent with the Basic scheme. "Basic" with nothing after it is
+// JWT sent with the Basic scheme, or shell syntax sent unexpanded
+// ($(...), `...`, $VAR, ${VAR}: the header was in single quotes). "Basic"
+// with nothing after it is
 // request_malformed (400); oversized credentials are credentials_too_large
 // (431).
 //
@@ -42,15 +44,36 @@
 // option to accept them: a stolen file of such hashes is cracked in hours.
 // Re-hash with `htpasswd -B`.
 //
+// Costs are bounded too, so that one entry cannot make every login cost
+// hours of CPU or gigabytes of memory: bcrypt up to MaxBcryptCost (14),
+// argon2id up to MaxArgon2Memory (128 MiB), MaxArgon2Time (10 passes)
+// and MaxArgon2Parallelism (16 lanes). A hash over them is refused with
+// ErrHashTooExpensive (and, in a file, the line). LoadFile also warns
+// (WithFileLogger) about a file without users and names the users whose
+// hashes are weak (bcrypt below cost 10) or cheaper than the file's
+// strongest.
+//
 // # Timing
 //
-// An unknown user costs as much as a wrong password: the password is
-// checked against the source's decoy, a hash with random salt and digest
-// at the strongest parameters the source uses (for a file mixing bcrypt
-// and argon2id, of the algorithm most of its users have). The client sees
-// the same status, challenge and body for both (reason credentials_invalid);
+// An unknown user costs as much as a wrong password, whatever the costs
+// of the source's hashes: the password is checked against the source's
+// decoy, a hash with random salt and digest at the strongest parameters
+// the source uses, and a known user whose hash is cheaper than the decoy
+// pays the difference (a cost-5 bcrypt user in a file whose strongest
+// entry is cost 12 also runs decoys of costs 5 to 11, whose work adds up
+// to one check at cost 12). A source mixing bcrypt and argon2id makes
+// every check pay for the strongest hash of both. The client sees the
+// same status, challenge and body for both (reason credentials_invalid);
 // the server log says user_unknown or password_mismatch. Hash digests are
 // compared in constant time.
+//
+// # Bounded work
+//
+// At most WithConcurrentChecks hash checks (by default GOMAXPROCS) run
+// at once; a request that needs one waits for a free slot at most
+// DefaultCheckWait, or until its context ends, and is then answered 503
+// verifier_unavailable with Retry-After. Cache hits, and requests that
+// join an identical check in flight, need no slot.
 //
 // # Cache
 //
@@ -70,7 +93,17 @@
 // # Logging
 //
 // The gate logs one event per rejection. This verifier adds the user-id as
-// the "user" attribute, with invalid UTF-8 replaced, control characters
-// removed and the length cut to 64 bytes. The password and the header value
-// are never in a detail, a hint, an attribute or an error.
+// the "user" attribute, with a copy of the password inside it (8 bytes or
+// more) replaced by "[redacted]", then invalid UTF-8 and control
+// characters replaced, then the length cut to 64 bytes: redacted before
+// cut, so that no piece of the password survives the cut.
+//
+// A user-id that looks like a credential (verifiers.LooksLikeCredential:
+// an API key, a JWT, a long high-entropy string, as curl -u KEY: or
+// https://KEY@host/ send) is never logged as text: the rejection carries
+// its keyed fingerprint as the "fingerprint" attribute instead, and a
+// hint saying what the client seems to have sent. ClaimedPrincipal, which
+// the gate's failure limiting logs and keeps in memory, returns
+// "fingerprint:" and the same fingerprint for it. The password and the
+// header value are never in a detail, a hint, an attribute or an error.
 package basic

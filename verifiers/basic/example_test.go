@@ -1,8 +1,10 @@
 package basic_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
@@ -119,6 +121,30 @@ func ExampleLoadFile_insecure() {
 	fmt.Println(strings.ReplaceAll(err.Error(), dir, "DIR"))
 	// Output:
 	// basic: DIR/users.htpasswd:2: user "bob": insecure password hash format: MD5 ($apr1$); re-hash the password with bcrypt (htpasswd -B) or argon2id
+}
+
+// LoadFile warns, through the logger given with WithFileLogger, about
+// users whose hashes are weak or cheaper than the file's strongest; the
+// file still loads.
+func ExampleWithFileLogger() {
+	dir, _ := os.MkdirTemp("", "htpasswd")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "users.htpasswd")
+	_ = os.WriteFile(path, []byte("alice:"+mustHash("pw")+"\n"), 0o600) // bcrypt cost 4
+
+	var buf bytes.Buffer
+	users, err := basic.LoadFile(path, basic.WithFileLogger(zerolog.New(&buf)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var warning struct {
+		Level     string   `json:"level"`
+		WeakUsers []string `json:"weak_users"`
+	}
+	_ = json.Unmarshal(buf.Bytes(), &warning)
+	fmt.Println(users.Len(), warning.Level, warning.WeakUsers)
+	// Output:
+	// 1 warn [alice (bcrypt cost 4)]
 }
 
 // Reload the file on SIGHUP. A file with an error is refused and the old

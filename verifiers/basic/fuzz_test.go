@@ -34,6 +34,8 @@ var decodeDetails = func() map[string]bool {
 		"decoded Basic credentials: the user-id is not valid UTF-8",
 		"decoded Basic credentials: the password contains a control character",
 		"decoded Basic credentials: the password is not valid UTF-8",
+		detailShellCommand,
+		detailShellVar,
 	} {
 		m[digits.ReplaceAllString(d, "N")] = true
 	}
@@ -43,6 +45,8 @@ var decodeDetails = func() map[string]bool {
 var decodeHints = map[string]bool{
 	"": true, hintUserPassword: true, hintBearer: true, hintNotEncoded: true,
 	hintBase64URL: true, hintPadding: true, hintUTF8: true, hintEmpty: true,
+	hintShellCommand: true, hintShellVar: true,
+	hintUserAPIKey: true, hintUserJWT: true, hintUserHighEntropy: true,
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -61,7 +65,7 @@ func FuzzDecodeBasic(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, creds string) {
-		d, rej := decodeBasic(creds)
+		d, rej := decodeBasic(creds, testFP)
 		if rej == nil {
 			if len(creds) > MaxCredentialsLength {
 				t.Fatalf("accepted %d bytes", len(creds))
@@ -99,13 +103,27 @@ func FuzzDecodeBasic(f *testing.F) {
 				}
 				continue
 			}
-			if a.Key != verifiers.AttrUser {
-				t.Fatalf("attr %q", a.Key)
-			}
 			raw, err := base64.StdEncoding.DecodeString(creds)
-			user, _, ok := strings.Cut(string(raw), ":")
-			if err != nil || !ok || a.Value != sanitizeUser(user) {
+			user, password, ok := strings.Cut(string(raw), ":")
+			if err != nil || !ok {
+				t.Fatalf("attr %q=%q without a user-id", a.Key, a.Value)
+			}
+			_, credential := verifiers.LooksLikeCredential(user)
+			switch {
+			case a.Key == verifiers.AttrFingerprint && credential:
+				// A user-id that looks like a key is named by fingerprint.
+				if a.Value != testFP.Fingerprint(user) {
+					t.Fatalf("fingerprint attr %q is not the user-id's fingerprint", a.Value)
+				}
+				continue
+			case a.Key != verifiers.AttrUser || credential:
+				t.Fatalf("attr %q for user-id %q", a.Key, user)
+			}
+			if a.Value != safeUser(user, password) {
 				t.Fatalf("user attr %q is not the sanitized user-id", a.Value)
+			}
+			if len(password) >= minRedacted && strings.Contains(a.Value, password) {
+				t.Fatalf("user attr %q holds the password", a.Value)
 			}
 			if len(a.Value) > maxLoggedUser+len("…") || !utf8.ValidString(a.Value) {
 				t.Fatalf("user attr %q not sanitized", a.Value)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
@@ -331,5 +332,110 @@ func TestGate_I2_canary(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// canaryKey has authgate's API key shape; it is registered nowhere.
+const canaryKey = "ak_live_GateCanaryId_GateCanaryS3cretXyZ012345678"
+
+// TestGate_I2_API_key_as_user sends an API key as the Basic user name, as
+// curl -u KEY: and https://KEY@host/ do, to a gate with per-user failure
+// limiting: neither the 401 nor the per-user 429 logs, sends or echoes the
+// key; both name it by the same fingerprint; the 401 says what was sent.
+func TestGate_I2_API_key_as_user(t *testing.T) {
+	t.Parallel()
+	for _, user := range []string{canaryKey, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJnYXRlLWNhbmFyeSJ9.R2F0ZUNhbmFyeVNpZ25hdHVyZTAxMjM0"} {
+		t.Run(user[:8], func(t *testing.T) {
+			t.Parallel()
+			v, err := basic.New(testMemory(t, "alice", "pw"), basic.WithRealm("admin"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf := &bytes.Buffer{}
+			g := middleware.New(middleware.WithLogger(zerolog.New(buf)), middleware.WithLogSampling(0, 0),
+				middleware.WithFailureLimit(middleware.FailureLimit{PerIP: 100, PerPrincipal: 1, Window: time.Minute}))
+			h := g.Require(v)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler reached") }))
+			auth := basicAuth(user, "")
+			send := func() (*httptest.ResponseRecorder, map[string]any) {
+				buf.Reset()
+				r := httptest.NewRequest(http.MethodGet, "/admin", nil)
+				r.Header.Set("Authorization", auth)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				var ev map[string]any
+				if err := json.Unmarshal(buf.Bytes(), &ev); err != nil {
+					t.Fatalf("log %q: %v", buf, err)
+				}
+				for _, sec := range []string{user, user[len(user)-12:], auth, auth[len("Basic "):],
+					base64.StdEncoding.EncodeToString([]byte(user)), base64.RawURLEncoding.EncodeToString([]byte(user))} {
+					var resp strings.Builder
+					for _, l := range headerLines(w.Header()) {
+						resp.WriteString(l + "\n")
+					}
+					resp.WriteString(w.Body.String())
+					if strings.Contains(buf.String(), sec) || strings.Contains(resp.String(), sec) {
+						t.Errorf("%q in the log or the response:\n%s\n%s", sec, buf, resp.String())
+					}
+				}
+				return w, ev
+			}
+			w, ev := send()
+			fp, _ := ev["fingerprint"].(string)
+			if w.Code != 401 || ev["reason"] != "user_unknown" || len(fp) != 16 || ev["user"] != nil {
+				t.Fatalf("first: %d %v", w.Code, ev)
+			}
+			if hint, _ := ev["hint"].(string); !strings.HasPrefix(hint, "the user name looks like ") || !strings.Contains(hint, "as the Basic user name") {
+				t.Errorf("hint %q", hint)
+			}
+			w, ev = send()
+			if w.Code != 429 || ev["reason"] != "too_many_failures" || w.Header().Get("Retry-After") == "" {
+				t.Fatalf("second: %d %v", w.Code, ev)
+			}
+			// The per-user 429 names the principal the verifier claimed:
+			// the fingerprint, marked as one (no Basic user-id has a colon).
+			if ev["user"] != "fingerprint:"+fp {
+				t.Errorf("429 logs user %v, want %q", ev["user"], "fingerprint:"+fp)
+			}
+		})
+	}
+}
+
+// TestGate_I2_password_inside_long_user_name: the log holds no 8-byte piece
+// of a password that also appears in a user name longer than the logged
+// length (the verifier redacts it before cutting the name).
+func TestGate_I2_password_inside_long_user_name(t *testing.T) {
+	t.Parallel()
+	const pw = "Canary-Passw0rd-in-gate-7q"
+	g := newGated(t, testMemory(t, "alice", "x"))
+	w, ev := g.do(t, basicAuth(strings.Repeat("v", 52)+pw, pw))
+	if w.Code != 401 || ev[0]["user"] != strings.Repeat("v", 52)+"[redacted]" {
+		t.Fatalf("%d %v", w.Code, ev)
+	}
+	for i := 0; i+8 <= len(pw); i++ {
+		if strings.Contains(g.log.String(), pw[i:i+8]) {
+			t.Fatalf("log holds %q of the password: %s", pw[i:i+8], g.log)
+		}
+	}
+}
+
+// TestGate_unexpanded_shell_substitution: the single-quoted curl mistake
+// gets a hint naming the shell, and its text (which holds the user and
+// password) is not echoed.
+func TestGate_unexpanded_shell_substitution(t *testing.T) {
+	t.Parallel()
+	g := newGated(t, testMemory(t, "alice", "pw"))
+	for auth, hint := range map[string]string{
+		"Basic $(echo -n alice:canary-shell-gate | base64)": `the shell did not run the command substitution because the header was in single quotes: write -H "Authorization: Basic $(...)" in double quotes, or let curl encode it with -u user:password`,
+		"Basic $CANARY_SHELL_VAR":                           `the shell did not expand the variable because the header was in single quotes: write -H "Authorization: Basic $VAR" in double quotes, or let curl encode it with -u user:password`,
+	} {
+		w, ev := g.do(t, auth)
+		if w.Code != 401 || len(ev) != 1 || ev[0]["reason"] != "credentials_malformed" || ev[0]["hint"] != hint {
+			t.Errorf("%s: %d %v", auth, w.Code, ev)
+		}
+		for _, sec := range []string{"canary-shell-gate", "CANARY_SHELL_VAR", "echo"} {
+			if strings.Contains(g.log.String(), sec) || strings.Contains(w.Body.String(), sec) {
+				t.Errorf("%q echoed: %s %s", sec, g.log, w.Body)
+			}
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -27,8 +28,16 @@ var (
 	// or argon2d.
 	ErrUnsupportedHash = errors.New("unsupported password hash format")
 	// ErrMalformedHash reports a bcrypt or argon2id string that does not
-	// follow its format, or whose parameters are out of bounds.
+	// follow its format, or whose parameters are out of their algorithm's
+	// bounds.
 	ErrMalformedHash = errors.New("malformed password hash")
+	// ErrHashTooExpensive reports a well-formed hash whose parameters are
+	// over this package's maxima (MaxBcryptCost, MaxArgon2Memory,
+	// MaxArgon2Time, MaxArgon2Parallelism): checking it would cost seconds
+	// to hours of CPU or gigabytes of memory per request, and as the
+	// strongest hash of its source it would become the decoy that every
+	// unknown user pays for too.
+	ErrHashTooExpensive = errors.New("password hash too expensive to check")
 )
 
 // Algorithm names of Hash.Algorithm.
@@ -37,13 +46,31 @@ const (
 	AlgArgon2id = "argon2id"
 )
 
-// Bounds on argon2id parameters. A stored hash asking for more is refused
-// as malformed, so that a bad entry in a user database cannot make each
-// login allocate gigabytes or run for minutes.
+// Maxima of the work one password check may cost. A stored hash asking
+// for more is refused (ErrHashTooExpensive): a file, a Memory or a lookup
+// function cannot make each login run for minutes or allocate gigabytes,
+// whether by mistake (htpasswd -C 31) or by an attacker who can write one
+// entry. They leave headroom over current advice: OWASP's password
+// storage cheat sheet asks for bcrypt cost 10 or more and for argon2id
+// 19 MiB with 2 passes (or 46 MiB with 1); RFC 9106 §4 suggests 64 MiB,
+// 3 passes, 4 lanes where 2 GiB is too much.
 const (
-	MaxArgon2Memory  = 1 << 20 // KiB, 1 GiB
-	MaxArgon2Time    = 64      // passes
-	MaxArgon2KeySize = 256     // bytes of derived key
+	// MaxBcryptCost is the highest bcrypt cost accepted. Cost 14 is 16
+	// times the work of cost 10 (about 70 ms on a server core), so about
+	// 1 s per check; each step above doubles it.
+	MaxBcryptCost = 14
+	// MaxArgon2Memory is the most memory an argon2id hash may ask for, in
+	// KiB: 128 MiB, twice RFC 9106's 64 MiB. Every check in flight holds
+	// that much (see WithConcurrentChecks).
+	MaxArgon2Memory = 128 << 10
+	// MaxArgon2Time is the most passes over the memory (t) accepted.
+	MaxArgon2Time = 10
+	// MaxArgon2Parallelism is the most lanes (p) accepted; each runs in
+	// its own goroutine.
+	MaxArgon2Parallelism = 16
+	// MaxArgon2KeySize is the longest derived key (digest) accepted, in
+	// bytes.
+	MaxArgon2KeySize = 256
 )
 
 // Hash is a parsed stored password hash: bcrypt or argon2id. Make one with
@@ -66,6 +93,11 @@ type Hash struct {
 	// cache only trusts an entry made against the same encoded hash and the
 	// same gen, so a reload or a Set drops it.
 	gen uint64
+
+	// also is, on a decoy, the decoy of the source's other algorithm, when
+	// its users mix bcrypt and argon2id: a check pays for the strongest
+	// hash of each (see pad).
+	also *Hash
 }
 
 // bcryptAlphabet is bcrypt's own base64 alphabet (not RFC 4648's).
@@ -80,12 +112,13 @@ var bcryptEncoding = base64.NewEncoding(bcryptAlphabet).WithPadding(base64.NoPad
 //     golang.org/x/crypto/bcrypt write);
 //   - argon2id in PHC string form:
 //     "$argon2id$v=19$m=65536,t=3,p=4$<salt>$<digest>", salt and digest
-//     in unpadded standard base64, parameters within MaxArgon2Memory,
-//     MaxArgon2Time and MaxArgon2KeySize.
+//     in unpadded standard base64.
 //
 // Anything else is refused: insecure formats with an error wrapping
-// ErrInsecureHash, other known formats with ErrUnsupportedHash, and broken
-// bcrypt or argon2id strings with ErrMalformedHash. Error messages never
+// ErrInsecureHash, other known formats with ErrUnsupportedHash, broken
+// bcrypt or argon2id strings with ErrMalformedHash, and hashes whose cost
+// is over MaxBcryptCost, MaxArgon2Memory, MaxArgon2Time or
+// MaxArgon2Parallelism with ErrHashTooExpensive. Error messages never
 // quote the input.
 func ParseHash(encoded string) (*Hash, error) {
 	h, err := parseHash(encoded)
@@ -162,6 +195,15 @@ func parseBcrypt(s string) (*Hash, error) {
 		// names the cost, not the hash.
 		return nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
 	}
+	if cost > MaxBcryptCost {
+		// Cost 10 takes about 70 ms on a server core; each step doubles it.
+		est := (70 * time.Millisecond << (cost - 10)).Round(100 * time.Millisecond)
+		if est > time.Minute {
+			est = est.Round(time.Second)
+		}
+		return nil, fmt.Errorf("%w: bcrypt cost %d is over the maximum of %d (MaxBcryptCost): one check would cost 2^%d times the work of cost 10, about %v of CPU; re-hash the password at cost %d or lower",
+			ErrHashTooExpensive, cost, MaxBcryptCost, cost-10, est, MaxBcryptCost)
+	}
 	return &Hash{alg: AlgBcrypt, encoded: s, cost: cost}, nil
 }
 
@@ -207,10 +249,22 @@ func parseArgon2id(s string) (*Hash, error) {
 	switch {
 	case p < 1 || p > 255:
 		return nil, bad("p=%d is outside 1..255", p)
-	case t < 1 || t > MaxArgon2Time:
-		return nil, bad("t=%d is outside 1..%d", t, MaxArgon2Time)
-	case m < 8*p || m > MaxArgon2Memory:
-		return nil, bad("m=%d KiB is outside %d..%d (at least 8 KiB per lane)", m, 8*p, MaxArgon2Memory)
+	case t < 1:
+		return nil, bad("t=%d is below 1", t)
+	case m < 8*p:
+		return nil, bad("m=%d KiB is below %d (at least 8 KiB per lane)", m, 8*p)
+	}
+	costly := func(format string, args ...any) error {
+		return fmt.Errorf("%w: argon2id: "+format, append([]any{ErrHashTooExpensive}, args...)...)
+	}
+	switch {
+	case m > MaxArgon2Memory:
+		return nil, costly("m=%d KiB (%d MiB) is over the maximum of %d KiB (MaxArgon2Memory, %d MiB): every check in flight would hold that much memory; re-hash with m=%d or lower",
+			m, m>>10, MaxArgon2Memory, MaxArgon2Memory>>10, MaxArgon2Memory)
+	case t > MaxArgon2Time:
+		return nil, costly("t=%d passes is over the maximum of %d (MaxArgon2Time); re-hash with t=%d or lower", t, MaxArgon2Time, MaxArgon2Time)
+	case p > MaxArgon2Parallelism:
+		return nil, costly("p=%d lanes is over the maximum of %d (MaxArgon2Parallelism); re-hash with p=%d or lower", p, MaxArgon2Parallelism, MaxArgon2Parallelism)
 	}
 	salt, err := phcEncoding.DecodeString(parts[4])
 	if err != nil || len(salt) < 8 {
@@ -301,8 +355,10 @@ func (h *Hash) work() uint64 {
 }
 
 // decoyFor returns the decoy for a set of hashes: of the algorithm most of
-// them use (bcrypt on a tie), at the strongest parameters among those.
-// With no hash at all it is bcrypt at bcrypt.DefaultCost.
+// them use (bcrypt on a tie), at the strongest parameters among those,
+// and, when the set mixes algorithms, with the other algorithm's
+// strongest decoy in its also field. With no hash at all it is bcrypt at
+// bcrypt.DefaultCost.
 func decoyFor(hashes func(yield func(*Hash) bool)) *Hash {
 	var nb, na int
 	var sb, sa *Hash
@@ -320,11 +376,100 @@ func decoyFor(hashes func(yield func(*Hash) bool)) *Hash {
 			}
 		}
 	}
-	switch {
-	case na > nb:
-		return sa.Decoy()
-	case sb != nil:
-		return sb.Decoy()
+	first, second := sb, sa
+	if na > nb {
+		first, second = sa, sb
 	}
-	return defaultDecoy()
+	if first == nil {
+		return defaultDecoy()
+	}
+	d := first.Decoy()
+	if second != nil {
+		d.also = second.Decoy()
+	}
+	return d
+}
+
+// covering returns a decoy that costs at least as much as d and as h: d
+// itself when it already does, else a new one with h's algorithm raised
+// to h's parameters, or added when d had none of it. The algorithm of d
+// stays first.
+func covering(d, h *Hash) *Hash {
+	var b, a *Hash // d's bcrypt and argon2id parts
+	for x := d; x != nil; x = x.also {
+		if x.alg == AlgBcrypt {
+			b = x
+		} else {
+			a = x
+		}
+	}
+	cur := a
+	if h.alg == AlgBcrypt {
+		cur = b
+	}
+	if cur != nil && h.work() <= cur.work() {
+		return d
+	}
+	if h.alg == AlgBcrypt {
+		b = h.Decoy()
+	} else {
+		a = h.Decoy()
+	}
+	first, second := b, a
+	if d.alg == AlgArgon2id {
+		first, second = a, b
+	}
+	out := first.alone()
+	if second != nil {
+		out.also = second.alone()
+	}
+	return out
+}
+
+// alone returns a copy of h without its also chain.
+func (h *Hash) alone() *Hash {
+	c := *h
+	c.also = nil
+	return &c
+}
+
+// pad makes a check of h cost at least as much as a check of the decoy d,
+// so that timing does not tell a user with a cheap hash from an unknown
+// user (who is checked against d), nor from a user with the strongest
+// hash. It runs, with password, whatever work a check of h lacks:
+//
+//   - for each algorithm of d other than h's, that algorithm's decoy in
+//     full (a file mixing bcrypt and argon2id makes every check pay for
+//     both);
+//   - for bcrypt against a bcrypt decoy of cost D > c, decoys of costs c,
+//     c+1, ..., D-1, since 2^c + (2^c + ... + 2^(D-1)) = 2^D: the same
+//     key-schedule work as one check at cost D, within the small fixed
+//     cost of each run;
+//   - for argon2id against a stronger argon2id decoy, a run at the
+//     decoy's memory and lanes with enough passes to make up the
+//     difference in memory × passes, rounded up.
+//
+// For an unknown user h is d itself, and pad only runs the decoys of the
+// other algorithm. A user whose hash is stronger than d (which a Source
+// should not allow: its decoy is its strongest hash) is not padded.
+func pad(h, d *Hash, password []byte) {
+	for x := d; x != nil; x = x.also {
+		switch {
+		case x == h:
+		case x.alg != h.alg:
+			x.verify(password)
+		case h.alg == AlgBcrypt:
+			for c := h.cost; c < x.cost; c++ {
+				bcryptDecoy(c).verify(password)
+			}
+		case h.alg == AlgArgon2id:
+			have := uint64(h.memory) * uint64(h.time)
+			want := uint64(x.memory) * uint64(x.time)
+			if want <= have {
+				continue
+			}
+			t := (want - have + uint64(x.memory) - 1) / uint64(x.memory)
+			argon2.IDKey(password, x.salt, uint32(t), x.memory, x.threads, uint32(len(x.key)))
+		}
+	}
 }

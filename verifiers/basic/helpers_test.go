@@ -17,6 +17,9 @@ import (
 	"github.com/authgate/authgate/verifiers"
 )
 
+// testFP is the Fingerprinter of tests that call decodeBasic directly.
+var testFP = verifiers.NewFingerprinter()
+
 // bcryptHash hashes pw at cost; tests use bcrypt.MinCost unless they
 // measure time.
 func bcryptHash(t testing.TB, pw string, cost int) string {
@@ -104,3 +107,7 @@ func writeFile(t testing.TB, name, content string) string {
 	}
 	return p
 }
+
+var errDown = errors.New("dial tcp 10.0.0.5:5432: connection refused")
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

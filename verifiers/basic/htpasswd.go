@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/rs/zerolog"
 )
 
 // MaxFileSize bounds the size of an htpasswd file, in bytes.
@@ -53,19 +55,51 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // against the old content are no longer trusted. Call it on SIGHUP.
 type File struct {
 	path string
+	log  zerolog.Logger
 	mu   sync.Mutex // serialises Reload
 	gen  uint64     // guarded by mu
 	t    atomic.Pointer[table]
 }
 
+type fileConfig struct {
+	log zerolog.Logger
+}
+
+// FileOption configures LoadFile.
+type FileOption func(*fileConfig)
+
+// WithFileLogger sets the logger of the warnings LoadFile and Reload
+// write (see LoadFile). The default writes JSON lines with a timestamp to
+// standard error; zerolog.Nop() silences them.
+func WithFileLogger(l zerolog.Logger) FileOption {
+	return func(c *fileConfig) { c.log = l }
+}
+
 // LoadFile reads the htpasswd file at path. It fails with a *LoadError
 // naming the file and line of the first problem: an insecure or unknown
-// hash format, a malformed hash, a user listed twice, a user name that a
-// Basic client cannot send (empty, control characters, invalid UTF-8,
-// longer than MaxUserLength), a line longer than 4096 bytes, or a file
-// larger than MaxFileSize.
-func LoadFile(path string) (*File, error) {
-	f := &File{path: path}
+// hash format, a malformed hash, a hash over the cost maxima
+// (ErrHashTooExpensive: bcrypt above MaxBcryptCost, argon2id above
+// MaxArgon2Memory, MaxArgon2Time or MaxArgon2Parallelism), a user listed
+// twice, a user name that a Basic client cannot send (empty, control
+// characters, invalid UTF-8, longer than MaxUserLength), a line longer
+// than 4096 bytes, or a file larger than MaxFileSize.
+//
+// A file that loads can still deserve attention: LoadFile and each
+// successful Reload log one warning (WithFileLogger) when the file holds
+// no users at all (every login is refused), or names the users whose
+// hashes are weak (bcrypt below cost 10, argon2id below OWASP's minimum
+// of 19 MiB × 2 passes or its equivalents) or cheaper than the file's
+// strongest hash. The latter cost CPU for nothing: every check of theirs
+// is padded to the strongest hash's work, so that timing does not tell
+// users apart (see the package documentation, "Timing"), while their
+// hashes protect their passwords only as well as their own cost does.
+// Re-hash them (htpasswd -B -C COST).
+func LoadFile(path string, opts ...FileOption) (*File, error) {
+	c := fileConfig{log: zerolog.New(os.Stderr).With().Timestamp().Logger()}
+	for _, o := range opts {
+		o(&c)
+	}
+	f := &File{path: path, log: c.log}
 	if err := f.Reload(); err != nil {
 		return nil, err
 	}
@@ -73,7 +107,8 @@ func LoadFile(path string) (*File, error) {
 }
 
 // Reload reads the file again. On success the new content replaces the
-// old at once; on error the old content stays in use and the error, a
+// old at once, and LoadFile's warnings are logged again if they still
+// apply; on error the old content stays in use and the error, a
 // *LoadError, names the file and line.
 func (f *File) Reload() error {
 	f.mu.Lock()
@@ -84,6 +119,7 @@ func (f *File) Reload() error {
 	}
 	f.gen++
 	f.t.Store(newTable(users))
+	warnCosts(&f.log, f.path, users)
 	return nil
 }
 

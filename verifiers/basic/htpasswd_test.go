@@ -1,12 +1,16 @@
 package basic
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/authgate/authgate/verifiers"
@@ -72,13 +76,16 @@ func TestLoadFile_formats(t *testing.T) {
 		{name: "user_with_control", content: "a\x01b:" + bc + "\n", wantMsg: "control character", wantLine: ":1:"},
 		{name: "user_invalid_utf8", content: "a\xffb:" + bc + "\n", wantMsg: "not valid UTF-8", wantLine: ":1:"},
 		{name: "user_too_long", content: strings.Repeat("u", 256) + ":" + bc + "\n", wantMsg: "longer than 255 bytes", wantLine: ":1:"},
+		{name: "too_expensive_bcrypt_cost_15", content: "a:" + bc + "\nbob:$2y$15$" + bc[7:] + "\n", wantErr: ErrHashTooExpensive, wantMsg: `user "bob": password hash too expensive to check: bcrypt cost 15 is over the maximum of 14`, wantLine: ":2:"},
+		{name: "too_expensive_bcrypt_cost_31", content: "# c\n\nbob:$2y$31$" + bc[7:] + "\n", wantErr: ErrHashTooExpensive, wantMsg: "bcrypt cost 31 is over the maximum of 14 (MaxBcryptCost)", wantLine: ":3:"},
+		{name: "too_expensive_argon2id_1GiB", content: "a:" + bc + "\nb:" + ar + "\ncarol:" + strings.Replace(ar, "m=64", "m=1048576", 1) + "\n", wantErr: ErrHashTooExpensive, wantMsg: `user "carol": password hash too expensive to check: argon2id: m=1048576 KiB (1024 MiB) is over the maximum of 131072 KiB`, wantLine: ":3:"},
 		{name: "line_too_long", content: "a:" + bc + "\n" + strings.Repeat("x", 5000) + "\n", wantMsg: "line longer than 4096 bytes", wantLine: ":2:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := writeFile(t, "users.htpasswd", tc.content)
-			f, err := LoadFile(p)
+			f, err := LoadFile(p, WithFileLogger(zerolog.Nop()))
 			if tc.wantMsg == "" && tc.wantErr == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -202,5 +209,104 @@ func TestFile_decoy(t *testing.T) {
 	}
 	if d := f.Decoy(); d.alg != AlgBcrypt || d.Params() != "cost 6" {
 		t.Errorf("decoy %s %s, want bcrypt cost 6", d.alg, d.Params())
+	}
+}
+
+// loadLogged loads the file at p with a logger into a buffer and returns
+// the file and the log events.
+func loadLogged(t *testing.T, p string) (*File, *bytes.Buffer) {
+	t.Helper()
+	buf := &bytes.Buffer{}
+	f, err := LoadFile(p, WithFileLogger(zerolog.New(buf)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, buf
+}
+
+func logEvents(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// TestLoadFile_warns_weak_and_mixed_costs: a file whose users have costs
+// below 10, or cheaper than its strongest hash, loads, and LoadFile logs
+// one warning naming those users with their costs and saying what it
+// costs; Reload logs it again, once.
+func TestLoadFile_warns_weak_and_mixed_costs(t *testing.T) {
+	t.Parallel()
+	p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "x", 6)+"\nbob:"+bcryptHash(t, "x", 4)+"\ncarol:"+bcryptHash(t, "x", 6)+"\n")
+	f, buf := loadLogged(t, p)
+	evs := logEvents(t, buf)
+	if len(evs) != 1 {
+		t.Fatalf("%d events: %s", len(evs), buf)
+	}
+	ev := evs[0]
+	want := "basic: the htpasswd file has 3 users with a weak hash (below bcrypt cost 10, or argon2id below m=19456,t=2 or its equivalents): a stolen copy of the file cracks each bcrypt one 2^(10-cost) times faster than at cost 10 (32 times at cost 5); re-hash them with htpasswd -B -C 10 or more; and 1 user whose hash is cheaper than the file's strongest (bcrypt cost 6) or of the other algorithm: each check of theirs also runs decoy work up to bcrypt cost 6, so that timing does not tell users apart; they cost that much CPU per login while their hash protects them only as well as its own cost does; re-hash them like the strongest"
+	if ev["level"] != "warn" || ev["message"] != want || ev["path"] != p || ev["strongest"] != "bcrypt cost 6" {
+		t.Errorf("event %v\nwant message %q", ev, want)
+	}
+	if got := fmt.Sprint(ev["weak_users"]); got != "[alice (bcrypt cost 6) bob (bcrypt cost 4) carol (bcrypt cost 6)]" {
+		t.Errorf("weak_users %s", got)
+	}
+	if got := fmt.Sprint(ev["cheaper_users"]); got != "[bob (bcrypt cost 4)]" {
+		t.Errorf("cheaper_users %s", got)
+	}
+	buf.Reset()
+	if err := f.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(logEvents(t, buf)); n != 1 {
+		t.Errorf("%d events on Reload, want 1", n)
+	}
+}
+
+// TestLoadFile_no_warning_for_uniform_strong_costs: cost 10 for everyone
+// is what the warning asks for: nothing is logged.
+func TestLoadFile_no_warning_for_uniform_strong_costs(t *testing.T) {
+	t.Parallel()
+	h := bcryptHash(t, "x", 10)
+	_, buf := loadLogged(t, writeFile(t, "users.htpasswd", "alice:"+h+"\nbob:$2y$"+h[4:]+"\n"))
+	if buf.Len() != 0 {
+		t.Errorf("logged %s", buf)
+	}
+}
+
+// TestLoadFile_warns_mixed_algorithms: a file mixing bcrypt and argon2id
+// names the users of the minority algorithm.
+func TestLoadFile_warns_mixed_algorithms(t *testing.T) {
+	t.Parallel()
+	b := bcryptHash(t, "x", 10)
+	a := argonHash("x", 40000, 1, 1)
+	_, buf := loadLogged(t, writeFile(t, "users.htpasswd", "alice:"+b+"\nbob:"+b+"\ncarol:"+a+"\n"))
+	evs := logEvents(t, buf)
+	if len(evs) != 1 || fmt.Sprint(evs[0]["cheaper_users"]) != "[carol (argon2id m=40000,t=1,p=1)]" ||
+		evs[0]["strongest"] != "bcrypt cost 10 plus argon2id m=40000,t=1,p=1" || evs[0]["weak_users"] != nil {
+		t.Errorf("events %v", evs)
+	}
+}
+
+// TestLoadFile_warns_empty: a file without users (empty, or only comments
+// and blank lines) loads with a warning.
+func TestLoadFile_warns_empty(t *testing.T) {
+	t.Parallel()
+	for _, content := range []string{"", "# no users yet\n\n   \n"} {
+		f, buf := loadLogged(t, writeFile(t, "users.htpasswd", content))
+		evs := logEvents(t, buf)
+		if f.Len() != 0 || len(evs) != 1 || evs[0]["level"] != "warn" ||
+			evs[0]["message"] != "basic: the htpasswd file holds no users (it is empty or only comments): every Basic login checked against it is refused" {
+			t.Errorf("%q: events %v", content, evs)
+		}
 	}
 }

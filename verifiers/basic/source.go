@@ -28,7 +28,9 @@ type Source interface {
 	Lookup(ctx context.Context, user string) (*Hash, error)
 	// Decoy returns a hash that costs as much to check as the most
 	// expensive hash the source holds, and that no password matches (see
-	// Hash.Decoy). It is checked when the user is unknown.
+	// Hash.Decoy). It is checked when the user is unknown; a known user
+	// whose hash is cheaper also pays the difference, so every check of
+	// the source costs what the decoy costs.
 	Decoy() *Hash
 }
 
@@ -62,8 +64,14 @@ type Memory struct {
 
 // NewMemory returns a Memory holding users, a map of user name to stored
 // hash (see ParseHash for the formats). It fails on the first hash that
-// does not parse or user name that is not valid (empty, a colon, a control
-// character, invalid UTF-8), naming the user.
+// does not parse or is over the cost maxima, or user name that is not
+// valid (empty, a colon, a control character, invalid UTF-8), naming the
+// user.
+//
+// Unlike LoadFile, NewMemory logs nothing about weak or mixed costs: the
+// program chose the hashes itself (tests rightly use bcrypt.MinCost), and
+// mixed costs no longer tell users apart by timing, since a cheaper
+// user's check pays the difference up to the decoy.
 func NewMemory(users map[string]string) (*Memory, error) {
 	m := &Memory{}
 	t := make(map[string]*Hash, len(users))
@@ -160,8 +168,12 @@ type LookupSource struct {
 // a hash in the format and at the cost your database uses (any user's
 // stored hash will do); the decoy checked for unknown users copies its
 // algorithm and parameters, with a random salt and digest. Pass "" for
-// bcrypt at cost 10. Whenever fn returns a hash of the same algorithm
-// with stronger parameters, the decoy is raised to match.
+// bcrypt at cost 10. Whenever fn returns a hash with stronger parameters,
+// the decoy is raised to match (and when it returns a hash of the other
+// algorithm, the decoy covers that algorithm too), so an unknown user
+// costs as much as the strongest hash seen so far, and a user with a
+// cheaper hash pays the difference (see the package documentation,
+// "Timing").
 //
 // A hash from fn that ParseHash refuses is reported as 503, since the
 // client is not at fault: fix the stored hash.
@@ -196,20 +208,20 @@ func (s *LookupSource) Lookup(ctx context.Context, user string) (*Hash, error) {
 	}
 	h, err := parseHash(enc)
 	if err != nil {
-		return nil, fmt.Errorf("stored hash of user %q: %w", sanitizeUser(user), err)
+		return nil, fmt.Errorf("stored hash of user %s: %w", logSafe(user), err)
 	}
 	s.raise(h)
 	return h, nil
 }
 
-// raise makes the decoy at least as strong as h, when of the same family.
+// raise makes the decoy cost at least as much as h: of h's algorithm at
+// h's parameters when stronger, with h's algorithm added when the decoy
+// had none of it.
 func (s *LookupSource) raise(h *Hash) {
 	for {
 		d := s.decoy.Load()
-		if d.alg != h.alg || h.work() <= d.work() {
-			return
-		}
-		if s.decoy.CompareAndSwap(d, h.Decoy()) {
+		nd := covering(d, h)
+		if nd == d || s.decoy.CompareAndSwap(d, nd) {
 			return
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -109,5 +111,111 @@ func TestTiming_measurement_detects_weak_decoy(t *testing.T) {
 	t.Logf("weak decoy: median unknown user %v, wrong password %v, gap %.0f%%", u, w, gap*100)
 	if gap < 0.5 {
 		t.Errorf("a cost-4 decoy against cost-%d hashes gave a gap of only %.0f%%", cost, gap*100)
+	}
+}
+
+// timedUser is a user measured by medianRatios, with the reason its wrong
+// password gets.
+type timedUser struct {
+	name string
+	want verifiers.Reason
+}
+
+// medianRatios measures rounds of one verification per user, back to back,
+// the order rotating each round, and returns for each user after the
+// first the median over rounds of its time divided by the first user's
+// time in the same round (as medianGap does for a pair), and each user's
+// median time.
+func medianRatios(t *testing.T, v *Verifier, users []timedUser, rounds int) (ratios []float64, medians []time.Duration) {
+	t.Helper()
+	times := make([][]time.Duration, len(users))
+	rs := make([][]float64, len(users))
+	round := make([]time.Duration, len(users))
+	for i := range rounds {
+		pw := fmt.Sprintf("guess-%d", i)
+		for j := range users {
+			k := (i + j) % len(users)
+			r := basicReq(users[k].name, pw)
+			start := time.Now()
+			_, err := v.Verify(r)
+			round[k] = time.Since(start)
+			if rej := rejection(t, err); rej.Reason != users[k].want {
+				t.Fatalf("%s: %s, want %s", users[k].name, rej.Reason, users[k].want)
+			}
+		}
+		for k := range users {
+			times[k] = append(times[k], round[k])
+			rs[k] = append(rs[k], float64(round[k])/float64(round[0]))
+		}
+	}
+	for k := range users {
+		slices.Sort(times[k])
+		slices.Sort(rs[k])
+		medians = append(medians, times[k][len(times[k])/2])
+		if k > 0 {
+			ratios = append(ratios, rs[k][len(rs[k])/2])
+		}
+	}
+	return ratios, medians
+}
+
+// mixedCostFile is an htpasswd file like one that htpasswd -B started
+// (cost 5, here the cheap cost) and later entries raised: bob is 3 costs
+// (8 times) cheaper than alice.
+func mixedCostFile(t *testing.T) *File {
+	t.Helper()
+	cheap := max(timingCost-3, 4)
+	p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "correct", timingCost)+"\nbob:"+bcryptHash(t, "correct", cheap)+"\n")
+	f, err := LoadFile(p, WithFileLogger(zerolog.Nop()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+var mixedUsers = []timedUser{{"mallory", verifiers.UserUnknown}, {"bob", verifiers.PasswordMismatch}, {"alice", verifiers.PasswordMismatch}}
+
+// TestTiming_B7_mixed_costs checks the promise for a file with mixed
+// costs: an unknown user, a wrong password of the cheap user and a wrong
+// password of the expensive user all take as long, within 1.25× (median
+// of 31 interleaved rounds): the cheap user's check is padded to the
+// decoy's cost. Retried up to 3 times on a noisy machine, like the test
+// above.
+func TestTiming_B7_mixed_costs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test skipped in -short mode")
+	}
+	v := newVerifier(t, mixedCostFile(t))
+	medianRatios(t, v, mixedUsers, 2) // warm up
+	for attempt := 1; attempt <= 3; attempt++ {
+		ratios, medians := medianRatios(t, v, mixedUsers, 31)
+		t.Logf("attempt %d: median unknown %v, cheap user %v, expensive user %v; ratios to unknown %.2f, %.2f",
+			attempt, medians[0], medians[1], medians[2], ratios[0], ratios[1])
+		ok := true
+		for _, r := range ratios {
+			ok = ok && r <= 1.25 && r >= 1/1.25
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatal("unknown user, cheap user and expensive user differ by more than 1.25x in 3 measurements")
+}
+
+// TestTiming_measurement_detects_unpadded_cheap_user shows that
+// medianRatios sees the cheap user when padding is off, so the test above
+// can fail: without padding the cheap check takes about 1/8 of the
+// decoy's (1/2 under -race, where the cheap cost is bcrypt's minimum, 4),
+// and anything under 0.8 fails the 1.25x rule; 0.7 leaves a margin.
+func TestTiming_measurement_detects_unpadded_cheap_user(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test skipped in -short mode")
+	}
+	v := newVerifier(t, mixedCostFile(t))
+	v.noPad = true
+	ratios, medians := medianRatios(t, v, mixedUsers, 9)
+	t.Logf("unpadded: median unknown %v, cheap user %v, expensive user %v; ratios %.2f, %.2f", medians[0], medians[1], medians[2], ratios[0], ratios[1])
+	if ratios[0] > 0.7 {
+		t.Errorf("the unpadded cheap user took %.2f of the unknown user's time, want a clear gap", ratios[0])
 	}
 }

@@ -1,12 +1,16 @@
 package basic
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/verifiers"
@@ -17,7 +21,14 @@ const (
 	DefaultRealm     = "restricted"
 	DefaultCacheSize = 1024
 	DefaultCacheTTL  = 5 * time.Minute
+	// DefaultCheckWait is how long a request waits for a free password
+	// check slot (WithConcurrentChecks) before it is answered 503.
+	DefaultCheckWait = time.Second
 )
+
+// busyRetryAfter is the Retry-After of a 503 for checks that stayed busy:
+// by then the checks in flight have ended.
+const busyRetryAfter = time.Second
 
 // Verifier checks RFC 7617 Basic credentials against a Source. It
 // implements verifiers.Verifier; make one with New. It is safe for
@@ -29,10 +40,17 @@ type Verifier struct {
 	keys      *keyer
 	cache     *cache // nil: caching off
 	flights   flights
+	fp        *verifiers.Fingerprinter
+	slots     *semaphore.Weighted
+	nSlots    int
+	wait      time.Duration
 
 	// hashHook, when set (by tests), runs before every password hash
-	// computation, cache hits excluded.
+	// computation, cache hits excluded, in a check slot.
 	hashHook func()
+	// noPad, when set (by tests), turns padding to the decoy's cost off,
+	// to show that the timing test catches its absence.
+	noPad bool
 }
 
 type config struct {
@@ -40,6 +58,9 @@ type config struct {
 	cacheSize int
 	cacheTTL  time.Duration
 	normalize func(string) string
+	fp        *verifiers.Fingerprinter
+	slots     int
+	wait      time.Duration
 }
 
 // Option configures a Verifier.
@@ -78,16 +99,48 @@ func WithNormalizer(f func(string) string) Option {
 	return func(c *config) { c.normalize = f }
 }
 
+// WithFingerprinter sets the Fingerprinter that names, in logs, a user-id
+// that looks like a credential (an API key sent as the user name, see
+// verifiers.LooksLikeCredential). Share one with the apikey and bearer
+// verifiers to correlate a key sent as a Basic user with the same key
+// sent as an API key. By default each Verifier has its own.
+func WithFingerprinter(f *verifiers.Fingerprinter) Option {
+	return func(c *config) { c.fp = f }
+}
+
+// WithConcurrentChecks bounds how many password hash checks (bcrypt or
+// argon2id runs, decoys and padding included) run at once to n. A request
+// that finds all n busy waits at most wait for one to end; if none does,
+// or its context ends first, it is answered 503 verifier_unavailable with
+// Retry-After: 1, instead of piling up CPU and memory (an argon2id check
+// holds its whole memory while it runs). wait 0 means not waiting at all. A cache hit needs no slot, nor does a request
+// that joins an identical check already in flight.
+//
+// The default is runtime.GOMAXPROCS(0) at New, so that checks do not
+// queue behind each other on the processor any more than they must, and
+// DefaultCheckWait.
+func WithConcurrentChecks(n int, wait time.Duration) Option {
+	return func(c *config) { c.slots, c.wait = n, wait }
+}
+
 // New returns a Verifier that checks Basic credentials against src. It
-// fails if src is nil, the realm is empty or not printable ASCII, or the
-// cache settings are negative.
+// fails if src is nil, the realm is empty or not printable ASCII, the
+// cache settings are negative, the Fingerprinter is nil, or the
+// concurrent checks are fewer than 1 or the wait negative.
 func New(src Source, opts ...Option) (*Verifier, error) {
 	if src == nil {
 		return nil, errors.New("basic: New needs a Source")
 	}
-	c := config{realm: DefaultRealm, cacheSize: DefaultCacheSize, cacheTTL: DefaultCacheTTL}
+	c := config{realm: DefaultRealm, cacheSize: DefaultCacheSize, cacheTTL: DefaultCacheTTL,
+		fp: verifiers.NewFingerprinter(), slots: runtime.GOMAXPROCS(0), wait: DefaultCheckWait}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.fp == nil {
+		return nil, errors.New("basic: WithFingerprinter(nil)")
+	}
+	if c.slots < 1 || c.wait < 0 {
+		return nil, fmt.Errorf("basic: WithConcurrentChecks(%d, %v): at least 1 check, and a wait not negative", c.slots, c.wait)
 	}
 	ch, err := challenge.Basic(c.realm)
 	if err != nil {
@@ -98,7 +151,8 @@ func New(src Source, opts ...Option) (*Verifier, error) {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
-	v := &Verifier{src: src, ch: ch, normalize: c.normalize, keys: newKeyer(key)}
+	v := &Verifier{src: src, ch: ch, normalize: c.normalize, keys: newKeyer(key), fp: c.fp,
+		slots: semaphore.NewWeighted(int64(c.slots)), nSlots: c.slots, wait: c.wait}
 	if c.cacheSize > 0 && c.cacheTTL > 0 {
 		v.cache = newCache(c.cacheSize, c.cacheTTL, time.Now)
 	}
@@ -120,18 +174,21 @@ func (v *Verifier) Challenge() challenge.Challenge { return v.ch }
 //   - user_unknown (401) when the source has no such user,
 //   - password_mismatch (401) when the password is wrong,
 //
-// or a *verifiers.UnavailableError (503) when the source fails. The
-// client sees user_unknown and password_mismatch alike (both are
-// credentials_invalid to it), and both take as long: an unknown user's
-// password is checked against the source's decoy hash. Rejections carry
-// the user-id, sanitized, as the "user" attribute; nothing carries the
-// password or the header.
+// or a *verifiers.UnavailableError (503) when the source fails or every
+// check slot stayed busy (WithConcurrentChecks). The client sees
+// user_unknown and password_mismatch alike (both are credentials_invalid
+// to it), and both take as long: an unknown user's password is checked
+// against the source's decoy hash, and a known user's hash cheaper than
+// the decoy is padded to its cost. Rejections carry the user-id,
+// sanitized, as the "user" attribute, or its fingerprint as the
+// "fingerprint" attribute when it looks like a credential; nothing
+// carries the password or the header.
 func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	creds, ok := verifiers.Authorization(r, "Basic")
 	if !ok {
 		return nil, verifiers.ErrNoCredentials
 	}
-	d, rej := decodeBasic(creds)
+	d, rej := decodeBasic(creds, v.fp)
 	if rej != nil {
 		return nil, rej
 	}
@@ -140,53 +197,80 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		user, password = v.normalize(user), v.normalize(password)
 	}
 	h, err := v.src.Lookup(r.Context(), user)
+	// After Lookup: a LookupSource raises its decoy to the hash it just
+	// returned.
+	decoy := v.src.Decoy()
 	unknown := false
 	switch {
 	case errors.Is(err, ErrUserNotFound):
-		unknown, h = true, v.src.Decoy()
+		unknown, h = true, decoy
 	case err != nil:
-		return nil, verifiers.Unavailable(fmt.Sprintf("could not look up user %q in %s", sanitizeUser(user), describe(v.src)), err)
+		return nil, verifiers.Unavailable(fmt.Sprintf("could not look up %s in %s", nameUser(v.fp, user, password), describe(v.src)), err)
 	case h == nil:
-		return nil, verifiers.Unavailable(fmt.Sprintf("%s returned no hash and no error for user %q", describe(v.src), sanitizeUser(user)), nil)
+		return nil, verifiers.Unavailable(fmt.Sprintf("%s returned no hash and no error for %s", describe(v.src), nameUser(v.fp, user, password)), nil)
 	}
-	if id := v.check(user, password, h, unknown); id != nil {
+	id, err := v.check(r.Context(), user, password, h, decoy, unknown)
+	if err != nil {
+		return nil, err
+	}
+	if id != nil {
 		return id, nil
 	}
-	su := sanitizeUser(user)
+	name := nameUser(v.fp, user, password)
 	if unknown {
-		rej := verifiers.Reject(verifiers.UserUnknown, fmt.Sprintf("no such user in %s", describe(v.src))).With(verifiers.AttrUser, su)
+		detail := "no such user in " + describe(v.src)
+		if name.kind != "" {
+			detail += "; the user name looks like " + name.kind + " and is logged by its fingerprint"
+		}
+		rej := verifiers.Reject(verifiers.UserUnknown, detail)
 		switch {
 		case user == "":
 			rej.WithHint(hintEmptyUser)
 		case strings.TrimSpace(user) != user:
 			rej.WithHint("the user-id has leading or trailing spaces")
 		}
+		return nil, name.with(rej)
+	}
+	detail := fmt.Sprintf("the password does not match the user's stored %s hash (%s) in %s", h.alg, h.Params(), describe(v.src))
+	if name.kind != "" {
+		// The user exists: no hint that the client sent a key by
+		// mistake, only why the name is not in the log.
+		detail += "; the user name looks like " + name.kind + " and is logged by its fingerprint"
+		rej := verifiers.Reject(verifiers.PasswordMismatch, detail)
+		rej.Attrs = append(rej.Attrs, name.attr)
 		return nil, rej
 	}
-	return nil, verifiers.Reject(verifiers.PasswordMismatch,
-		fmt.Sprintf("the password does not match the user's stored %s hash (%s) in %s", h.alg, h.Params(), describe(v.src))).
-		With(verifiers.AttrUser, su)
+	return nil, name.with(verifiers.Reject(verifiers.PasswordMismatch, detail))
 }
 
 // check returns the identity of user if password matches h, from the
 // cache when it can. Unknown users go through the same steps, against the
-// decoy, and never succeed.
-func (v *Verifier) check(user, password string, h *Hash, unknown bool) *verifiers.Identity {
+// decoy, and never succeed. The hash work runs in a check slot and is
+// padded to the decoy's cost; the error is an *verifiers.UnavailableError
+// when no slot could be had.
+func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *Hash, unknown bool) (*verifiers.Identity, error) {
 	k := v.keys.key(user, password)
 	if v.cache != nil {
 		if id, ok := v.cache.get(k, h); ok && !unknown {
-			return id
+			return id, nil
 		}
 	}
-	return v.flights.do(flightKey{cred: k, encoded: h.encoded, gen: h.gen}, func() *verifiers.Identity {
+	return v.flights.do(flightKey{cred: k, encoded: h.encoded, gen: h.gen}, func() (*verifiers.Identity, error) {
+		if err := v.acquire(ctx); err != nil {
+			return nil, err
+		}
+		defer v.slots.Release(1)
 		if v.hashHook != nil {
 			v.hashHook()
 		}
 		pw := []byte(password)
 		ok := h.verify(pw)
+		if !v.noPad {
+			pad(h, decoy, pw)
+		}
 		clear(pw)
 		if !ok || unknown {
-			return nil
+			return nil, nil
 		}
 		id := &verifiers.Identity{
 			Subject: user,
@@ -196,8 +280,35 @@ func (v *Verifier) check(user, password string, h *Hash, unknown bool) *verifier
 		if v.cache != nil {
 			v.cache.put(k, h, id)
 		}
-		return id
+		return id, nil
 	})
+}
+
+// acquire takes a check slot, waiting at most v.wait or until ctx ends.
+func (v *Verifier) acquire(ctx context.Context) error {
+	if v.slots.TryAcquire(1) {
+		return nil
+	}
+	if v.wait > 0 && ctx.Err() == nil {
+		wctx, cancel := context.WithTimeout(ctx, v.wait)
+		err := v.slots.Acquire(wctx, 1)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return &verifiers.UnavailableError{
+			Detail:     "the request ended while it waited for a password check slot",
+			RetryAfter: busyRetryAfter,
+			Err:        err,
+		}
+	}
+	return &verifiers.UnavailableError{
+		Detail: fmt.Sprintf("all %d password check slots stayed busy for %v (basic.WithConcurrentChecks): too many bcrypt or argon2id checks at once",
+			v.nSlots, v.wait),
+		RetryAfter: busyRetryAfter,
+	}
 }
 
 // describe names a source for log details.

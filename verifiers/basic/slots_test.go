@@ -1,0 +1,152 @@
+package basic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/verifiers"
+)
+
+// slowVerifier has one check slot and a hash hook that makes the first
+// check hold its slot until release is closed; started is signalled when
+// it does. Later checks run at once, so that without the bound they would
+// simply be answered.
+func slowVerifier(t *testing.T, wait time.Duration) (v *Verifier, started chan struct{}, release chan struct{}) {
+	t.Helper()
+	v = newVerifier(t, memory(t, "alice", "pw", "bob", "bobpw"), WithConcurrentChecks(1, wait))
+	started, release = make(chan struct{}, 1), make(chan struct{})
+	var first atomic.Bool
+	v.hashHook = func() {
+		if first.CompareAndSwap(false, true) {
+			started <- struct{}{}
+			<-release
+		}
+	}
+	return v, started, release
+}
+
+// TestVerify_check_slots_busy_503: with one slot and a slow check in
+// flight, the next request that needs a hash check waits the configured
+// time, then gets 503 verifier_unavailable with Retry-After through the
+// gate; the check in flight is not disturbed.
+func TestVerify_check_slots_busy_503(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, 50*time.Millisecond)
+	buf := &bytes.Buffer{}
+	g := middleware.New(middleware.WithLogger(zerolog.New(buf)), middleware.WithLogSampling(0, 0))
+	h := g.Require(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	first := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, basicReq("alice", "pw"))
+		first <- w.Code
+	}()
+	<-started
+	w := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(w, basicReq("bob", "canary-busy-pw"))
+	waited := time.Since(start)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "1" {
+		t.Fatalf("status %d, Retry-After %q; want 503, 1", w.Code, w.Header().Get("Retry-After"))
+	}
+	if waited < 50*time.Millisecond {
+		t.Errorf("answered after %v, before the 50ms wait", waited)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev["reason"] != "verifier_unavailable" || ev["detail"] != "all 1 password check slots stayed busy for 50ms (basic.WithConcurrentChecks): too many bcrypt or argon2id checks at once" {
+		t.Errorf("log %v", ev)
+	}
+	if strings.Contains(buf.String(), "canary-busy-pw") {
+		t.Error("password in the log")
+	}
+	close(release)
+	if code := <-first; code != 200 {
+		t.Errorf("request in flight: %d", code)
+	}
+}
+
+// TestVerify_check_slot_wait_ends_with_context: a request whose context
+// ends while it waits for a slot stops waiting at once.
+func TestVerify_check_slot_wait_ends_with_context(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, time.Minute)
+	defer close(release)
+	go v.Verify(basicReq("alice", "pw"))
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("bob", "bobpw").WithContext(ctx))
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		var ue *verifiers.UnavailableError
+		if !errors.As(err, &ue) || !errors.Is(err, context.Canceled) || ue.RetryAfter != time.Second ||
+			ue.Detail != "the request ended while it waited for a password check slot" {
+			t.Errorf("error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still waiting 5s after the context ended")
+	}
+}
+
+// TestVerify_cache_hit_needs_no_slot: with every slot held, a cached
+// credential is still answered, and a request joining an identical check
+// in flight shares its answer without a slot of its own.
+func TestVerify_cache_hit_needs_no_slot(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, 0)
+	hook := v.hashHook
+	v.hashHook = nil
+	if _, err := v.Verify(basicReq("bob", "bobpw")); err != nil { // cached
+		t.Fatal(err)
+	}
+	v.hashHook = hook
+	go v.Verify(basicReq("alice", "pw"))
+	<-started
+	joined := make(chan struct{})
+	v.flights.joined = func() { close(joined) }
+	shared := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw"))
+		shared <- err
+	}()
+	<-joined
+	if _, err := v.Verify(basicReq("bob", "bobpw")); err != nil {
+		t.Errorf("cache hit with every slot busy: %v", err)
+	}
+	if _, err := v.Verify(basicReq("bob", "other")); !errors.Is(err, verifiers.ErrUnavailable) {
+		t.Errorf("cache miss with every slot busy and no wait: %v, want unavailable", err)
+	}
+	close(release)
+	if err := <-shared; err != nil {
+		t.Errorf("joined check: %v", err)
+	}
+}
+
+func TestNew_check_slot_options(t *testing.T) {
+	t.Parallel()
+	m := memory(t, "alice", "pw")
+	for _, o := range []Option{WithConcurrentChecks(0, time.Second), WithConcurrentChecks(1, -time.Second), WithFingerprinter(nil)} {
+		if _, err := New(m, o); err == nil {
+			t.Error("accepted")
+		}
+	}
+}
