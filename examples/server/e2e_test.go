@@ -369,7 +369,13 @@ func TestConfiguredRoutes(t *testing.T) {
 	expired := f.token(t, e2eAudience, "orders:write", -time.Hour)
 	otherAud := f.token(t, "https://other.e2e.test", "orders:write", time.Hour)
 	typo := []byte(f.key.Reveal())
-	typo[len(typo)-8] ^= 1
+	// A mistyped character that stays in the base62 alphabet (a bit flip
+	// may leave it: 'a'^1 is '`'), so the checksum is what fails.
+	if c := &typo[len(typo)-8]; *c == 'x' {
+		*c = 'y'
+	} else {
+		*c = 'x'
+	}
 	invalid := func(desc string) string {
 		return `Bearer realm="api", error="invalid_token", error_description="` + desc + `"`
 	}

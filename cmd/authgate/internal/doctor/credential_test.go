@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/verifiers/apikey"
 )
 
 // jwtOf builds an unsigned JWT-shaped token with the given claims JSON.
@@ -140,9 +142,13 @@ func TestCheckAt(t *testing.T) {
 
 func TestLooksLikeCredential(t *testing.T) {
 	t.Parallel()
+	key, err := apikey.Generate("ak", "live")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for s, want := range map[string]bool{
 		"admin": false, "alice@example.com": false, "service-account-reports": false, "Jean-Pierre Dupont": false,
-		"ak_live_abc": true, jwtOf(`{}`): true, "ghp_16C7e42F292c6912E7710c838347Ae178B4a": true,
+		key.Reveal(): true, jwtOf(`{}`): true, "ghp_16C7e42F292c6912E7710c838347Ae178B4a": true,
 	} {
 		if got := looksLikeCredential(s); got != want {
 			t.Errorf("looksLikeCredential(%.12q) = %v, want %v", s, got, want)

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+
+	"github.com/authgate/authgate/verifiers"
 )
 
 // Fingerprint identifies a credential without revealing it: the first 12
@@ -56,33 +58,9 @@ func (s *Scrubber) Scrub(text string) string {
 
 // looksLikeCredential reports whether s has the shape of a credential (an
 // API key, a JWT, a long random token), so that it must not be printed even
-// where a name is expected (a Basic user name).
-//
-// LOCAL COPY: verifiers.LooksLikeCredential is being added on another
-// branch; swap this for it when it lands.
+// where a name is expected (a Basic user name). It is the gate's own
+// detector, so the doctor and the server's log agree on what is hidden.
 func looksLikeCredential(s string) bool {
-	if strings.HasPrefix(s, "ak_") || strings.HasPrefix(s, "eyJ") || isJWTShape(s) {
-		return true
-	}
-	if len(s) < 20 {
-		return false
-	}
-	var lower, upper, digit int
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z':
-			lower++
-		case c >= 'A' && c <= 'Z':
-			upper++
-		case c >= '0' && c <= '9':
-			digit++
-		case strings.IndexByte("-_.~+/=", c) >= 0:
-		default:
-			return false // a space or punctuation: a name or a phrase
-		}
-	}
-	// Random tokens mix cases and digits; names and e-mail addresses
-	// rarely do over 20 characters.
-	return lower > 0 && upper > 0 && digit > 0
+	_, ok := verifiers.LooksLikeCredential(s)
+	return ok
 }
