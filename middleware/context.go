@@ -44,3 +44,17 @@ func IdentityFrom(ctx context.Context) (*verifiers.Identity, bool) {
 	}
 	return nil, false
 }
+
+// ContextWithIdentity returns a copy of ctx in which IdentityFrom reports
+// id, as if a gate had authenticated the request. Use it in unit tests of
+// handlers (and of RequireScopes and RequirePolicy) that read the
+// identity, and where an outer layer you trust (a gateway that already
+// authenticated the caller) hands you the identity. Never build id from
+// anything the request claims without verifying it. A nil id returns ctx
+// unchanged.
+func ContextWithIdentity(ctx context.Context, id *verifiers.Identity) context.Context {
+	if id == nil {
+		return ctx
+	}
+	return &authContext{Context: ctx, id: id}
+}
