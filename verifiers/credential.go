@@ -8,7 +8,14 @@ const (
 	CredentialAPIKey      = "an API key"
 	CredentialJWT         = "a JWT"
 	CredentialHighEntropy = "a high-entropy string"
+	// CredentialNoPassword is a token-like user name sent with an empty
+	// password: the shape of curl -u KEY: (see LooksLikeCredentialUser).
+	CredentialNoPassword = "a key (a token-like name with an empty password)"
 )
+
+// minNoPasswordLen is the shortest user name LooksLikeCredentialUser takes
+// for a key when it comes with an empty password.
+const minNoPasswordLen = 16
 
 // minCredentialLen is the length below which nothing is taken for a
 // credential: the shortest shape recognised (an AWS access key id) has 20
@@ -299,4 +306,27 @@ func looksLikeHex(s string) bool {
 		}
 	}
 	return digit && lo != up
+}
+
+// LooksLikeCredentialUser is LooksLikeCredential for the user-id of Basic
+// credentials, which also sees the password. Besides every shape
+// LooksLikeCredential knows, it reports CredentialNoPassword for a user-id
+// of at least 16 bytes, all of them base64 or base64url characters (so no
+// e-mail address, dotted or spaced name), sent with an empty password:
+// what curl -u KEY: and https://KEY@host/ send. That rule does not depend
+// on the key's letters, so a random token of any alphabet is caught there
+// even where the high-entropy rule would take it for a name.
+func LooksLikeCredentialUser(user, password string) (kind string, ok bool) {
+	if kind, ok := LooksLikeCredential(user); ok {
+		return kind, true
+	}
+	if password != "" || len(user) < minNoPasswordLen {
+		return "", false
+	}
+	for i := 0; i < len(user); i++ {
+		if classes[user[i]]&clToken == 0 {
+			return "", false
+		}
+	}
+	return CredentialNoPassword, true
 }

@@ -217,3 +217,32 @@ func BenchmarkLooksLikeCredential(b *testing.B) {
 		})
 	}
 }
+
+// TestLooksLikeCredentialUser: a token-like user-id with an empty password
+// is curl -u KEY:, whatever its letters; the same user-id with a password,
+// and names with an empty password, are not.
+func TestLooksLikeCredentialUser(t *testing.T) {
+	for _, tc := range []struct {
+		user, password, kind string
+	}{
+		{"CNRYLEMGMZBCWSQKXXUR6GL4QPUDWG", "", verifiers.CredentialNoPassword}, // base32 that the high-entropy rule takes for a name
+		{"ServiceAccountForBackups2024", "", verifiers.CredentialNoPassword},
+		{"0123456789abcdef", "", verifiers.CredentialNoPassword},
+		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "", verifiers.CredentialJWT},
+		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "x", verifiers.CredentialJWT},
+		{"CNRYLEMGMZBCWSQKXXUR6GL4QPUDWG", "hunter22", ""},
+		{"0123456789abcde", "", ""},            // 15 bytes
+		{"alice@example.com", "", ""},          // not token characters
+		{"firstname.lastname.admin", "", ""},   // dotted
+		{"admin", "", ""},                      // short
+		{"Jürgen Müller-Lüdenscheidt", "", ""}, // non-ASCII, space
+	} {
+		kind, ok := verifiers.LooksLikeCredentialUser(tc.user, tc.password)
+		if kind != tc.kind || ok != (tc.kind != "") {
+			t.Errorf("LooksLikeCredentialUser(%q, %q) = %q, %v; want %q", tc.user, tc.password, kind, ok, tc.kind)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { verifiers.LooksLikeCredentialUser("CNRYLEMGMZBCWSQKXXUR6GL4QPUDWG", "") }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}

@@ -689,6 +689,11 @@ func TestEmptyKeyFileWarns(t *testing.T) {
 		}
 		return n
 	}
+	// stderr is copied from the process by another goroutine: the line
+	// may arrive a moment after the server says it is listening.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(s.stderr.String(), "holds no key") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if n := warned(); n != 1 {
 		t.Fatalf("%d warnings at start, want 1; log:\n%s", n, s.stderr)
 	}

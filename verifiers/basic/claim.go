@@ -42,7 +42,7 @@ func (v *Verifier) ClaimedPrincipal(r *http.Request) (string, bool) {
 	if user == "" || len(user) > MaxUserLength {
 		return "", false
 	}
-	if _, ok := verifiers.LooksLikeCredential(user); ok {
+	if _, ok := verifiers.LooksLikeCredentialUser(user, password); ok {
 		return principalPrefix + v.fp.Fingerprint(user), true
 	}
 	if len(password) >= minRedacted && strings.Contains(user, password) {

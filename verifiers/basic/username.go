@@ -13,6 +13,7 @@ const (
 	hintUserAPIKey      = "the user name looks like an API key: the client may be sending an API key as the Basic user name (curl -u KEY:) to a route that expects a user and password"
 	hintUserJWT         = "the user name looks like a JWT: the client may be sending a token as the Basic user name (curl -u TOKEN:) to a route that expects a user and password; a token goes in Authorization: Bearer"
 	hintUserHighEntropy = "the user name looks like a high-entropy string: the client may be sending an API key or token as the Basic user name (curl -u KEY:) to a route that expects a user and password"
+	hintUserNoPassword  = "the user name looks like a key and the password is empty, the shape of curl -u KEY: : the client may be sending an API key or token as the Basic user name to a route that expects a user and password"
 )
 
 // principalPrefix starts the principal ClaimedPrincipal returns for a
@@ -39,7 +40,7 @@ type userName struct {
 // is redacted (so that cutting it to length cannot leave a piece of the
 // password that the gate's scrubber would no longer recognise).
 func nameUser(fp *verifiers.Fingerprinter, user, password string) userName {
-	if kind, ok := verifiers.LooksLikeCredential(user); ok {
+	if kind, ok := verifiers.LooksLikeCredentialUser(user, password); ok {
 		return userName{attr: verifiers.Attr{Key: verifiers.AttrFingerprint, Value: fp.Fingerprint(user)}, kind: kind}
 	}
 	return userName{attr: verifiers.Attr{Key: verifiers.AttrUser, Value: safeUser(user, password)}}
@@ -54,6 +55,8 @@ func (n userName) hint() string {
 		return hintUserJWT
 	case verifiers.CredentialAPIKey:
 		return hintUserAPIKey
+	case verifiers.CredentialNoPassword:
+		return hintUserNoPassword
 	}
 	return hintUserHighEntropy
 }

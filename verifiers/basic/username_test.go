@@ -19,6 +19,10 @@ const (
 	canaryUserHint = "the user name looks like an API key: the client may be sending an API key as the Basic user name (curl -u KEY:) to a route that expects a user and password"
 )
 
+// canaryBase32User is a random base32 token (as crypto/rand.Text makes)
+// that LooksLikeCredential alone takes for a name.
+const canaryBase32User = "CNRYLEMGMZBCWSQKXXUR6GL4QPUDWG"
+
 // TestVerify_I2_credential_as_user: a user-id that looks like an API key,
 // a JWT or a high-entropy string is named by its fingerprint, under the
 // fingerprint attribute, with a hint saying what was sent; never as the
@@ -27,6 +31,9 @@ func TestVerify_I2_credential_as_user(t *testing.T) {
 	t.Parallel()
 	if kind, _ := verifiers.LooksLikeCredential(canaryKeyUser); kind != verifiers.CredentialAPIKey {
 		t.Fatalf("canary key is %q", kind)
+	}
+	if _, ok := verifiers.LooksLikeCredential(canaryBase32User); ok {
+		t.Fatal("the base32 canary must be one the shape rules miss")
 	}
 	// One user whose name looks like a key exists, to show the
 	// password_mismatch path.
@@ -47,6 +54,11 @@ func TestVerify_I2_credential_as_user(t *testing.T) {
 		{"high_entropy_existing_user_wrong_password", canaryHexUser, "wrong-password", verifiers.PasswordMismatch, "",
 			"; the user name looks like a high-entropy string and is logged by its fingerprint"},
 		{"malformed_password_keeps_fingerprint", canaryKeyUser, "p\x00w", verifiers.CredentialsMalformed, hintUserAPIKey, "the password contains a control character"},
+		// A token the high-entropy rule takes for a name (base32, few
+		// class changes), sent as curl -u KEY: does: the empty password
+		// gives it away.
+		{"curl_u_base32_token_colon", canaryBase32User, "", verifiers.UserUnknown, hintUserNoPassword,
+			"the user name looks like a key (a token-like name with an empty password) and is logged by its fingerprint"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

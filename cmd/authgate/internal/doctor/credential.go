@@ -268,7 +268,7 @@ func parseBasic(c *credential) {
 	switch {
 	case user == "" && ok:
 		c.UserShown = `"" (empty)`
-	case looksLikeCredential(user):
+	case looksLikeCredentialUser(user, pass):
 		c.UserShown = "that looks like a credential, " + Fingerprint(user)
 		c.Faults = append(c.Faults, "the user name looks like a token or key: a credential was sent as the Basic user name")
 	case user != "":

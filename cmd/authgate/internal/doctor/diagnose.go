@@ -148,13 +148,15 @@ func (d *diagnosis) registerSecrets() {
 			}
 		}
 		if c.Kind == kindBasic {
+			pass := ""
 			if raw, err := decodeAnyBase64(strings.Trim(c.Value, `"' `)); err == nil {
 				s.add(raw)
-				if _, pass, ok := strings.Cut(raw, ":"); ok {
+				if _, p, ok := strings.Cut(raw, ":"); ok {
+					pass = p
 					s.add(pass)
 				}
 			}
-			if looksLikeCredential(c.User) {
+			if looksLikeCredentialUser(c.User, pass) {
 				s.add(c.User)
 			}
 		}

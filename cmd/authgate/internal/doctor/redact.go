@@ -64,3 +64,11 @@ func looksLikeCredential(s string) bool {
 	_, ok := verifiers.LooksLikeCredential(s)
 	return ok
 }
+
+// looksLikeCredentialUser is looksLikeCredential for a Basic user name
+// sent with password: a token-like name with an empty password is
+// curl -u KEY:, whatever its letters.
+func looksLikeCredentialUser(user, password string) bool {
+	_, ok := verifiers.LooksLikeCredentialUser(user, password)
+	return ok
+}
