@@ -85,7 +85,8 @@
 // a Memory's Set or a changed hash in your database drops the user's.
 // Failures are never cached. Concurrent checks of the same credentials run
 // the hash function once and share the answer, so a burst of identical
-// first requests costs one bcrypt, not one each.
+// first requests costs one bcrypt, not one each; a request whose context
+// ends while it waits for that answer stops waiting and is answered 503.
 //
 // Wrong passwords still cost a full hash check each: rate-limit failing
 // clients in front of the gate if that matters to you.

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/cache"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -38,7 +39,7 @@ type Verifier struct {
 	ch        challenge.Challenge
 	normalize func(string) string
 	keys      *keyer
-	cache     *cache // nil: caching off
+	cache     *cache.Cache[credKey, cached] // nil: caching off
 	flights   flights
 	fp        *verifiers.Fingerprinter
 	slots     *semaphore.Weighted
@@ -61,6 +62,7 @@ type config struct {
 	fp        *verifiers.Fingerprinter
 	slots     int
 	wait      time.Duration
+	now       func() time.Time // the cache's clock; tests set it
 }
 
 // Option configures a Verifier.
@@ -132,7 +134,7 @@ func New(src Source, opts ...Option) (*Verifier, error) {
 		return nil, errors.New("basic: New needs a Source")
 	}
 	c := config{realm: DefaultRealm, cacheSize: DefaultCacheSize, cacheTTL: DefaultCacheTTL,
-		fp: verifiers.NewFingerprinter(), slots: runtime.GOMAXPROCS(0), wait: DefaultCheckWait}
+		fp: verifiers.NewFingerprinter(), slots: runtime.GOMAXPROCS(0), wait: DefaultCheckWait, now: time.Now}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -154,7 +156,7 @@ func New(src Source, opts ...Option) (*Verifier, error) {
 	v := &Verifier{src: src, ch: ch, normalize: c.normalize, keys: newKeyer(key), fp: c.fp,
 		slots: semaphore.NewWeighted(int64(c.slots)), nSlots: c.slots, wait: c.wait}
 	if c.cacheSize > 0 && c.cacheTTL > 0 {
-		v.cache = newCache(c.cacheSize, c.cacheTTL, time.Now)
+		v.cache = cache.New[credKey, cached](c.cacheSize, c.cacheTTL, c.now)
 	}
 	return v, nil
 }
@@ -251,11 +253,16 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *Hash, unknown bool) (*verifiers.Identity, error) {
 	k := v.keys.key(user, password)
 	if v.cache != nil {
-		if id, ok := v.cache.get(k, h); ok && !unknown {
-			return id, nil
+		if c, ok := v.cache.Get(k); ok {
+			switch {
+			case !c.madeAgainst(h):
+				v.cache.Remove(k) // stale: the stored hash changed
+			case !unknown:
+				return c.id, nil
+			}
 		}
 	}
-	return v.flights.do(flightKey{cred: k, encoded: h.encoded, gen: h.gen}, func() (*verifiers.Identity, error) {
+	return v.flights.do(ctx, flightKey(k, h), func() (any, error) {
 		if err := v.acquire(ctx); err != nil {
 			return nil, err
 		}
@@ -278,7 +285,7 @@ func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *H
 			Attrs:   []verifiers.Attr{{Key: verifiers.AttrUser, Value: sanitizeUser(user)}},
 		}
 		if v.cache != nil {
-			v.cache.put(k, h, id)
+			v.cache.Put(k, cached{id: id, encoded: h.encoded, gen: h.gen})
 		}
 		return id, nil
 	})
@@ -297,12 +304,8 @@ func (v *Verifier) acquire(ctx context.Context) error {
 			return nil
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return &verifiers.UnavailableError{
-			Detail:     "the request ended while it waited for a password check slot",
-			RetryAfter: busyRetryAfter,
-			Err:        err,
-		}
+	if ctx.Err() != nil {
+		return requestEnded(ctx)
 	}
 	return &verifiers.UnavailableError{
 		Detail: fmt.Sprintf("all %d password check slots stayed busy for %v (basic.WithConcurrentChecks): too many bcrypt or argon2id checks at once",
