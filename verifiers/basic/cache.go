@@ -65,7 +65,7 @@ func (k *keyer) key(user, password string) credKey {
 
 // cached is a remembered successful verification. It is trusted only
 // while the user's stored hash is the one it was made against: the same
-// encoded string and the same source generation (see Hash.gen).
+// encoded string and the same store generation (see Hash.gen).
 type cached struct {
 	id      *verifiers.Identity
 	encoded string

@@ -35,7 +35,7 @@ func (c *fakeClock) advance(d time.Duration) {
 
 // countingVerifier returns a verifier over src whose hash computations are
 // counted, with a fake clock.
-func countingVerifier(t *testing.T, src Source, opts ...Option) (*Verifier, *atomic.Int64, *fakeClock) {
+func countingVerifier(t *testing.T, src Store, opts ...Option) (*Verifier, *atomic.Int64, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
 	v := newVerifier(t, src, append(opts, withClock(clk.now))...)
@@ -146,7 +146,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "alice", "old")
 		mustVerify(t, v, "bob", "bobpw")
 		wantHashes(t, n, 2)
-		if err := m.Set("alice", bcryptHash(t, "new", bcrypt.MinCost)); err != nil {
+		if err := m.Put("alice", bcryptHash(t, "new", bcrypt.MinCost)); err != nil {
 			t.Fatal(err)
 		}
 		mustReject(t, v, "alice", "old", verifiers.PasswordMismatch)
@@ -154,7 +154,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "bob", "bobpw") // another user's entry survives
 		wantHashes(t, n, 4)
 		// Setting the very same hash again still drops the entry.
-		if err := m.Set("bob", bcryptHash(t, "bobpw", bcrypt.MinCost)); err != nil {
+		if err := m.Put("bob", bcryptHash(t, "bobpw", bcrypt.MinCost)); err != nil {
 			t.Fatal(err)
 		}
 		mustVerify(t, v, "bob", "bobpw")
@@ -166,7 +166,7 @@ func TestCache(t *testing.T) {
 	t.Run("invalidated_on_reload", func(t *testing.T) {
 		t.Parallel()
 		p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "pw", bcrypt.MinCost)+"\n")
-		f, err := LoadFile(p)
+		f, err := OpenFileStore(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,11 +190,11 @@ func TestCache(t *testing.T) {
 		wantHashes(t, n, 2)
 	})
 
-	t.Run("lookup_source_hash_change", func(t *testing.T) {
+	t.Run("func_store_hash_change", func(t *testing.T) {
 		t.Parallel()
 		var stored atomic.Value
 		stored.Store(bcryptHash(t, "old", bcrypt.MinCost))
-		src, err := Lookup(func(_ context.Context, _ string) (string, error) { return stored.Load().(string), nil }, "")
+		src, err := NewFuncStore(func(_ context.Context, _ string) (string, error) { return stored.Load().(string), nil }, "")
 		if err != nil {
 			t.Fatal(err)
 		}

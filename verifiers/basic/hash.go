@@ -35,7 +35,7 @@ var (
 	// over this package's maxima (MaxBcryptCost, MaxArgon2Memory,
 	// MaxArgon2Time, MaxArgon2Parallelism): checking it would cost seconds
 	// to hours of CPU or gigabytes of memory per request, and as the
-	// strongest hash of its source it would become the decoy that every
+	// strongest hash of its store it would become the decoy that every
 	// unknown user pays for too.
 	ErrHashTooExpensive = errors.New("password hash too expensive to check")
 )
@@ -47,7 +47,7 @@ const (
 )
 
 // Maxima of the work one password check may cost. A stored hash asking
-// for more is refused (ErrHashTooExpensive): a file, a Memory or a lookup
+// for more is refused (ErrHashTooExpensive): a file, a MemoryStore or a lookup
 // function cannot make each login run for minutes or allocate gigabytes,
 // whether by mistake (htpasswd -C 31) or by an attacker who can write one
 // entry. They leave headroom over current advice: OWASP's password
@@ -89,12 +89,12 @@ type Hash struct {
 	salt    []byte
 	key     []byte
 
-	// gen identifies the version of the source that produced the Hash. The
+	// gen identifies the version of the store that produced the Hash. The
 	// cache only trusts an entry made against the same encoded hash and the
-	// same gen, so a reload or a Set drops it.
+	// same gen, so a reload or a Put drops it.
 	gen uint64
 
-	// also is, on a decoy, the decoy of the source's other algorithm, when
+	// also is, on a decoy, the decoy of the store's other algorithm, when
 	// its users mix bcrypt and argon2id: a check pays for the strongest
 	// hash of each (see pad).
 	also *Hash
@@ -290,7 +290,7 @@ func (h *Hash) Params() string {
 }
 
 // Decoy returns a new Hash with the algorithm and cost parameters of h and
-// a random salt and digest, which no password matches in practice. A Source
+// a random salt and digest, which no password matches in practice. A Store
 // returns one from its Decoy method, so that checking the password of a
 // user who does not exist costs the same as checking a wrong password.
 func (h *Hash) Decoy() *Hash {
@@ -323,7 +323,7 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-// defaultDecoy is the decoy of a source that holds no hash to copy: bcrypt
+// defaultDecoy is the decoy of a store that holds no hash to copy: bcrypt
 // at bcrypt.DefaultCost.
 func defaultDecoy() *Hash { return bcryptDecoy(bcrypt.DefaultCost) }
 
@@ -450,7 +450,7 @@ func (h *Hash) alone() *Hash {
 //     difference in memory × passes, rounded up.
 //
 // For an unknown user h is d itself, and pad only runs the decoys of the
-// other algorithm. A user whose hash is stronger than d (which a Source
+// other algorithm. A user whose hash is stronger than d (which a Store
 // should not allow: its decoy is its strongest hash) is not padded.
 func pad(h, d *Hash, password []byte) {
 	for x := d; x != nil; x = x.also {
