@@ -31,7 +31,8 @@ type FileError struct {
 	Err  error
 }
 
-// Error returns "basic: PATH:LINE: what is wrong".
+// Error returns "basic: <path>:<line>: <error>", or "basic: <path>: <error>"
+// when the problem is the whole file.
 func (e *FileError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("basic: %s: %v", e.Path, e.Err)
