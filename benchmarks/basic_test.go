@@ -55,7 +55,7 @@ func authgateBasic(tb testing.TB, n int, opts ...basic.Option) http.Handler {
 
 // authgateBasicGate is authgateBasic behind gate g.
 func authgateBasicGate(tb testing.TB, g *middleware.Gate, n int, opts ...basic.Option) http.Handler {
-	users, err := basic.NewMemory(usersMap(n))
+	users, err := basic.NewMemoryStore(usersMap(n))
 	if err != nil {
 		tb.Fatal(err)
 	}

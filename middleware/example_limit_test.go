@@ -20,7 +20,7 @@ import (
 // your own proxies, the client address comes from X-Forwarded-For.
 func ExampleWithFailureLimit() {
 	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	users, _ := basic.NewMemory(map[string]string{"admin": string(hash)})
+	users, _ := basic.NewMemoryStore(map[string]string{"admin": string(hash)})
 	admins, _ := basic.New(users, basic.WithRealm("admin"))
 
 	gate := middleware.New(

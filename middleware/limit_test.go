@@ -72,7 +72,7 @@ func basicUsers(t testing.TB) *basic.Verifier {
 		}
 		users[u] = string(h)
 	}
-	src, err := basic.NewMemory(users)
+	src, err := basic.NewMemoryStore(users)
 	if err != nil {
 		t.Fatal(err)
 	}

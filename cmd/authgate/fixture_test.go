@@ -148,7 +148,7 @@ func newFixture(t *testing.T, o fixtureOpt) *fixture {
 
 	f.password = "pw-" + rand.Text()
 	hash, _ := bcrypt.GenerateFromPassword([]byte(f.password), bcrypt.MinCost)
-	users, _ := basic.NewMemory(map[string]string{"admin": string(hash)})
+	users, _ := basic.NewMemoryStore(map[string]string{"admin": string(hash)})
 	uv, err := basic.New(users, basic.WithRealm("admin"))
 	if err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		a.reloads = append(a.reloads, reloader{cfg.apikeys, store.Reload})
 	}
 	if cfg.htpasswd != "" {
-		users, err := basic.LoadFile(cfg.htpasswd, basic.WithFileLogger(logger))
+		users, err := basic.OpenFileStore(cfg.htpasswd, basic.WithFileLogger(logger))
 		if err != nil {
 			return nil, fmt.Errorf("-htpasswd: %w", err)
 		}

@@ -133,7 +133,7 @@ func newDemoApp(cfg *config, logger zerolog.Logger, base string, stdout io.Write
 	if err != nil {
 		return nil, err
 	}
-	users, err := basic.NewMemory(map[string]string{"admin": string(hash)})
+	users, err := basic.NewMemoryStore(map[string]string{"admin": string(hash)})
 	if err != nil {
 		return nil, err
 	}

@@ -284,7 +284,7 @@ func TestFaultCredentialLifecycleUnderLoad(t *testing.T) {
 			func() error { vs.store.Delete(id); return nil },
 			expect{status: 401, challenges: []string{chAPIKey}, reason: verifiers.APIKeyUnknown}},
 		{"basic_password_changed", func() *http.Request { return request("/basic", "Authorization", basicAuth(basicUser, basicPassword)) },
-			func() error { return vs.users.Set(basicUser, string(newHash)) },
+			func() error { return vs.users.Put(basicUser, string(newHash)) },
 			expect{status: 401, challenges: []string{chBasic}, reason: verifiers.PasswordMismatch}},
 	}
 	for _, s := range steps {

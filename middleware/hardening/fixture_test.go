@@ -68,7 +68,7 @@ type verifierSet struct {
 	store  *apikey.MemoryStore
 	apikey *apikey.Verifier
 	basic  *basic.Verifier
-	users  *basic.Memory
+	users  *basic.MemoryStore
 	bearer *bearer.Verifier
 	ec     *ecdsa.PrivateKey
 	jwks   []byte
@@ -142,7 +142,7 @@ func buildVerifierSet(bopts ...bearer.Option) (*verifierSet, error) {
 		}
 		return string(h)
 	}
-	vs.users, err = basic.NewMemory(map[string]string{basicUser: hash(basicPassword), bobUser: hash(bobPassword)})
+	vs.users, err = basic.NewMemoryStore(map[string]string{basicUser: hash(basicPassword), bobUser: hash(bobPassword)})
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ var fuzzFixture = sync.OnceValues(func() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	if vs.users, err = basic.NewMemory(map[string]string{fuzzUser: string(h)}); err != nil {
+	if vs.users, err = basic.NewMemoryStore(map[string]string{fuzzUser: string(h)}); err != nil {
 		return nil, err
 	}
 	if vs.basic, err = basic.New(vs.users, basic.WithRealm("admin")); err != nil {

@@ -270,15 +270,15 @@ func TestHeaderAbuseBasicText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := basic.NewMemory(map[string]string{"a:b": string(h)}); err == nil {
-			t.Error("NewMemory accepted a user name with a colon")
+		if _, err := basic.NewMemoryStore(map[string]string{"a:b": string(h)}); err == nil {
+			t.Error("NewMemoryStore accepted a user name with a colon")
 		}
-		m, err := basic.NewMemory(map[string]string{"a": string(h)})
+		m, err := basic.NewMemoryStore(map[string]string{"a": string(h)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Set("a:b", string(h)); err == nil {
-			t.Error("Memory.Set accepted a user name with a colon")
+		if err := m.Put("a:b", string(h)); err == nil {
+			t.Error("MemoryStore.Put accepted a user name with a colon")
 		}
 	})
 }

@@ -12,7 +12,7 @@ import (
 // cost the issue asks benchmarks to use.
 func benchVerifier(b *testing.B, opts ...Option) *Verifier {
 	b.Helper()
-	m, err := NewMemory(map[string]string{"alice": bcryptHash(b, "correct horse", bcrypt.DefaultCost)})
+	m, err := NewMemoryStore(map[string]string{"alice": bcryptHash(b, "correct horse", bcrypt.DefaultCost)})
 	if err != nil {
 		b.Fatal(err)
 	}

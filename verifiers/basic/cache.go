@@ -1,10 +1,15 @@
 package basic
 
 import (
-	"container/list"
+	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
+	"strconv"
+	"strings"
 	"sync"
-	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/authgate/authgate/verifiers"
 )
@@ -16,115 +21,58 @@ import (
 // user-id.
 type credKey [sha256.Size]byte
 
-// keyer computes credKeys without allocating: HMAC (RFC 2104) written out
-// over sha256.Sum256 so that the message can live in a stack buffer.
+// keyer computes credKeys with crypto/hmac, one pooled state per
+// concurrent caller, so that a cache hit allocates nothing.
+//
+// To be replaced by the shared helper (the keyed fingerprint in
+// verifiers/fingerprint.go) once it lands: keyer.key is its only use.
 type keyer struct {
-	ipad, opad [sha256.BlockSize]byte
+	pool sync.Pool // of *keyState
+}
+
+// keyState is one HMAC with a message buffer and a digest, kept together
+// so that nothing passed to the hash.Hash interface escapes from the stack.
+type keyState struct {
+	mac hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
 }
 
 func newKeyer(key []byte) *keyer {
 	k := &keyer{}
-	// key is 32 bytes, shorter than the block: zero-padded, not hashed.
-	for i := range k.ipad {
-		var b byte
-		if i < len(key) {
-			b = key[i]
-		}
-		k.ipad[i] = b ^ 0x36
-		k.opad[i] = b ^ 0x5c
+	k.pool.New = func() any {
+		return &keyState{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, MaxCredentialsLength+1)}
 	}
 	return k
 }
 
 func (k *keyer) key(user, password string) credKey {
-	var buf [sha256.BlockSize + MaxCredentialsLength]byte
-	msg := buf[:0]
-	if sha256.BlockSize+len(user)+1+len(password) > len(buf) {
-		// Cannot happen through decodeBasic; stay correct anyway.
-		msg = make([]byte, 0, sha256.BlockSize+len(user)+1+len(password))
-	}
-	msg = append(msg, k.ipad[:]...)
-	msg = append(msg, user...)
+	s := k.pool.Get().(*keyState)
+	s.mac.Reset()
+	msg := append(s.buf[:0], user...)
 	msg = append(msg, 0)
 	msg = append(msg, password...)
-	inner := sha256.Sum256(msg)
+	s.mac.Write(msg)
 	clear(msg) // the buffer held the password
-	var obuf [sha256.BlockSize + sha256.Size]byte
-	copy(obuf[:], k.opad[:])
-	copy(obuf[sha256.BlockSize:], inner[:])
-	return sha256.Sum256(obuf[:])
+	if cap(msg) <= MaxCredentialsLength+1 {
+		s.buf = msg[:0]
+	} // else: oversized (not reachable through decodeBasic); let it go
+	var out credKey
+	copy(out[:], s.mac.Sum(s.sum[:0]))
+	k.pool.Put(s)
+	return out
 }
 
-// cache remembers successful verifications for a while, bounded in entries
-// with least-recently-used eviction. An entry is trusted only while the
-// user's stored hash is the one it was made against (same encoded string,
-// same source generation) and its TTL has not passed. Failures are never
-// stored.
-type cache struct {
-	mu      sync.Mutex
-	max     int
-	ttl     time.Duration
-	now     func() time.Time
-	entries map[credKey]*list.Element // of *cacheEntry
-	lru     list.List                 // front: most recently used
-}
-
-type cacheEntry struct {
-	key     credKey
+// cached is a remembered successful verification. It is trusted only
+// while the user's stored hash is the one it was made against: the same
+// encoded string and the same store generation (see Hash.gen).
+type cached struct {
+	id      *verifiers.Identity
 	encoded string
 	gen     uint64
-	expires time.Time
-	id      *verifiers.Identity
 }
 
-func newCache(max int, ttl time.Duration, now func() time.Time) *cache {
-	return &cache{max: max, ttl: ttl, now: now, entries: make(map[credKey]*list.Element)}
-}
-
-// get returns the identity cached for k if it was made against h and has
-// not expired. A stale entry is removed.
-func (c *cache) get(k credKey, h *Hash) (*verifiers.Identity, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.entries[k]
-	if !ok {
-		return nil, false
-	}
-	e := el.Value.(*cacheEntry)
-	if e.gen != h.gen || e.encoded != h.encoded || !c.now().Before(e.expires) {
-		c.lru.Remove(el)
-		delete(c.entries, k)
-		return nil, false
-	}
-	c.lru.MoveToFront(el)
-	return e.id, true
-}
-
-// put stores a successful verification of k against h, evicting the least
-// recently used entry when full.
-func (c *cache) put(k credKey, h *Hash, id *verifiers.Identity) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := &cacheEntry{key: k, encoded: h.encoded, gen: h.gen, expires: c.now().Add(c.ttl), id: id}
-	if el, ok := c.entries[k]; ok {
-		el.Value = e
-		c.lru.MoveToFront(el)
-		return
-	}
-	c.entries[k] = c.lru.PushFront(e)
-	for c.lru.Len() > c.max {
-		old := c.lru.Back()
-		c.lru.Remove(old)
-		delete(c.entries, old.Value.(*cacheEntry).key)
-	}
-}
-
-// len returns the number of entries, stale ones included.
-func (c *cache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len()
-}
+func (c cached) madeAgainst(h *Hash) bool { return c.gen == h.gen && c.encoded == h.encoded }
 
 // flights makes concurrent checks of the same credentials against the same
 // stored hash run the hash function once: the first caller computes, the
@@ -132,52 +80,54 @@ func (c *cache) len() int {
 // first requests (a dashboard opening, a scraper's parallel fetches) from
 // costing one bcrypt each.
 type flights struct {
-	mu sync.Mutex
-	m  map[flightKey]*flight
+	g singleflight.Group
 
-	// joined, when set (by tests), runs when a caller starts waiting for
-	// another's computation.
-	joined func()
+	// waiting, when set (by tests), runs when a caller starts waiting for
+	// the answer to a check, its own or an identical one in flight.
+	waiting func()
 }
 
-type flightKey struct {
-	cred    credKey
-	encoded string
-	gen     uint64
-}
-
-type flight struct {
-	done chan struct{}
-	id   *verifiers.Identity // nil: the password did not match, or err
-	err  error               // the check could not run (no slot)
+// flightKey is cred || generation || encoded hash: one flight per
+// credentials and stored hash, so that a hash changed while a check runs
+// gets a check of its own.
+func flightKey(cred credKey, h *Hash) string {
+	var b strings.Builder
+	b.Grow(len(cred) + 21 + len(h.encoded))
+	b.Write(cred[:])
+	b.WriteString(strconv.FormatUint(h.gen, 10))
+	b.WriteByte(0)
+	b.WriteString(h.encoded)
+	return b.String()
 }
 
 // do runs fn once for all concurrent callers with key k and gives each of
-// them its result. A caller that joins waits for the first one's answer,
-// so it needs no check slot of its own, and shares its error too.
-func (f *flights) do(k flightKey, fn func() (*verifiers.Identity, error)) (*verifiers.Identity, error) {
-	f.mu.Lock()
-	if f.m == nil {
-		f.m = make(map[flightKey]*flight)
+// them its result. fn runs with the first caller's context, so a caller
+// that joins waits for the first one's answer, needs no check slot of its
+// own, and shares its error too. Each caller stops waiting when its own
+// ctx ends.
+//
+// fn returns an *verifiers.Identity or nil as its any, so that no adapter
+// closure is allocated per check.
+func (f *flights) do(ctx context.Context, k string, fn func() (any, error)) (*verifiers.Identity, error) {
+	ch := f.g.DoChan(k, fn)
+	if f.waiting != nil {
+		f.waiting()
 	}
-	if fl, ok := f.m[k]; ok {
-		f.mu.Unlock()
-		if f.joined != nil {
-			f.joined()
-		}
-		<-fl.done
-		return fl.id, fl.err
+	select {
+	case res := <-ch:
+		id, _ := res.Val.(*verifiers.Identity)
+		return id, res.Err
+	case <-ctx.Done():
+		return nil, requestEnded(ctx)
 	}
-	fl := &flight{done: make(chan struct{})}
-	f.m[k] = fl
-	f.mu.Unlock()
+}
 
-	defer func() {
-		f.mu.Lock()
-		delete(f.m, k)
-		f.mu.Unlock()
-		close(fl.done)
-	}()
-	fl.id, fl.err = fn()
-	return fl.id, fl.err
+// requestEnded is the 503 for a request whose context ended while it
+// waited for a check slot or for a check's answer.
+func requestEnded(ctx context.Context) error {
+	return &verifiers.UnavailableError{
+		Detail:     "the request ended while it waited for its password check",
+		RetryAfter: busyRetryAfter,
+		Err:        ctx.Err(),
+	}
 }

@@ -35,15 +35,12 @@ func (c *fakeClock) advance(d time.Duration) {
 
 // countingVerifier returns a verifier over src whose hash computations are
 // counted, with a fake clock.
-func countingVerifier(t *testing.T, src Source, opts ...Option) (*Verifier, *atomic.Int64, *fakeClock) {
+func countingVerifier(t *testing.T, src Store, opts ...Option) (*Verifier, *atomic.Int64, *fakeClock) {
 	t.Helper()
-	v := newVerifier(t, src, opts...)
+	clk := &fakeClock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	v := newVerifier(t, src, append(opts, withClock(clk.now))...)
 	n := &atomic.Int64{}
 	v.hashHook = func() { n.Add(1) }
-	clk := &fakeClock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
-	if v.cache != nil {
-		v.cache.now = clk.now
-	}
 	return v, n, clk
 }
 
@@ -115,7 +112,7 @@ func TestCache(t *testing.T) {
 		wantHashes(t, n, 2)
 		mustVerify(t, v, "c", "pc") // evicts b
 		wantHashes(t, n, 3)
-		if got := v.cache.len(); got != 2 {
+		if got := v.cache.Len(); got != 2 {
 			t.Errorf("%d entries, bound is 2", got)
 		}
 		mustVerify(t, v, "a", "pa")
@@ -133,7 +130,7 @@ func TestCache(t *testing.T) {
 		mustReject(t, v, "nobody", "pw", verifiers.UserUnknown)
 		mustReject(t, v, "nobody", "pw", verifiers.UserUnknown)
 		wantHashes(t, n, 4)
-		if got := v.cache.len(); got != 0 {
+		if got := v.cache.Len(); got != 0 {
 			t.Errorf("%d entries after failures only", got)
 		}
 		// A cached success for one password is no success for another.
@@ -149,7 +146,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "alice", "old")
 		mustVerify(t, v, "bob", "bobpw")
 		wantHashes(t, n, 2)
-		if err := m.Set("alice", bcryptHash(t, "new", bcrypt.MinCost)); err != nil {
+		if err := m.Put("alice", bcryptHash(t, "new", bcrypt.MinCost)); err != nil {
 			t.Fatal(err)
 		}
 		mustReject(t, v, "alice", "old", verifiers.PasswordMismatch)
@@ -157,7 +154,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "bob", "bobpw") // another user's entry survives
 		wantHashes(t, n, 4)
 		// Setting the very same hash again still drops the entry.
-		if err := m.Set("bob", bcryptHash(t, "bobpw", bcrypt.MinCost)); err != nil {
+		if err := m.Put("bob", bcryptHash(t, "bobpw", bcrypt.MinCost)); err != nil {
 			t.Fatal(err)
 		}
 		mustVerify(t, v, "bob", "bobpw")
@@ -169,7 +166,7 @@ func TestCache(t *testing.T) {
 	t.Run("invalidated_on_reload", func(t *testing.T) {
 		t.Parallel()
 		p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "pw", bcrypt.MinCost)+"\n")
-		f, err := LoadFile(p)
+		f, err := OpenFileStore(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,11 +190,11 @@ func TestCache(t *testing.T) {
 		wantHashes(t, n, 2)
 	})
 
-	t.Run("lookup_source_hash_change", func(t *testing.T) {
+	t.Run("func_store_hash_change", func(t *testing.T) {
 		t.Parallel()
 		var stored atomic.Value
 		stored.Store(bcryptHash(t, "old", bcrypt.MinCost))
-		src, err := Lookup(func(_ context.Context, _ string) (string, error) { return stored.Load().(string), nil }, "")
+		src, err := NewFuncStore(func(_ context.Context, _ string) (string, error) { return stored.Load().(string), nil }, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,8 +228,8 @@ func TestSingleflight(t *testing.T) {
 				<-release // hold the computation until every caller waits for it
 			}
 			var joined sync.WaitGroup
-			joined.Add(N - 1)
-			v.flights.joined = joined.Done
+			joined.Add(N) // every caller waits, the first one for its own check
+			v.flights.waiting = joined.Done
 
 			var wg sync.WaitGroup
 			results := make([]error, N)
@@ -265,7 +262,13 @@ func TestSingleflight(t *testing.T) {
 	})
 }
 
-// TestKeyer checks the allocation-free HMAC against crypto/hmac.
+// withClock sets the cache's clock.
+func withClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
+}
+
+// TestKeyer checks the cache keys against a plain HMAC-SHA256, and that
+// computing one allocates nothing.
 func TestKeyer(t *testing.T) {
 	t.Parallel()
 	key := []byte("0123456789abcdef0123456789abcdef")
@@ -292,5 +295,17 @@ func TestKeyer(t *testing.T) {
 	v1, v2 := newVerifier(t, memory(t)), newVerifier(t, memory(t))
 	if v1.keys.key("a", "b") == v2.keys.key("a", "b") {
 		t.Error("two verifiers share a cache key")
+	}
+}
+
+// TestKeyer_allocates_nothing: the key is computed on every request,
+// cache hits included. Not parallel: AllocsPerRun counts the whole process.
+func TestKeyer_allocates_nothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under -race")
+	}
+	k := newKeyer([]byte("0123456789abcdef0123456789abcdef"))
+	if n := testing.AllocsPerRun(100, func() { k.key("alice", "correct horse") }); n != 0 {
+		t.Errorf("key: %v allocations, want 0", n)
 	}
 }

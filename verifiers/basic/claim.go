@@ -8,7 +8,7 @@ import (
 )
 
 // ClaimedPrincipal returns the user-id of the request's Basic credentials
-// without checking the password or asking the Source: the principal the
+// without checking the password or asking the Store: the principal the
 // request claims to be, for the gate's failure limiting
 // (middleware.WithFailureLimit). It reports false when the request has no
 // Basic credentials or they do not decode (see Verify for the rules), and

@@ -16,7 +16,7 @@ import (
 // never part of the claim.
 func TestClaimedPrincipal(t *testing.T) {
 	t.Parallel()
-	users, err := basic.NewMemory(map[string]string{})
+	users, err := basic.NewMemoryStore(map[string]string{})
 	if err != nil {
 		t.Fatal(err)
 	}

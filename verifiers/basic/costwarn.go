@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Costs below which LoadFile warns that a hash is weak: bcrypt cost 10
+// Costs below which OpenFileStore warns that a hash is weak: bcrypt cost 10
 // (OWASP's minimum, and bcrypt.DefaultCost), and argon2id memory × passes
 // below OWASP's weakest recommended pair (m=7168 KiB, t=5; the others,
 // such as m=19456, t=2, are above it).

@@ -17,7 +17,7 @@ import (
 // carry 768 bytes of user-id and password, far more than any real one.
 const MaxCredentialsLength = 1024
 
-// MaxUserLength bounds user names in a source (htpasswd's own limit is 255
+// MaxUserLength bounds user names in a store (htpasswd's own limit is 255
 // bytes); longer names are refused at load.
 const MaxUserLength = 255
 

@@ -3,7 +3,7 @@
 // memory, or from your own database, checked in time that does not reveal
 // which users exist, with a cache that makes bcrypt affordable.
 //
-//	users, err := basic.LoadFile("/etc/myapp/users.htpasswd", basic.WithFileLogger(logger))
+//	users, err := basic.OpenFileStore("/etc/myapp/users.htpasswd", basic.WithFileLogger(logger))
 //	v, err := basic.New(users, basic.WithRealm("admin"))
 //	r.With(middleware.Require(v)).Get("/admin", admin)
 //
@@ -39,7 +39,7 @@
 // bcrypt ($2y$, $2a$, $2b$; note that bcrypt reads only the first 72
 // bytes of a password) and argon2id in PHC string form
 // ($argon2id$v=19$m=65536,t=3,p=4$salt$digest). Plain text, DES crypt,
-// MD5 ($apr1$, $1$) and SHA-1 ({SHA}, {SSHA}) are refused when a source
+// MD5 ($apr1$, $1$) and SHA-1 ({SHA}, {SSHA}) are refused when a store
 // is loaded, with an error naming the file and line, and there is no
 // option to accept them: a stolen file of such hashes is cracked in hours.
 // Re-hash with `htpasswd -B`.
@@ -48,7 +48,7 @@
 // hours of CPU or gigabytes of memory: bcrypt up to MaxBcryptCost (14),
 // argon2id up to MaxArgon2Memory (128 MiB), MaxArgon2Time (10 passes)
 // and MaxArgon2Parallelism (16 lanes). A hash over them is refused with
-// ErrHashTooExpensive (and, in a file, the line). LoadFile also warns
+// ErrHashTooExpensive (and, in a file, the line). OpenFileStore also warns
 // (WithFileLogger) about a file without users and names the users whose
 // hashes are weak (bcrypt below cost 10) or cheaper than the file's
 // strongest.
@@ -56,12 +56,12 @@
 // # Timing
 //
 // An unknown user costs as much as a wrong password, whatever the costs
-// of the source's hashes: the password is checked against the source's
+// of the store's hashes: the password is checked against the store's
 // decoy, a hash with random salt and digest at the strongest parameters
-// the source uses, and a known user whose hash is cheaper than the decoy
+// the store uses, and a known user whose hash is cheaper than the decoy
 // pays the difference (a cost-5 bcrypt user in a file whose strongest
 // entry is cost 12 also runs decoys of costs 5 to 11, whose work adds up
-// to one check at cost 12). A source mixing bcrypt and argon2id makes
+// to one check at cost 12). A store mixing bcrypt and argon2id makes
 // every check pay for the strongest hash of both. The client sees the
 // same status, challenge and body for both (reason credentials_invalid);
 // the server log says user_unknown or password_mismatch. Hash digests are
@@ -79,13 +79,14 @@
 //
 // A successful check is remembered for a while (WithCache), keyed by
 // HMAC-SHA256 under a random per-Verifier key of user, a NUL byte and
-// password: the cache holds no password. The source is still asked for the
+// password: the cache holds no password. The store is still asked for the
 // user's hash on every request, and an entry is trusted only while that
-// hash is unchanged: a File's Reload drops every entry made before it, and
-// a Memory's Set or a changed hash in your database drops the user's.
+// hash is unchanged: a FileStore's Reload drops every entry made before it, and
+// a MemoryStore's Put or a changed hash in your database drops the user's.
 // Failures are never cached. Concurrent checks of the same credentials run
 // the hash function once and share the answer, so a burst of identical
-// first requests costs one bcrypt, not one each.
+// first requests costs one bcrypt, not one each; a request whose context
+// ends while it waits for that answer stops waiting and is answered 503.
 //
 // Wrong passwords still cost a full hash check each: rate-limit failing
 // clients in front of the gate if that matters to you.

@@ -47,7 +47,7 @@ func mustHash(password string) string {
 // Per-route configuration on an http.ServeMux with Go 1.22 patterns: the
 // admin pages need Basic credentials, the health check does not.
 func ExampleNew() {
-	users, err := basic.NewMemory(map[string]string{"admin": mustHash("s3cret")})
+	users, err := basic.NewMemoryStore(map[string]string{"admin": mustHash("s3cret")})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -77,13 +77,13 @@ func ExampleNew() {
 
 // Per-route configuration in chi with users from an htpasswd file: only
 // /metrics needs credentials.
-func ExampleLoadFile() {
+func ExampleOpenFileStore() {
 	dir, _ := os.MkdirTemp("", "htpasswd")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "users.htpasswd")
 	_ = os.WriteFile(path, []byte("# scrapers\nprometheus:"+mustHash("scrape-me")+"\n"), 0o600)
 
-	users, err := basic.LoadFile(path)
+	users, err := basic.OpenFileStore(path)
 	if err != nil {
 		log.Fatal(err) // names the file and line of a bad entry
 	}
@@ -111,19 +111,19 @@ func ExampleLoadFile() {
 
 // Insecure hash formats are refused when the file is loaded, with the file
 // and line in the error.
-func ExampleLoadFile_insecure() {
+func ExampleOpenFileStore_insecure() {
 	dir, _ := os.MkdirTemp("", "htpasswd")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "users.htpasswd")
 	_ = os.WriteFile(path, []byte("alice:"+mustHash("pw")+"\nbob:$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/\n"), 0o600)
 
-	_, err := basic.LoadFile(path)
+	_, err := basic.OpenFileStore(path)
 	fmt.Println(strings.ReplaceAll(err.Error(), dir, "DIR"))
 	// Output:
 	// basic: DIR/users.htpasswd:2: user "bob": insecure password hash format: MD5 ($apr1$); re-hash the password with bcrypt (htpasswd -B) or argon2id
 }
 
-// LoadFile warns, through the logger given with WithFileLogger, about
+// OpenFileStore warns, through the logger given with WithFileLogger, about
 // users whose hashes are weak or cheaper than the file's strongest; the
 // file still loads.
 func ExampleWithFileLogger() {
@@ -133,7 +133,7 @@ func ExampleWithFileLogger() {
 	_ = os.WriteFile(path, []byte("alice:"+mustHash("pw")+"\n"), 0o600) // bcrypt cost 4
 
 	var buf bytes.Buffer
-	users, err := basic.LoadFile(path, basic.WithFileLogger(zerolog.New(&buf)))
+	users, err := basic.OpenFileStore(path, basic.WithFileLogger(zerolog.New(&buf)))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -159,12 +159,12 @@ func ExampleWithFileLogger() {
 //			}
 //		}
 //	}()
-func ExampleFile_Reload() {
+func ExampleFileStore_Reload() {
 	dir, _ := os.MkdirTemp("", "htpasswd")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "users.htpasswd")
 	_ = os.WriteFile(path, []byte("alice:"+mustHash("old")+"\n"), 0o600)
-	users, err := basic.LoadFile(path)
+	users, err := basic.OpenFileStore(path)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -182,14 +182,14 @@ func ExampleFile_Reload() {
 }
 
 // Users from your own database: the function returns the stored hash, or
-// basic.ErrUserNotFound. Any other error answers 503.
-func ExampleLookup() {
+// basic.ErrNotFound. Any other error answers 503.
+func ExampleNewFuncStore() {
 	db := map[string]string{"carol": mustHash("hunter2")} // stands in for a users table
 
-	users, err := basic.Lookup(func(ctx context.Context, user string) (string, error) {
+	users, err := basic.NewFuncStore(func(ctx context.Context, user string) (string, error) {
 		h, ok := db[user] // SELECT password_hash FROM users WHERE name = $1
 		if !ok {
-			return "", basic.ErrUserNotFound
+			return "", basic.ErrNotFound
 		}
 		return h, nil
 	}, db["carol"]) // a hash like those in the database sets the decoy's cost
@@ -211,7 +211,7 @@ func ExampleLookup() {
 // password; the server log tells them apart and names the user, never the
 // password.
 func Example_logging() {
-	users, _ := basic.NewMemory(map[string]string{"alice": mustHash("right")})
+	users, _ := basic.NewMemoryStore(map[string]string{"alice": mustHash("right")})
 	v, _ := basic.New(users)
 	gate := middleware.New(middleware.WithLogger(zerolog.New(os.Stdout)))
 	h := gate.Require(v)(http.NotFoundHandler())

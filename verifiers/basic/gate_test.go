@@ -32,7 +32,7 @@ type gated struct {
 	log *bytes.Buffer
 }
 
-func newGated(t *testing.T, src basic.Source, extra ...verifiers.Verifier) *gated {
+func newGated(t *testing.T, src basic.Store, extra ...verifiers.Verifier) *gated {
 	t.Helper()
 	v, err := basic.New(src, basic.WithRealm("admin"))
 	if err != nil {
@@ -80,7 +80,7 @@ func basicAuth(user, pw string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pw))
 }
 
-func testMemory(t *testing.T, pairs ...string) *basic.Memory {
+func testMemory(t *testing.T, pairs ...string) *basic.MemoryStore {
 	t.Helper()
 	users := map[string]string{}
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -90,20 +90,20 @@ func testMemory(t *testing.T, pairs ...string) *basic.Memory {
 		}
 		users[pairs[i]] = string(h)
 	}
-	m, err := basic.NewMemory(users)
+	m, err := basic.NewMemoryStore(users)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-type downSource struct{}
+type downStore struct{}
 
-func (downSource) Lookup(context.Context, string) (*basic.Hash, error) {
+func (downStore) Lookup(context.Context, string) (*basic.Hash, error) {
 	return nil, errors.New("connection refused")
 }
 
-func (downSource) Decoy() *basic.Hash {
+func (downStore) Decoy() *basic.Hash {
 	h, _ := basic.ParseHash("$2a$04$abcdefghijklmnopqrstuu5D5b9F9nEFc9ZCOKM6a.v4sYkFPSxxK")
 	return h.Decoy()
 }
@@ -151,9 +151,9 @@ func TestGate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var src basic.Source = users
+			var src basic.Store = users
 			if tc.down {
-				src = downSource{}
+				src = downStore{}
 			}
 			w, events := newGated(t, src).do(t, tc.auth...)
 			if w.Code != tc.wantStatus {
@@ -299,9 +299,9 @@ func TestGate_I2_canary(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var src basic.Source = users
+			var src basic.Store = users
 			if tc.down {
-				src = downSource{}
+				src = downStore{}
 			}
 			auth := tc.raw
 			if auth == "" {

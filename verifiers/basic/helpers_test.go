@@ -56,22 +56,22 @@ func authReq(auth string) *http.Request {
 	return r
 }
 
-// memory returns a Memory with the given user → password pairs hashed
+// memory returns a MemoryStore with the given user → password pairs hashed
 // with bcrypt at MinCost.
-func memory(t testing.TB, pairs ...string) *Memory {
+func memory(t testing.TB, pairs ...string) *MemoryStore {
 	t.Helper()
 	users := map[string]string{}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		users[pairs[i]] = bcryptHash(t, pairs[i+1], bcrypt.MinCost)
 	}
-	m, err := NewMemory(users)
+	m, err := NewMemoryStore(users)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func newVerifier(t testing.TB, src Source, opts ...Option) *Verifier {
+func newVerifier(t testing.TB, src Store, opts ...Option) *Verifier {
 	t.Helper()
 	v, err := New(src, opts...)
 	if err != nil {

@@ -21,18 +21,19 @@ const MaxFileSize = 16 << 20
 // maxLine bounds one line of an htpasswd file, in bytes.
 const maxLine = 4096
 
-// LoadError reports why an htpasswd file could not be loaded, with the
+// FileError reports why an htpasswd file could not be loaded, with the
 // file and the line (1-based; 0 when the problem is the whole file). Err
 // wraps ErrInsecureHash, ErrUnsupportedHash or ErrMalformedHash for a bad
 // hash, or an I/O error. The message never quotes a hash or a password.
-type LoadError struct {
+type FileError struct {
 	Path string
 	Line int
 	Err  error
 }
 
-// Error returns "basic: PATH:LINE: what is wrong".
-func (e *LoadError) Error() string {
+// Error returns "basic: <path>:<line>: <error>", or "basic: <path>: <error>"
+// when the problem is the whole file.
+func (e *FileError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("basic: %s: %v", e.Path, e.Err)
 	}
@@ -40,9 +41,9 @@ func (e *LoadError) Error() string {
 }
 
 // Unwrap returns the cause.
-func (e *LoadError) Unwrap() error { return e.Err }
+func (e *FileError) Unwrap() error { return e.Err }
 
-// File is a Source read from an Apache htpasswd file: one "user:hash" per
+// FileStore is a Store read from an Apache htpasswd file: one "user:hash" per
 // line, with bcrypt ($2y$, $2a$, $2b$) or argon2id (PHC string) hashes.
 // Blank lines and lines starting with '#' are skipped; a CR before the
 // line end is dropped; fields after a second colon are ignored, as Apache
@@ -53,7 +54,7 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // Reload reads the file again and swaps it in atomically; requests in
 // flight finish against the old content, and cached credentials made
 // against the old content are no longer trusted. Call it on SIGHUP.
-type File struct {
+type FileStore struct {
 	path string
 	log  zerolog.Logger
 	mu   sync.Mutex // serialises Reload
@@ -61,21 +62,17 @@ type File struct {
 	t    atomic.Pointer[table]
 }
 
-type fileConfig struct {
-	log zerolog.Logger
-}
+// FileOption configures OpenFileStore.
+type FileOption func(*FileStore)
 
-// FileOption configures LoadFile.
-type FileOption func(*fileConfig)
-
-// WithFileLogger sets the logger of the warnings LoadFile and Reload
-// write (see LoadFile). The default writes JSON lines with a timestamp to
+// WithFileLogger sets the logger of the warnings OpenFileStore and Reload
+// write (see OpenFileStore). The default writes JSON lines with a timestamp to
 // standard error; zerolog.Nop() silences them.
 func WithFileLogger(l zerolog.Logger) FileOption {
-	return func(c *fileConfig) { c.log = l }
+	return func(s *FileStore) { s.log = l }
 }
 
-// LoadFile reads the htpasswd file at path. It fails with a *LoadError
+// OpenFileStore reads the htpasswd file at path. It fails with a *FileError
 // naming the file and line of the first problem: an insecure or unknown
 // hash format, a malformed hash, a hash over the cost maxima
 // (ErrHashTooExpensive: bcrypt above MaxBcryptCost, argon2id above
@@ -84,7 +81,7 @@ func WithFileLogger(l zerolog.Logger) FileOption {
 // characters, invalid UTF-8, longer than MaxUserLength), a line longer
 // than 4096 bytes, or a file larger than MaxFileSize.
 //
-// A file that loads can still deserve attention: LoadFile and each
+// A file that loads can still deserve attention: OpenFileStore and each
 // successful Reload log one warning (WithFileLogger) when the file holds
 // no users at all (every login is refused), or names the users whose
 // hashes are weak (bcrypt below cost 10, argon2id below OWASP's minimum
@@ -94,39 +91,38 @@ func WithFileLogger(l zerolog.Logger) FileOption {
 // users apart (see the package documentation, "Timing"), while their
 // hashes protect their passwords only as well as their own cost does.
 // Re-hash them (htpasswd -B -C COST).
-func LoadFile(path string, opts ...FileOption) (*File, error) {
-	c := fileConfig{log: zerolog.New(os.Stderr).With().Timestamp().Logger()}
+func OpenFileStore(path string, opts ...FileOption) (*FileStore, error) {
+	s := &FileStore{path: path, log: zerolog.New(os.Stderr).With().Timestamp().Logger()}
 	for _, o := range opts {
-		o(&c)
+		o(s)
 	}
-	f := &File{path: path, log: c.log}
-	if err := f.Reload(); err != nil {
+	if err := s.Reload(); err != nil {
 		return nil, err
 	}
-	return f, nil
+	return s, nil
 }
 
 // Reload reads the file again. On success the new content replaces the
-// old at once, and LoadFile's warnings are logged again if they still
+// old at once, and OpenFileStore's warnings are logged again if they still
 // apply; on error the old content stays in use and the error, a
-// *LoadError, names the file and line.
-func (f *File) Reload() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	users, err := readFile(f.path, f.gen+1)
+// *FileError, names the file and line.
+func (s *FileStore) Reload() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	users, err := readFile(s.path, s.gen+1)
 	if err != nil {
 		return err
 	}
-	f.gen++
-	f.t.Store(newTable(users))
-	warnCosts(&f.log, f.path, users)
+	s.gen++
+	s.t.Store(newTable(users))
+	warnCosts(&s.log, s.path, users)
 	return nil
 }
 
 func readFile(path string, gen uint64) (map[string]*Hash, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: err}
+		return nil, &FileError{Path: path, Err: err}
 	}
 	defer fh.Close()
 	return parseHtpasswd(path, fh, gen)
@@ -144,25 +140,25 @@ func parseHtpasswd(name string, r io.Reader, gen uint64) (map[string]*Hash, erro
 		n++
 		line := bytes.TrimSuffix(sc.Bytes(), []byte("\r"))
 		if len(line) > maxLine {
-			return nil, &LoadError{name, n, fmt.Errorf("line longer than %d bytes", maxLine)}
+			return nil, &FileError{name, n, fmt.Errorf("line longer than %d bytes", maxLine)}
 		}
 		if len(bytes.Trim(line, " \t")) == 0 || line[0] == '#' {
 			continue
 		}
 		user, rest, ok := strings.Cut(string(line), ":")
 		if !ok {
-			return nil, &LoadError{name, n, errors.New("no colon: a line is user:hash")}
+			return nil, &FileError{name, n, errors.New("no colon: a line is user:hash")}
 		}
 		enc, _, _ := strings.Cut(rest, ":")
 		if err := checkUserName(user); err != nil {
-			return nil, &LoadError{name, n, err}
+			return nil, &FileError{name, n, err}
 		}
 		if prev, dup := firstLine[user]; dup {
-			return nil, &LoadError{name, n, fmt.Errorf("user %q is listed again (first on line %d)", sanitizeUser(user), prev)}
+			return nil, &FileError{name, n, fmt.Errorf("user %q is listed again (first on line %d)", sanitizeUser(user), prev)}
 		}
 		h, err := parseHash(enc)
 		if err != nil {
-			return nil, &LoadError{name, n, fmt.Errorf("user %q: %w", sanitizeUser(user), err)}
+			return nil, &FileError{name, n, fmt.Errorf("user %q: %w", sanitizeUser(user), err)}
 		}
 		h.gen = gen
 		users[user] = h
@@ -170,30 +166,30 @@ func parseHtpasswd(name string, r io.Reader, gen uint64) (map[string]*Hash, erro
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &LoadError{name, n + 1, fmt.Errorf("line longer than %d bytes", maxLine)}
+			return nil, &FileError{name, n + 1, fmt.Errorf("line longer than %d bytes", maxLine)}
 		}
-		return nil, &LoadError{Path: name, Err: err}
+		return nil, &FileError{Path: name, Err: err}
 	}
 	if lr.N <= 0 {
-		return nil, &LoadError{Path: name, Err: fmt.Errorf("file larger than %d bytes", MaxFileSize)}
+		return nil, &FileError{Path: name, Err: fmt.Errorf("file larger than %d bytes", MaxFileSize)}
 	}
 	return users, nil
 }
 
-// Lookup implements Source.
-func (f *File) Lookup(_ context.Context, user string) (*Hash, error) {
-	return f.t.Load().lookup(user)
+// Lookup implements Store.
+func (s *FileStore) Lookup(_ context.Context, user string) (*Hash, error) {
+	return s.t.Load().lookup(user)
 }
 
-// Decoy implements Source: bcrypt or argon2id, whichever most users in the
+// Decoy implements Store: bcrypt or argon2id, whichever most users in the
 // file have, at the strongest parameters in use.
-func (f *File) Decoy() *Hash { return f.t.Load().decoy }
+func (s *FileStore) Decoy() *Hash { return s.t.Load().decoy }
 
 // Len returns the number of users currently loaded.
-func (f *File) Len() int { return len(f.t.Load().users) }
+func (s *FileStore) Len() int { return len(s.t.Load().users) }
 
 // Path returns the file's path.
-func (f *File) Path() string { return f.path }
+func (s *FileStore) Path() string { return s.path }
 
-// String describes the source for log details: "htpasswd file PATH".
-func (f *File) String() string { return "htpasswd file " + f.path }
+// String describes the store for log details: "htpasswd file PATH".
+func (s *FileStore) String() string { return "htpasswd file " + s.path }

@@ -16,13 +16,13 @@ import (
 	"github.com/authgate/authgate/verifiers"
 )
 
-func TestLoadFile(t *testing.T) {
+func TestOpenFileStore(t *testing.T) {
 	t.Parallel()
 	alice := bcryptHash(t, "alicepw", bcrypt.MinCost)
 	bob := bcryptHash(t, "bobpw", bcrypt.MinCost)
 	good := "# admins\nalice:" + alice + "\n\n   \nbob:" + bob + "\n"
 	p := writeFile(t, "users.htpasswd", good)
-	f, err := LoadFile(p)
+	f, err := OpenFileStore(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestLoadFile(t *testing.T) {
 	}
 }
 
-func TestLoadFile_formats(t *testing.T) {
+func TestOpenFileStore_formats(t *testing.T) {
 	t.Parallel()
 	bc := bcryptHash(t, "pw", bcrypt.MinCost)
 	ar := argonHash("pw", 64, 1, 1)
@@ -85,7 +85,7 @@ func TestLoadFile_formats(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := writeFile(t, "users.htpasswd", tc.content)
-			f, err := LoadFile(p, WithFileLogger(zerolog.Nop()))
+			f, err := OpenFileStore(p, WithFileLogger(zerolog.Nop()))
 			if tc.wantMsg == "" && tc.wantErr == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -98,9 +98,9 @@ func TestLoadFile_formats(t *testing.T) {
 			if err == nil {
 				t.Fatal("loaded")
 			}
-			var le *LoadError
+			var le *FileError
 			if !errors.As(err, &le) || le.Path != p {
-				t.Fatalf("error %v is not a *LoadError for %s", err, p)
+				t.Fatalf("error %v is not a *FileError for %s", err, p)
 			}
 			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
 				t.Errorf("error %v does not wrap %v", err, tc.wantErr)
@@ -121,10 +121,10 @@ func TestLoadFile_formats(t *testing.T) {
 	}
 }
 
-func TestLoadFile_missing(t *testing.T) {
+func TestOpenFileStore_missing(t *testing.T) {
 	t.Parallel()
-	_, err := LoadFile("/nonexistent/users.htpasswd")
-	var le *LoadError
+	_, err := OpenFileStore("/nonexistent/users.htpasswd")
+	var le *FileError
 	if !errors.As(err, &le) || le.Line != 0 || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("error %v", err)
 	}
@@ -133,7 +133,7 @@ func TestLoadFile_missing(t *testing.T) {
 	}
 }
 
-func TestLoadFile_too_large(t *testing.T) {
+func TestOpenFileStore_too_large(t *testing.T) {
 	t.Parallel()
 	_, err := parseHtpasswd("big", strings.NewReader(strings.Repeat("# comment line\n", MaxFileSize/15+1)), 1)
 	if err == nil || !strings.Contains(err.Error(), "basic: big: file larger than") {
@@ -141,12 +141,12 @@ func TestLoadFile_too_large(t *testing.T) {
 	}
 }
 
-func TestFile_Reload(t *testing.T) {
+func TestFileStore_Reload(t *testing.T) {
 	t.Parallel()
 	old := bcryptHash(t, "old", bcrypt.MinCost)
 	neu := bcryptHash(t, "new", bcrypt.MinCost)
 	p := writeFile(t, "users.htpasswd", "alice:"+old+"\n")
-	f, err := LoadFile(p)
+	f, err := OpenFileStore(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,10 +200,10 @@ func TestFile_Reload(t *testing.T) {
 	}
 }
 
-func TestFile_decoy(t *testing.T) {
+func TestFileStore_decoy(t *testing.T) {
 	t.Parallel()
 	p := writeFile(t, "users.htpasswd", "a:"+bcryptHash(t, "x", 4)+"\nb:"+bcryptHash(t, "x", 6)+"\nc:"+bcryptHash(t, "x", 5)+"\n")
-	f, err := LoadFile(p)
+	f, err := OpenFileStore(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,10 +214,10 @@ func TestFile_decoy(t *testing.T) {
 
 // loadLogged loads the file at p with a logger into a buffer and returns
 // the file and the log events.
-func loadLogged(t *testing.T, p string) (*File, *bytes.Buffer) {
+func loadLogged(t *testing.T, p string) (*FileStore, *bytes.Buffer) {
 	t.Helper()
 	buf := &bytes.Buffer{}
-	f, err := LoadFile(p, WithFileLogger(zerolog.New(buf)))
+	f, err := OpenFileStore(p, WithFileLogger(zerolog.New(buf)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,11 +240,11 @@ func logEvents(t *testing.T, buf *bytes.Buffer) []map[string]any {
 	return out
 }
 
-// TestLoadFile_warns_weak_and_mixed_costs: a file whose users have costs
-// below 10, or cheaper than its strongest hash, loads, and LoadFile logs
+// TestOpenFileStore_warns_weak_and_mixed_costs: a file whose users have costs
+// below 10, or cheaper than its strongest hash, loads, and OpenFileStore logs
 // one warning naming those users with their costs and saying what it
 // costs; Reload logs it again, once.
-func TestLoadFile_warns_weak_and_mixed_costs(t *testing.T) {
+func TestOpenFileStore_warns_weak_and_mixed_costs(t *testing.T) {
 	t.Parallel()
 	p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "x", 6)+"\nbob:"+bcryptHash(t, "x", 4)+"\ncarol:"+bcryptHash(t, "x", 6)+"\n")
 	f, buf := loadLogged(t, p)
@@ -272,9 +272,9 @@ func TestLoadFile_warns_weak_and_mixed_costs(t *testing.T) {
 	}
 }
 
-// TestLoadFile_no_warning_for_uniform_strong_costs: cost 10 for everyone
+// TestOpenFileStore_no_warning_for_uniform_strong_costs: cost 10 for everyone
 // is what the warning asks for: nothing is logged.
-func TestLoadFile_no_warning_for_uniform_strong_costs(t *testing.T) {
+func TestOpenFileStore_no_warning_for_uniform_strong_costs(t *testing.T) {
 	t.Parallel()
 	h := bcryptHash(t, "x", 10)
 	_, buf := loadLogged(t, writeFile(t, "users.htpasswd", "alice:"+h+"\nbob:$2y$"+h[4:]+"\n"))
@@ -283,9 +283,9 @@ func TestLoadFile_no_warning_for_uniform_strong_costs(t *testing.T) {
 	}
 }
 
-// TestLoadFile_warns_mixed_algorithms: a file mixing bcrypt and argon2id
+// TestOpenFileStore_warns_mixed_algorithms: a file mixing bcrypt and argon2id
 // names the users of the minority algorithm.
-func TestLoadFile_warns_mixed_algorithms(t *testing.T) {
+func TestOpenFileStore_warns_mixed_algorithms(t *testing.T) {
 	t.Parallel()
 	b := bcryptHash(t, "x", 10)
 	a := argonHash("x", 40000, 1, 1)
@@ -297,9 +297,9 @@ func TestLoadFile_warns_mixed_algorithms(t *testing.T) {
 	}
 }
 
-// TestLoadFile_warns_empty: a file without users (empty, or only comments
+// TestOpenFileStore_warns_empty: a file without users (empty, or only comments
 // and blank lines) loads with a warning.
-func TestLoadFile_warns_empty(t *testing.T) {
+func TestOpenFileStore_warns_empty(t *testing.T) {
 	t.Parallel()
 	for _, content := range []string{"", "# no users yet\n\n   \n"} {
 		f, buf := loadLogged(t, writeFile(t, "users.htpasswd", content))

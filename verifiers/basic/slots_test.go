@@ -99,7 +99,7 @@ func TestVerify_check_slot_wait_ends_with_context(t *testing.T) {
 	case err := <-done:
 		var ue *verifiers.UnavailableError
 		if !errors.As(err, &ue) || !errors.Is(err, context.Canceled) || ue.RetryAfter != time.Second ||
-			ue.Detail != "the request ended while it waited for a password check slot" {
+			ue.Detail != "the request ended while it waited for its password check" {
 			t.Errorf("error %v", err)
 		}
 	case <-time.After(5 * time.Second):
@@ -119,10 +119,15 @@ func TestVerify_cache_hit_needs_no_slot(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.hashHook = hook
+	var waiters atomic.Int32
+	joined := make(chan struct{})
+	v.flights.waiting = func() { // the first check's caller, then the joiner
+		if waiters.Add(1) == 2 {
+			close(joined)
+		}
+	}
 	go v.Verify(basicReq("alice", "pw"))
 	<-started
-	joined := make(chan struct{})
-	v.flights.joined = func() { close(joined) }
 	shared := make(chan error)
 	go func() {
 		_, err := v.Verify(basicReq("alice", "pw"))
@@ -148,5 +153,49 @@ func TestNew_check_slot_options(t *testing.T) {
 		if _, err := New(m, o); err == nil {
 			t.Error("accepted")
 		}
+	}
+}
+
+// TestVerify_joined_wait_ends_with_context: a request that joined an
+// identical check in flight stops waiting for its answer when its own
+// context ends, with the same 503 as a request whose slot wait ends; the
+// check in flight goes on and its first caller gets the answer.
+func TestVerify_joined_wait_ends_with_context(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, time.Minute)
+	var waiters atomic.Int32
+	joined := make(chan struct{})
+	v.flights.waiting = func() {
+		if waiters.Add(1) == 2 {
+			close(joined)
+		}
+	}
+	first := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw"))
+		first <- err
+	}()
+	<-started // the first check holds the only slot, in its hash
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw").WithContext(ctx))
+		done <- err
+	}()
+	<-joined
+	cancel()
+	select {
+	case err := <-done:
+		var ue *verifiers.UnavailableError
+		if !errors.As(err, &ue) || !errors.Is(err, context.Canceled) || ue.RetryAfter != time.Second ||
+			ue.Detail != "the request ended while it waited for its password check" {
+			t.Errorf("error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still waiting 5s after the context ended")
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the check in flight: %v", err)
 	}
 }

@@ -61,7 +61,7 @@ func TestTiming_B7_unknown_user_like_wrong_password(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test skipped in -short mode")
 	}
-	m, err := NewMemory(map[string]string{
+	m, err := NewMemoryStore(map[string]string{
 		"alice": bcryptHash(t, "correct", timingCost),
 		"bob":   bcryptHash(t, "x", 4), // a cheaper hash must not lower the decoy
 	})
@@ -81,14 +81,14 @@ func TestTiming_B7_unknown_user_like_wrong_password(t *testing.T) {
 	t.Fatal("unknown-user and wrong-password times differ by more than 10% in 3 measurements")
 }
 
-// weakDecoySource is a Memory whose decoy is far cheaper than its hashes:
+// weakDecoyStore is a MemoryStore whose decoy is far cheaper than its hashes:
 // what the timing test must catch.
-type weakDecoySource struct{ *Memory }
+type weakDecoyStore struct{ *MemoryStore }
 
-func (weakDecoySource) Decoy() *Hash { return bcryptDecoy(4) }
+func (weakDecoyStore) Decoy() *Hash { return bcryptDecoy(4) }
 
-func (s weakDecoySource) Lookup(ctx context.Context, u string) (*Hash, error) {
-	return s.Memory.Lookup(ctx, u)
+func (s weakDecoyStore) Lookup(ctx context.Context, u string) (*Hash, error) {
+	return s.MemoryStore.Lookup(ctx, u)
 }
 
 // TestTiming_measurement_detects_weak_decoy shows that medianGap sees the
@@ -102,11 +102,11 @@ func TestTiming_measurement_detects_weak_decoy(t *testing.T) {
 	// cost-4 decoy's work), so that the gap stands out even when other
 	// packages' tests load the machine at the same time.
 	cost := timingCost + 2
-	m, err := NewMemory(map[string]string{"alice": bcryptHash(t, "correct", cost)})
+	m, err := NewMemoryStore(map[string]string{"alice": bcryptHash(t, "correct", cost)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newVerifier(t, weakDecoySource{m})
+	v := newVerifier(t, weakDecoyStore{m})
 	u, w, gap := medianGap(t, v, 9)
 	t.Logf("weak decoy: median unknown user %v, wrong password %v, gap %.0f%%", u, w, gap*100)
 	if gap < 0.5 {
@@ -162,11 +162,11 @@ func medianRatios(t *testing.T, v *Verifier, users []timedUser, rounds int) (rat
 // mixedCostFile is an htpasswd file like one that htpasswd -B started
 // (cost 5, here the cheap cost) and later entries raised: bob is 3 costs
 // (8 times) cheaper than alice.
-func mixedCostFile(t *testing.T) *File {
+func mixedCostFile(t *testing.T) *FileStore {
 	t.Helper()
 	cheap := max(timingCost-3, 4)
 	p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "correct", timingCost)+"\nbob:"+bcryptHash(t, "correct", cheap)+"\n")
-	f, err := LoadFile(p, WithFileLogger(zerolog.Nop()))
+	f, err := OpenFileStore(p, WithFileLogger(zerolog.Nop()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func safeUser(user, password string) string {
 }
 
 // logSafe names a user-id in text that has no fingerprinter at hand (a
-// source's errors): sanitized, or by what it looks like.
+// store's errors): sanitized, or by what it looks like.
 func logSafe(user string) string {
 	if kind, ok := verifiers.LooksLikeCredential(user); ok {
 		return "whose name looks like " + kind

@@ -89,7 +89,7 @@ func TestVerify_I2_credential_as_user(t *testing.T) {
 // that fails does not get the user-id quoted in the 503's detail either.
 func TestVerify_source_error_names_credential_user_by_fingerprint(t *testing.T) {
 	t.Parallel()
-	v := newVerifier(t, failingSource{errDown})
+	v := newVerifier(t, failingStore{errDown})
 	_, err := v.Verify(basicReq(canaryKeyUser, ""))
 	var ue *verifiers.UnavailableError
 	if !errorsAs(err, &ue) {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/cache"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -30,15 +31,15 @@ const (
 // by then the checks in flight have ended.
 const busyRetryAfter = time.Second
 
-// Verifier checks RFC 7617 Basic credentials against a Source. It
+// Verifier checks RFC 7617 Basic credentials against a Store. It
 // implements verifiers.Verifier; make one with New. It is safe for
 // concurrent use.
 type Verifier struct {
-	src       Source
+	store     Store
 	ch        challenge.Challenge
 	normalize func(string) string
 	keys      *keyer
-	cache     *cache // nil: caching off
+	cache     *cache.Cache[credKey, cached] // nil: caching off
 	flights   flights
 	fp        *verifiers.Fingerprinter
 	slots     *semaphore.Weighted
@@ -61,6 +62,7 @@ type config struct {
 	fp        *verifiers.Fingerprinter
 	slots     int
 	wait      time.Duration
+	now       func() time.Time // the cache's clock; tests set it
 }
 
 // Option configures a Verifier.
@@ -82,7 +84,7 @@ func WithRealm(realm string) Option {
 // Entries are keyed by an HMAC of user and password under a key drawn at
 // random for each Verifier: the cache never holds a password, and its keys
 // are useless outside the process. An entry is trusted only while the
-// user's stored hash is unchanged and, for a File, until the next Reload.
+// user's stored hash is unchanged and, for a FileStore, until the next Reload.
 func WithCache(size int, ttl time.Duration) Option {
 	return func(c *config) { c.cacheSize, c.cacheTTL = size, ttl }
 }
@@ -123,16 +125,16 @@ func WithConcurrentChecks(n int, wait time.Duration) Option {
 	return func(c *config) { c.slots, c.wait = n, wait }
 }
 
-// New returns a Verifier that checks Basic credentials against src. It
-// fails if src is nil, the realm is empty or not printable ASCII, the
+// New returns a Verifier that checks Basic credentials against store. It
+// fails if store is nil, the realm is empty or not printable ASCII, the
 // cache settings are negative, the Fingerprinter is nil, or the
 // concurrent checks are fewer than 1 or the wait negative.
-func New(src Source, opts ...Option) (*Verifier, error) {
-	if src == nil {
-		return nil, errors.New("basic: New needs a Source")
+func New(store Store, opts ...Option) (*Verifier, error) {
+	if store == nil {
+		return nil, errors.New("basic: New needs a Store")
 	}
 	c := config{realm: DefaultRealm, cacheSize: DefaultCacheSize, cacheTTL: DefaultCacheTTL,
-		fp: verifiers.NewFingerprinter(), slots: runtime.GOMAXPROCS(0), wait: DefaultCheckWait}
+		fp: verifiers.NewFingerprinter(), slots: runtime.GOMAXPROCS(0), wait: DefaultCheckWait, now: time.Now}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -151,10 +153,10 @@ func New(src Source, opts ...Option) (*Verifier, error) {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
-	v := &Verifier{src: src, ch: ch, normalize: c.normalize, keys: newKeyer(key), fp: c.fp,
+	v := &Verifier{store: store, ch: ch, normalize: c.normalize, keys: newKeyer(key), fp: c.fp,
 		slots: semaphore.NewWeighted(int64(c.slots)), nSlots: c.slots, wait: c.wait}
 	if c.cacheSize > 0 && c.cacheTTL > 0 {
-		v.cache = newCache(c.cacheSize, c.cacheTTL, time.Now)
+		v.cache = cache.New[credKey, cached](c.cacheSize, c.cacheTTL, c.now)
 	}
 	return v, nil
 }
@@ -171,14 +173,14 @@ func (v *Verifier) Challenge() challenge.Challenge { return v.ch }
 //   - credentials_too_large (431) for more than MaxCredentialsLength bytes,
 //   - credentials_malformed (401) for anything but strict padded base64 of
 //     UTF-8 "user:password" without control characters,
-//   - user_unknown (401) when the source has no such user,
+//   - user_unknown (401) when the store has no such user,
 //   - password_mismatch (401) when the password is wrong,
 //
-// or a *verifiers.UnavailableError (503) when the source fails or every
+// or a *verifiers.UnavailableError (503) when the store fails or every
 // check slot stayed busy (WithConcurrentChecks). The client sees
 // user_unknown and password_mismatch alike (both are credentials_invalid
 // to it), and both take as long: an unknown user's password is checked
-// against the source's decoy hash, and a known user's hash cheaper than
+// against the store's decoy hash, and a known user's hash cheaper than
 // the decoy is padded to its cost. Rejections carry the user-id,
 // sanitized, as the "user" attribute, or its fingerprint as the
 // "fingerprint" attribute when it looks like a credential; nothing
@@ -196,18 +198,18 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	if v.normalize != nil {
 		user, password = v.normalize(user), v.normalize(password)
 	}
-	h, err := v.src.Lookup(r.Context(), user)
-	// After Lookup: a LookupSource raises its decoy to the hash it just
+	h, err := v.store.Lookup(r.Context(), user)
+	// After Lookup: a FuncStore raises its decoy to the hash it just
 	// returned.
-	decoy := v.src.Decoy()
+	decoy := v.store.Decoy()
 	unknown := false
 	switch {
-	case errors.Is(err, ErrUserNotFound):
+	case errors.Is(err, ErrNotFound):
 		unknown, h = true, decoy
 	case err != nil:
-		return nil, verifiers.Unavailable(fmt.Sprintf("could not look up %s in %s", nameUser(v.fp, user, password), describe(v.src)), err)
+		return nil, verifiers.Unavailable(fmt.Sprintf("could not look up %s in %s", nameUser(v.fp, user, password), describe(v.store)), err)
 	case h == nil:
-		return nil, verifiers.Unavailable(fmt.Sprintf("%s returned no hash and no error for %s", describe(v.src), nameUser(v.fp, user, password)), nil)
+		return nil, verifiers.Unavailable(fmt.Sprintf("%s returned no hash and no error for %s", describe(v.store), nameUser(v.fp, user, password)), nil)
 	}
 	id, err := v.check(r.Context(), user, password, h, decoy, unknown)
 	if err != nil {
@@ -218,7 +220,7 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	}
 	name := nameUser(v.fp, user, password)
 	if unknown {
-		detail := "no such user in " + describe(v.src)
+		detail := "no such user in " + describe(v.store)
 		if name.kind != "" {
 			detail += "; the user name looks like " + name.kind + " and is logged by its fingerprint"
 		}
@@ -231,7 +233,7 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		}
 		return nil, name.with(rej)
 	}
-	detail := fmt.Sprintf("the password does not match the user's stored %s hash (%s) in %s", h.alg, h.Params(), describe(v.src))
+	detail := fmt.Sprintf("the password does not match the user's stored %s hash (%s) in %s", h.alg, h.Params(), describe(v.store))
 	if name.kind != "" {
 		// The user exists: no hint that the client sent a key by
 		// mistake, only why the name is not in the log.
@@ -251,11 +253,16 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *Hash, unknown bool) (*verifiers.Identity, error) {
 	k := v.keys.key(user, password)
 	if v.cache != nil {
-		if id, ok := v.cache.get(k, h); ok && !unknown {
-			return id, nil
+		if c, ok := v.cache.Get(k); ok {
+			switch {
+			case !c.madeAgainst(h):
+				v.cache.Remove(k) // stale: the stored hash changed
+			case !unknown:
+				return c.id, nil
+			}
 		}
 	}
-	return v.flights.do(flightKey{cred: k, encoded: h.encoded, gen: h.gen}, func() (*verifiers.Identity, error) {
+	return v.flights.do(ctx, flightKey(k, h), func() (any, error) {
 		if err := v.acquire(ctx); err != nil {
 			return nil, err
 		}
@@ -278,7 +285,7 @@ func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *H
 			Attrs:   []verifiers.Attr{{Key: verifiers.AttrUser, Value: sanitizeUser(user)}},
 		}
 		if v.cache != nil {
-			v.cache.put(k, h, id)
+			v.cache.Put(k, cached{id: id, encoded: h.encoded, gen: h.gen})
 		}
 		return id, nil
 	})
@@ -297,12 +304,8 @@ func (v *Verifier) acquire(ctx context.Context) error {
 			return nil
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return &verifiers.UnavailableError{
-			Detail:     "the request ended while it waited for a password check slot",
-			RetryAfter: busyRetryAfter,
-			Err:        err,
-		}
+	if ctx.Err() != nil {
+		return requestEnded(ctx)
 	}
 	return &verifiers.UnavailableError{
 		Detail: fmt.Sprintf("all %d password check slots stayed busy for %v (basic.WithConcurrentChecks): too many bcrypt or argon2id checks at once",
@@ -311,8 +314,8 @@ func (v *Verifier) acquire(ctx context.Context) error {
 	}
 }
 
-// describe names a source for log details.
-func describe(s Source) string {
+// describe names a store for log details.
+func describe(s Store) string {
 	if st, ok := s.(fmt.Stringer); ok {
 		return st.String()
 	}

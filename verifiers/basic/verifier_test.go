@@ -18,7 +18,7 @@ func TestNew(t *testing.T) {
 	m := memory(t, "alice", "pw")
 	tests := []struct {
 		name    string
-		src     Source
+		src     Store
 		opts    []Option
 		wantErr string
 		wantCh  string
@@ -28,7 +28,7 @@ func TestNew(t *testing.T) {
 		{name: "A5_realm_quotes_escaped", src: m, opts: []Option{WithRealm(`say "hi" \o/`)}, wantCh: `Basic realm="say \"hi\" \\o/", charset="UTF-8"`},
 		{name: "B1_empty_realm_refused", src: m, opts: []Option{WithRealm("")}, wantErr: "realm"},
 		{name: "A5_realm_with_CRLF_refused", src: m, opts: []Option{WithRealm("a\r\nSet-Cookie: x")}, wantErr: "realm"},
-		{name: "nil_source_refused", src: nil, wantErr: "needs a Source"},
+		{name: "nil_source_refused", src: nil, wantErr: "needs a Store"},
 		{name: "negative_cache_refused", src: m, opts: []Option{WithCache(-1, time.Minute)}, wantErr: "negative"},
 		{name: "cache_off", src: m, opts: []Option{WithCache(0, 0)}, wantCh: `Basic realm="restricted", charset="UTF-8"`},
 	}
@@ -162,7 +162,7 @@ func TestVerify_B7_same_client_view(t *testing.T) {
 
 func TestVerify_argon2id(t *testing.T) {
 	t.Parallel()
-	m, err := NewMemory(map[string]string{"alice": argonHash("s3cret", 64, 1, 1)})
+	m, err := NewMemoryStore(map[string]string{"alice": argonHash("s3cret", 64, 1, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,20 +192,20 @@ func TestVerify_normalizer(t *testing.T) {
 	}
 }
 
-type failingSource struct{ err error }
+type failingStore struct{ err error }
 
-func (s failingSource) Lookup(context.Context, string) (*Hash, error) { return nil, s.err }
-func (failingSource) Decoy() *Hash                                    { return defaultDecoy() }
+func (s failingStore) Lookup(context.Context, string) (*Hash, error) { return nil, s.err }
+func (failingStore) Decoy() *Hash                                    { return defaultDecoy() }
 
-type nilSource struct{}
+type nilStore struct{}
 
-func (nilSource) Lookup(context.Context, string) (*Hash, error) { return nil, nil }
-func (nilSource) Decoy() *Hash                                  { return defaultDecoy() }
+func (nilStore) Lookup(context.Context, string) (*Hash, error) { return nil, nil }
+func (nilStore) Decoy() *Hash                                  { return defaultDecoy() }
 
 func TestVerify_source_unavailable(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("dial tcp 10.0.0.5:5432: connection refused")
-	for name, src := range map[string]Source{"error": failingSource{cause}, "nil_hash": nilSource{}} {
+	for name, src := range map[string]Store{"error": failingStore{cause}, "nil_hash": nilStore{}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			v := newVerifier(t, src)
@@ -227,7 +227,7 @@ func TestVerify_source_unavailable(t *testing.T) {
 	}
 }
 
-func TestLookupSource(t *testing.T) {
+func TestFuncStore(t *testing.T) {
 	t.Parallel()
 	alice := bcryptHash(t, "pw", bcrypt.MinCost)
 	strong := bcryptHash(t, "pw", 6)
@@ -245,9 +245,9 @@ func TestLookupSource(t *testing.T) {
 		case "down":
 			return "", dbDown
 		}
-		return "", fmt.Errorf("querying users: %w", ErrUserNotFound)
+		return "", fmt.Errorf("querying users: %w", ErrNotFound)
 	}
-	src, err := Lookup(fn, bcryptHash(t, "x", 5))
+	src, err := NewFuncStore(fn, bcryptHash(t, "x", 5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestLookupSource(t *testing.T) {
 		unavailable bool
 	}{
 		{user: "alice"},
-		{user: "bob", wantReason: verifiers.UserUnknown},    // wrapped ErrUserNotFound
+		{user: "bob", wantReason: verifiers.UserUnknown},    // wrapped ErrNotFound
 		{user: "nohash", wantReason: verifiers.UserUnknown}, // "" with nil error
 		{user: "legacy", unavailable: true},                 // stored hash refused
 		{user: "down", unavailable: true},
@@ -294,19 +294,19 @@ func TestLookupSource(t *testing.T) {
 		t.Errorf("decoy %s after a cost-6 user, want cost 6", got)
 	}
 
-	if _, err := Lookup(nil, ""); err == nil {
-		t.Error("Lookup(nil) accepted")
+	if _, err := NewFuncStore(nil, ""); err == nil {
+		t.Error("NewFuncStore(nil) accepted")
 	}
-	if _, err := Lookup(fn, "$apr1$x$y"); !errors.Is(err, ErrInsecureHash) {
+	if _, err := NewFuncStore(fn, "$apr1$x$y"); !errors.Is(err, ErrInsecureHash) {
 		t.Errorf("insecure example hash: %v", err)
 	}
-	def, _ := Lookup(fn, "")
+	def, _ := NewFuncStore(fn, "")
 	if got := def.Decoy().Params(); got != "cost 10" {
 		t.Errorf("default decoy %s, want cost 10", got)
 	}
 }
 
-func TestMemory(t *testing.T) {
+func TestMemoryStore(t *testing.T) {
 	t.Parallel()
 	good := bcryptHash(t, "pw", bcrypt.MinCost)
 	tests := []struct {
@@ -325,7 +325,7 @@ func TestMemory(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := NewMemory(tc.users)
+			_, err := NewMemoryStore(tc.users)
 			if err == nil || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) || !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %v, want %v containing %q", err, tc.wantErr, tc.wantMsg)
 			}
@@ -334,20 +334,26 @@ func TestMemory(t *testing.T) {
 
 	m := memory(t, "alice", "pw")
 	v := newVerifier(t, m)
-	if err := m.Set("bob", bcryptHash(t, "bobpw", 5)); err != nil {
+	if err := m.Put("bob", bcryptHash(t, "bobpw", 5)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Verify(basicReq("bob", "bobpw")); err != nil {
-		t.Errorf("user added by Set rejected: %v", err)
+		t.Errorf("user added by Put rejected: %v", err)
 	}
 	if got := m.Decoy().Params(); got != "cost 5" {
-		t.Errorf("decoy %s after Set of a cost-5 user", got)
+		t.Errorf("decoy %s after Put of a cost-5 user", got)
 	}
-	if err := m.Set("carol", "plain"); !errors.Is(err, ErrInsecureHash) {
-		t.Errorf("Set with a plain password: %v", err)
+	if err := m.Put("carol", "plain"); !errors.Is(err, ErrInsecureHash) {
+		t.Errorf("Put with a plain password: %v", err)
+	}
+	if m.Len() != 2 {
+		t.Errorf("Len %d after adding bob, want 2", m.Len())
 	}
 	m.Delete("bob")
 	m.Delete("nobody")
+	if m.Len() != 1 {
+		t.Errorf("Len %d after deleting bob, want 1", m.Len())
+	}
 	_, err := v.Verify(basicReq("bob", "bobpw"))
 	if rej := rejection(t, err); rej.Reason != verifiers.UserUnknown {
 		t.Errorf("deleted user: %s", rej.Reason)

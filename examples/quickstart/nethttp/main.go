@@ -16,12 +16,12 @@ import (
 )
 
 func main() {
-	// One user. A real service loads an htpasswd file with basic.LoadFile.
+	// One user. A real service loads an htpasswd file with basic.OpenFileStore.
 	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.DefaultCost)
 	if err != nil {
 		log.Fatal(err)
 	}
-	users, err := basic.NewMemory(map[string]string{"admin": string(hash)})
+	users, err := basic.NewMemoryStore(map[string]string{"admin": string(hash)})
 	if err != nil {
 		log.Fatal(err)
 	}
