@@ -309,3 +309,19 @@ func TestKeyer_allocates_nothing(t *testing.T) {
 		t.Errorf("key: %v allocations, want 0", n)
 	}
 }
+
+// TestVerify_panicking_check_is_503: the shared check runs on
+// singleflight's goroutine, where a panic would end the process; it
+// becomes a 503 for the request, and the check slot is released.
+func TestVerify_panicking_check_is_503(t *testing.T) {
+	t.Parallel()
+	v := newVerifier(t, memory(t, "alice", "pw"), WithConcurrentChecks(1, time.Second))
+	v.hashHook = func() { panic("boom") }
+	_, err := v.Verify(basicReq("alice", "pw"))
+	var ue *verifiers.UnavailableError
+	if !errorsAs(err, &ue) || ue.Detail != "the password check panicked (string); this is a bug" {
+		t.Fatalf("error %v, want a 503 naming the panic's type", err)
+	}
+	v.hashHook = nil
+	mustVerify(t, v, "alice", "pw") // the one slot was released
+}

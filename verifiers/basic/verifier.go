@@ -262,7 +262,15 @@ func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *H
 			}
 		}
 	}
-	return v.flights.do(ctx, flightKey(k, h), func() (any, error) {
+	return v.flights.do(ctx, flightKey(k, h), func() (res any, err error) {
+		// The check runs on singleflight's goroutine, where a panic would
+		// end the process instead of one request: turn it into a 503 for
+		// every request waiting on it, as the gate does for a verifier.
+		defer func() {
+			if p := recover(); p != nil {
+				res, err = nil, verifiers.Unavailable(fmt.Sprintf("the password check panicked (%T); this is a bug", p), nil)
+			}
+		}()
 		if err := v.acquire(ctx); err != nil {
 			return nil, err
 		}
