@@ -42,8 +42,10 @@
 // HtpasswdFile write htpasswd entries as text, for a Basic verifier's
 // user list or file.
 //
-// # The gate's log
+// # The gate's log, and time
 //
 // Log collects the gate's JSON log lines (give Log.Logger to
 // middleware.WithLogger) and returns its refusal events and reasons.
+// Clock is a clock the test moves by hand, for the verifiers' WithClock
+// options.
 package authgatetest

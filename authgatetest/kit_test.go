@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -149,4 +150,37 @@ type noKeys struct{}
 func (noKeys) Challenge() challenge.Challenge { return challenge.Challenge{Scheme: "Test"} }
 func (noKeys) Verify(*http.Request) (*verifiers.Identity, error) {
 	return nil, verifiers.ErrNoCredentials
+}
+
+// TestClock: an API key that expires in an hour is accepted until the
+// clock passes its expiry, then refused as apikey_expired.
+func TestClock(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	clock := authgatetest.NewClock(start)
+	key, rec := authgatetest.APIKey(t, "svc")
+	rec.Expires = start.Add(time.Hour) // before the record is stored
+	v, err := apikey.New(authgatetest.APIKeyStore(t, rec), apikey.WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func() error {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set(apikey.DefaultHeader, key)
+		_, err := v.Verify(r)
+		return err
+	}
+	clock.Advance(59 * time.Minute)
+	if err := verify(); err != nil || !clock.Now().Equal(start.Add(59*time.Minute)) {
+		t.Fatalf("before expiry at %v: %v", clock.Now(), err)
+	}
+	clock.Advance(2 * time.Minute)
+	var rej *verifiers.Rejection
+	if err := verify(); !errors.As(err, &rej) || rej.Reason != verifiers.APIKeyExpired {
+		t.Errorf("after expiry: %v", err)
+	}
+	clock.Set(start)
+	if err := verify(); err != nil {
+		t.Errorf("clock set back: %v", err)
+	}
 }
