@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwt"
 	"github.com/rs/cors"
+
+	"github.com/authgate/authgate/authgatetest"
 )
 
 // secretForms are the forms of a credential that must never be printed:
@@ -91,7 +92,7 @@ func TestCause1_NoCredentials(t *testing.T) {
 func TestCause2_Expired(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOpt{})
-	tok := f.iss.mint(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), nil)
+	tok := mint(t, f.iss, authgatetest.Expired())
 	r := doctorRun(t, f.srv.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
 	expect(t, r, 1, "invalid_credential", "by this machine's clock and by the server's Date", tok)
 	if !strings.Contains(r.stdout, "the token expired at") {
@@ -122,7 +123,7 @@ func TestCause2_TamperedToken(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOpt{})
 	a := strings.Split(f.token(t), ".")
-	b := strings.Split(f.iss.mint(t, time.Now(), time.Now().Add(2*time.Hour), func(b *jwt.Builder) { b.Claim("scope", "orders:write") }), ".")
+	b := strings.Split(mint(t, f.iss, authgatetest.ExpiresAt(time.Now().Add(2*time.Hour)), authgatetest.Scopes("orders:write")), ".")
 	tampered := b[0] + "." + b[1] + "." + a[2] // claims of one token, signature of another
 	r := doctorRun(t, f.srv.URL+"/v1/me", "-H", "Authorization: Bearer "+tampered)
 	expect(t, r, 1, "invalid_credential", "the token was tampered with or corrupted", tampered)
@@ -169,7 +170,7 @@ func TestCause4_Format(t *testing.T) {
 func TestCause5_OtherEnvironment(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOpt{})
-	other := f.other.mint(t, time.Now().Add(-time.Minute), time.Now().Add(time.Hour), nil)
+	other := mint(t, f.other)
 	r := doctorRun(t, f.srv.URL+"/v1/me", "-H", "Authorization: Bearer "+other)
 	expect(t, r, 1, "other_environment", "the token is genuine but from another environment", other)
 
@@ -198,7 +199,7 @@ func TestCause6_ServerClockSkew(t *testing.T) {
 func TestCause6_IssuerClockAhead(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOpt{})
-	tok := f.iss.mint(t, time.Now().Add(10*time.Minute), time.Now().Add(time.Hour), func(b *jwt.Builder) { b.NotBefore(time.Now().Add(10 * time.Minute)) })
+	tok := mint(t, f.iss, authgatetest.IssuedAt(time.Now().Add(10*time.Minute)), authgatetest.NotBefore(time.Now().Add(10*time.Minute)))
 	r := doctorRun(t, f.srv.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
 	expect(t, r, 1, "clock_skew", "in the future by this machine's clock too: the issuer's clock is ahead", tok)
 }
@@ -225,7 +226,7 @@ func TestCause8_CORS(t *testing.T) {
 	t.Run("no_cors_middleware_and_expired_token", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, fixtureOpt{})
-		exp := f.iss.mint(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), nil)
+		exp := mint(t, f.iss, authgatetest.Expired())
 		r := doctorRun(t, f.srv.URL+"/v1/me", "--origin", origin, "-H", "Authorization: Bearer "+exp)
 		// CORS hides the 401; the doctor names both, CORS first.
 		if cs := r.causes(); !slices.Equal(cs, []string{"cors_blocked", "invalid_credential"}) || r.code != 1 {
@@ -247,14 +248,14 @@ func TestCause8_CORS(t *testing.T) {
 		expect(t, r, 0, "authorized", "origin, method and headers allowed", tok)
 		// Behind a working CORS setup, a 401 is diagnosed as itself, and
 		// the challenge is readable by scripts.
-		exp := f.iss.mint(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), nil)
+		exp := mint(t, f.iss, authgatetest.Expired())
 		r = doctorRun(t, f.srv.URL+"/v1/me", "--origin", origin, "-H", "Authorization: Bearer "+exp)
 		expect(t, r, 1, "invalid_credential", "WWW-Authenticate is exposed to scripts", exp)
 	})
 	t.Run("cors_middleware_not_exposing_www_authenticate", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, fixtureOpt{wrap: cors.New(cors.Options{AllowedOrigins: []string{origin}, AllowedHeaders: []string{"Authorization"}}).Handler})
-		exp := f.iss.mint(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), nil)
+		exp := mint(t, f.iss, authgatetest.Expired())
 		r := doctorRun(t, f.srv.URL+"/v1/me", "--origin", origin, "-H", "Authorization: Bearer "+exp)
 		// The page gets the 401, so CORS is not the cause; but its
 		// scripts cannot read the challenge, which the checklist says.

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -20,13 +18,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	chimw "github.com/go-chi/chi/v5/middleware"
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
-	"github.com/rs/zerolog"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -36,79 +29,33 @@ import (
 
 const audience = "https://api.doctor.test"
 
-// issuer is a token issuer on loopback: an OIDC discovery document and a
-// JWK set with one ES256 key, kid "k1".
-type issuer struct {
-	srv *httptest.Server
-	key jwk.Key
+// newIssuer is a token issuer on loopback (OIDC discovery and a JWK set)
+// with one ES256 key, kid "k1": the same kid at every issuer, as
+// environments often have.
+func newIssuer(t *testing.T) *authgatetest.Issuer {
+	t.Helper()
+	return authgatetest.NewIssuer(t, authgatetest.WithKeyID("k1"), authgatetest.WithAudience(audience))
 }
 
-func newIssuer(t *testing.T) *issuer {
+// mint signs a token of iss for the doctor's client, sub doctor-client
+// and scope orders:read, valid for an hour unless opts say otherwise.
+func mint(t *testing.T, iss *authgatetest.Issuer, opts ...authgatetest.TokenOption) string {
 	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := jwk.Import(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = key.Set(jwk.KeyIDKey, "k1") // the same kid at every issuer, as environments often have
-	_ = key.Set(jwk.AlgorithmKey, jwa.ES256())
-	pub, err := key.PublicKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
-	iss := &issuer{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": iss.srv.URL, "jwks_uri": iss.srv.URL + "/jwks"})
-	})
-	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(set)
-	})
-	iss.srv = httptest.NewServer(mux)
-	t.Cleanup(iss.srv.Close)
-	return iss
-}
-
-// mint signs a token of this issuer; edit changes the claims first.
-func (i *issuer) mint(t *testing.T, iat, exp time.Time, edit func(*jwt.Builder)) string {
-	t.Helper()
-	b := jwt.NewBuilder().Issuer(i.srv.URL).Subject("doctor-client").Audience([]string{audience}).
-		IssuedAt(iat).Expiration(exp).Claim("scope", "orders:read")
-	if edit != nil {
-		edit(b)
-	}
-	tok, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hdr := jws.NewHeaders()
-	_ = hdr.Set(jws.TypeKey, "at+jwt")
-	s, err := jwt.Sign(tok, jwt.WithKey(jwa.ES256(), i.key, jws.WithProtectedHeaders(hdr)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(s)
+	return iss.Token(t, append([]authgatetest.TokenOption{authgatetest.Subject("doctor-client"), authgatetest.Scopes("orders:read")}, opts...)...)
 }
 
 // fixture is the reference server's router (examples/server's app.router,
 // rebuilt here because a main package cannot be imported) on the core
 // packages, with credentials the tests know.
 type fixture struct {
-	iss, other *issuer
+	iss, other *authgatetest.Issuer
 	handler    http.Handler
 	srv        *httptest.Server
 	liveKey    string // valid
 	revokedKey string
 	testKey    string // another environment's
 	password   string // of user "admin"
-	logs       *bytes.Buffer
+	logs       *authgatetest.Log
 }
 
 type fixtureOpt struct {
@@ -118,37 +65,32 @@ type fixtureOpt struct {
 
 func newFixture(t *testing.T, o fixtureOpt) *fixture {
 	t.Helper()
-	f := &fixture{iss: newIssuer(t), other: newIssuer(t), logs: &bytes.Buffer{}}
-	logger := zerolog.New(f.logs)
+	f := &fixture{iss: newIssuer(t), other: newIssuer(t), logs: &authgatetest.Log{}}
+	logger := f.logs.Logger()
 	ctx := context.Background()
 	now := func() time.Time { return time.Now().Add(o.serverClockSkew) }
-	bv, err := bearer.New(ctx, audience, []bearer.Issuer{{URL: f.iss.srv.URL, Keys: bearer.Discovery()}},
+	bv, err := bearer.New(ctx, audience, []bearer.Issuer{{URL: f.iss.URL(), Keys: bearer.Discovery()}},
 		bearer.WithRealm("api"), bearer.WithPlainHTTP(), bearer.WithClock(now), bearer.WithLogger(logger))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = bv.Close() })
 
-	live, _ := apikey.Generate(apikey.DefaultPrefix, "live")
-	revoked, _ := apikey.Generate(apikey.DefaultPrefix, "live")
-	test, _ := apikey.Generate(apikey.DefaultPrefix, "test")
-	store, err := apikey.NewMemoryStore(live.Record("reports-service", []string{"reports:read"}, time.Time{}),
-		revoked.Record("old-service", nil, time.Time{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Revoke(revoked.ID(), time.Now().Add(-time.Hour)); err != nil {
+	live, liveRec := authgatetest.APIKeyIn(t, "live", "reports-service", "reports:read")
+	revoked, revokedRec := authgatetest.APIKeyIn(t, "live", "old-service")
+	test, _ := authgatetest.APIKeyIn(t, "test", "test-service")
+	store := authgatetest.APIKeyStore(t, liveRec, revokedRec)
+	if err := store.Revoke(revokedRec.ID, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	kv, err := apikey.New(store, apikey.WithEnvironment("live"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.liveKey, f.revokedKey, f.testKey = live.Reveal(), revoked.Reveal(), test.Reveal()
+	f.liveKey, f.revokedKey, f.testKey = live, revoked, test
 
 	f.password = "pw-" + rand.Text()
-	hash, _ := bcrypt.GenerateFromPassword([]byte(f.password), bcrypt.MinCost)
-	users, _ := basic.NewMemoryStore(map[string]string{"admin": string(hash)})
+	users, _ := basic.NewMemoryStore(map[string]string{"admin": authgatetest.PasswordHash(t, f.password)})
 	uv, err := basic.New(users, basic.WithRealm("admin"))
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +121,7 @@ func newFixture(t *testing.T, o fixtureOpt) *fixture {
 
 // token is a valid token of the server's issuer.
 func (f *fixture) token(t *testing.T) string {
-	return f.iss.mint(t, time.Now().Add(-time.Minute), time.Now().Add(time.Hour), nil)
+	return mint(t, f.iss)
 }
 
 // proxy puts a loopback reverse proxy in front of target, with rewrite

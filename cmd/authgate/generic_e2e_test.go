@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/authgate/authgate/authgatetest"
 )
 
 // Servers that are not authgate: the doctor says less where they say less,
@@ -25,7 +25,7 @@ func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
 func TestGeneric_PlainHTTPError401(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t)
-	tok := iss.mint(t, time.Now(), time.Now().Add(time.Hour), nil)
+	tok := mint(t, iss)
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Unauthorized", http.StatusUnauthorized) // no WWW-Authenticate
 	})
@@ -48,7 +48,7 @@ func TestGeneric_PlainHTTPError401(t *testing.T) {
 func TestGeneric_RFC6750InvalidToken(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t)
-	tok := iss.mint(t, time.Now(), time.Now().Add(time.Hour), nil)
+	tok := mint(t, iss)
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="x", error="invalid_token", error_description="token revoked"`)
 		w.Header().Set("X-Request-Id", "req-42")
@@ -126,18 +126,18 @@ func TestGeneric_ProtectedResourceMetadata(t *testing.T) {
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/.well-known/oauth-protected-resource/v1/me" {
 			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"resource": audience, "authorization_servers": []string{trusted.srv.URL}})
+			_ = json.NewEncoder(w).Encode(map[string]any{"resource": audience, "authorization_servers": []string{trusted.URL()}})
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", resource_metadata="`+base+`/.well-known/oauth-protected-resource/v1/me"`)
 		w.WriteHeader(http.StatusUnauthorized)
 	})
 	base = s.URL
-	tok := other.mint(t, time.Now(), time.Now().Add(time.Hour), nil)
+	tok := mint(t, other)
 	r := doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
 	expect(t, r, 1, "other_environment", "is not among the resource's authorization servers", tok)
 
-	tok = trusted.mint(t, time.Now(), time.Now().Add(time.Hour), func(b *jwt.Builder) { b.Audience([]string{"https://billing.doctor.test"}) })
+	tok = mint(t, trusted, authgatetest.Audience("https://billing.doctor.test"))
 	r = doctorRun(t, s.URL+"/v1/me", "-H", "Authorization: Bearer "+tok)
 	expect(t, r, 1, "other_environment", `does not contain this resource "`+audience+`"`, tok)
 }
@@ -148,7 +148,7 @@ func TestGeneric_ProtectedResourceMetadata(t *testing.T) {
 func TestGeneric_ServerReasonBeatsClocks(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t)
-	tok := iss.mint(t, time.Now().Add(-time.Minute), time.Now().Add(time.Hour), nil)
+	tok := mint(t, iss, authgatetest.IssuedAt(time.Now().Add(-time.Minute)))
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Date", time.Now().Add(2*time.Hour).UTC().Format(http.TimeFormat))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token"`)

@@ -6,7 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/authgate/authgate/authgatetest"
 )
 
 // harTestToken is the test token that replaced the real one in
@@ -57,7 +58,7 @@ func TestHARFromChromium(t *testing.T) {
 		}
 	})
 	t.Run("same_origin_401_expired", func(t *testing.T) {
-		exp := f.iss.mint(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), nil)
+		exp := mint(t, f.iss, authgatetest.Expired())
 		p := harWithToken(t, exp)
 		r := doctorRun(t, "--har", p, "--har-entry", "1", f.srv.URL)
 		expect(t, r, 1, "invalid_credential", "the token expired at", exp, harTestToken)

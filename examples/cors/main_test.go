@@ -7,10 +7,10 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
@@ -36,15 +36,8 @@ func TestReadmeCORS(t *testing.T) {
 // reaches it, and a 401 to the listed origin is readable, with its
 // challenge exposed.
 func TestRecipe(t *testing.T) {
-	key, err := apikey.Generate("", "live")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := apikey.NewMemoryStore(key.Record("reports-service", nil, time.Time{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := apikey.New(store)
+	key, rec := authgatetest.APIKeyIn(t, "live", "reports-service")
+	keys, err := apikey.New(authgatetest.APIKeyStore(t, rec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +75,7 @@ func TestRecipe(t *testing.T) {
 				res.Header.Get("WWW-Authenticate") != `APIKey realm="api", header="X-API-Key"` {
 				t.Errorf("401: %d %v", res.StatusCode, res.Header)
 			}
-			if res = do("GET", "Origin", origin, "X-API-Key", key.Reveal()); res.StatusCode != 200 {
+			if res = do("GET", "Origin", origin, "X-API-Key", key); res.StatusCode != 200 {
 				t.Errorf("valid key: %d", res.StatusCode)
 			}
 		})

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/authgatetest"
 )
 
 // The browser test loads a page from one loopback server in headless
@@ -114,7 +116,7 @@ func browse(t *testing.T, chromium string, prepare func(origin string) (cases []
 	cmd := exec.CommandContext(ctx, "node", "fetch.mjs", pages.URL+"/")
 	cmd.Dir = browserDir
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	var stderr syncBuf
+	var stderr authgatetest.Log
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -141,7 +143,7 @@ func str(p *string) string {
 func TestBrowserCORS(t *testing.T) {
 	chromium := needBrowser(t)
 	f := newFixture(t)
-	typo := []byte(f.key.Reveal())
+	typo := []byte(f.key)
 	if c := &typo[len(typo)-8]; *c == 'x' { // stays base62: the checksum fails
 		*c = 'y'
 	} else {
@@ -156,7 +158,7 @@ func TestBrowserCORS(t *testing.T) {
 			return []fetchCase{
 				{s.base + "/v1/reports", map[string]string{"X-API-Key": string(typo)}},
 				{s.base + "/v1/me", map[string]string{"Authorization": "Bearer " + expired}},
-				{s.base + "/v1/reports", map[string]string{"X-API-Key": f.key.Reveal()}},
+				{s.base + "/v1/reports", map[string]string{"X-API-Key": f.key}},
 			}
 		})
 		want := []struct {
@@ -180,7 +182,7 @@ func TestBrowserCORS(t *testing.T) {
 		if len(evs) != 2 || evs[0]["reason"] != "apikey_checksum_invalid" || evs[1]["reason"] != "token_expired" {
 			t.Errorf("refusals logged: %v", evs)
 		}
-		if log := s.stderr.String(); strings.Contains(log, f.key.Reveal()) || strings.Contains(log, string(typo)) || strings.Contains(log, expired) {
+		if log := s.stderr.String(); strings.Contains(log, f.key) || strings.Contains(log, string(typo)) || strings.Contains(log, expired) {
 			t.Error("I2 a credential reached the log")
 		}
 	})
@@ -199,7 +201,7 @@ func TestBrowserCORS(t *testing.T) {
 				s = start(t, args...)
 				// A valid key: had the browser sent the request, the
 				// handler would have answered 200.
-				return []fetchCase{{s.base + "/v1/reports", map[string]string{"X-API-Key": f.key.Reveal()}}}
+				return []fetchCase{{s.base + "/v1/reports", map[string]string{"X-API-Key": f.key}}}
 			})
 			if !strings.HasPrefix(res[0].Error, "TypeError: ") {
 				t.Errorf("fetch gave %+v, want a TypeError", res[0])

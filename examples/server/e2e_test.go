@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,18 +15,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
 
@@ -54,29 +45,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuf collects a process's stderr.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type server struct {
 	cmd    *exec.Cmd
 	base   string
 	banner []string // stdout lines before "listening on"
-	stderr *syncBuf
+	stderr *authgatetest.Log
 }
 
 // start runs the binary with args and waits until it listens.
@@ -87,7 +60,7 @@ func start(t *testing.T, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, stderr: &syncBuf{}}
+	s := &server{cmd: cmd, stderr: &authgatetest.Log{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -228,8 +201,9 @@ func TestDemoScenarios(t *testing.T) {
 // fixture is a configured server's files and credentials.
 type fixture struct {
 	dir, keysFile, htpasswd, jwksFile string
-	key, revokable                    apikey.Key
-	signer                            jwk.Key
+	key, revokable                    string
+	records                           []*apikey.Record // of key and revokable
+	iss                               *authgatetest.Issuer
 }
 
 const (
@@ -240,50 +214,33 @@ const (
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir()}
-	var err error
-	if f.key, err = apikey.Generate("", "live"); err != nil {
-		t.Fatal(err)
-	}
-	if f.revokable, err = apikey.Generate("", "live"); err != nil {
-		t.Fatal(err)
-	}
+	var rec, revokableRec *apikey.Record
+	f.key, rec = authgatetest.APIKeyIn(t, "live", "svc-0", "reports:read")
+	f.revokable, revokableRec = authgatetest.APIKeyIn(t, "live", "svc-1", "reports:read")
+	f.records = []*apikey.Record{rec, revokableRec}
 	f.keysFile = filepath.Join(f.dir, "keys.txt")
 	f.writeKeys(t, false)
 
-	hash, err := bcrypt.GenerateFromPassword([]byte("pa:ss word"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.htpasswd = filepath.Join(f.dir, "users.htpasswd")
-	if err := os.WriteFile(f.htpasswd, []byte("admin:"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	f.htpasswd = authgatetest.HtpasswdFile(t, map[string]string{"admin": "pa:ss word"})
 
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.signer, _ = jwk.Import(priv)
-	_ = f.signer.Set(jwk.KeyIDKey, "e2e-1")
-	_ = f.signer.Set(jwk.AlgorithmKey, jwa.ES256())
-	pub, _ := f.signer.PublicKey()
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
-	b, _ := json.Marshal(set)
+	// The server reads the issuer's keys from a file, under the fixed
+	// issuer name e2eIssuer.
+	f.iss = authgatetest.NewIssuer(t, authgatetest.WithIdentifier(e2eIssuer), authgatetest.WithAudience(e2eAudience), authgatetest.WithKeyID("e2e-1"))
 	f.jwksFile = filepath.Join(f.dir, "jwks.json")
-	if err := os.WriteFile(f.jwksFile, b, 0o600); err != nil {
+	if err := os.WriteFile(f.jwksFile, f.iss.JWKS(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
+// writeKeys writes the key file, with the revokable key revoked a minute
+// ago when revoke is set.
 func (f *fixture) writeKeys(t *testing.T, revoke bool) {
 	t.Helper()
 	var lines []string
-	for i, k := range []apikey.Key{f.key, f.revokable} {
-		rec := k.Record(fmt.Sprintf("svc-%d", i), []string{"reports:read"}, time.Time{})
-		if revoke && k == f.revokable {
-			rec.Revoked = time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	for i, rec := range f.records {
+		if revoke && i == 1 {
+			rec.Revoked = time.Now().Add(-time.Minute).UTC().Truncate(time.Second) // the record is in no store
 		}
 		line, err := apikey.FormatFileLine(rec)
 		if err != nil {
@@ -300,26 +257,19 @@ func (f *fixture) writeKeys(t *testing.T, revoke bool) {
 	}
 }
 
+// token is a token of the configured issuer for aud with scope, issued a
+// minute ago and expiring exp from now (in the past when exp < 0).
 func (f *fixture) token(t *testing.T, aud, scope string, exp time.Duration) string {
 	t.Helper()
 	return f.tokenFrom(t, e2eIssuer, aud, scope, exp)
 }
 
+// tokenFrom is token with iss as its issuer, signed by the same key.
 func (f *fixture) tokenFrom(t *testing.T, iss, aud, scope string, exp time.Duration) string {
 	t.Helper()
 	now := time.Now()
-	tok, err := jwt.NewBuilder().Issuer(iss).Subject("client-7").Audience([]string{aud}).
-		IssuedAt(now.Add(-time.Minute)).Expiration(now.Add(exp)).Claim("scope", scope).Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hdr := jws.NewHeaders()
-	_ = hdr.Set(jws.TypeKey, "at+jwt")
-	b, err := jwt.Sign(tok, jwt.WithKey(jwa.ES256(), f.signer, jws.WithProtectedHeaders(hdr)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return f.iss.Token(t, authgatetest.Claim("iss", iss), authgatetest.Subject("client-7"), authgatetest.Audience(aud),
+		authgatetest.Claim("scope", scope), authgatetest.IssuedAt(now.Add(-time.Minute)), authgatetest.ExpiresAt(now.Add(exp)))
 }
 
 func (f *fixture) args() []string {
@@ -368,7 +318,7 @@ func TestConfiguredRoutes(t *testing.T) {
 	reader := f.token(t, e2eAudience, "orders:read", time.Hour)
 	expired := f.token(t, e2eAudience, "orders:write", -time.Hour)
 	otherAud := f.token(t, "https://other.e2e.test", "orders:write", time.Hour)
-	typo := []byte(f.key.Reveal())
+	typo := []byte(f.key)
 	// A mistyped character that stays in the base62 alphabet (a bit flip
 	// may leave it: 'a'^1 is '`'), so the checksum is what fails.
 	if c := &typo[len(typo)-8]; *c == 'x' {
@@ -389,7 +339,7 @@ func TestConfiguredRoutes(t *testing.T) {
 	}{
 		{"healthz", "GET", "/healthz", nil, 200, nil, "", "ok"},
 		{"reports/none", "GET", "/v1/reports", nil, 401, []string{chAPIKey}, "credentials_missing", `"reason":"credentials_missing"`},
-		{"reports/valid", "GET", "/v1/reports", []string{"X-API-Key", f.key.Reveal()}, 200, nil, "", `"identity":{"subject":"svc-0","scheme":"APIKey","scopes":["reports:read"]}`},
+		{"reports/valid", "GET", "/v1/reports", []string{"X-API-Key", f.key}, 200, nil, "", `"identity":{"subject":"svc-0","scheme":"APIKey","scopes":["reports:read"]}`},
 		{"reports/typo", "GET", "/v1/reports", []string{"X-API-Key", string(typo)}, 401, []string{chAPIKey}, "apikey_checksum_invalid", `"reason":"apikey_checksum_invalid"`},
 		{"reports/bearer_not_accepted", "GET", "/v1/reports", []string{"Authorization", "Bearer " + writer}, 401, []string{chAPIKey}, "scheme_not_accepted", `Accepted: APIKey.`},
 		{"stats/none", "GET", "/admin/stats", nil, 401, []string{chBasic}, "credentials_missing", ""},
@@ -399,7 +349,7 @@ func TestConfiguredRoutes(t *testing.T) {
 		{"stats/no_colon", "GET", "/admin/stats", []string{"Authorization", "Basic " + b64("admin")}, 401, []string{chBasic}, "credentials_malformed", ""},
 		{"me/none", "GET", "/v1/me", nil, 401, []string{chBearer, chAPIKey}, "credentials_missing", ""},
 		{"me/bearer", "GET", "/v1/me", []string{"Authorization", "Bearer " + writer}, 200, nil, "", `"subject":"client-7","scheme":"Bearer","scopes":["orders:read","orders:write"]`},
-		{"me/apikey", "GET", "/v1/me", []string{"X-API-Key", f.key.Reveal()}, 200, nil, "", `"scheme":"APIKey"`},
+		{"me/apikey", "GET", "/v1/me", []string{"X-API-Key", f.key}, 200, nil, "", `"scheme":"APIKey"`},
 		{"me/expired", "GET", "/v1/me", []string{"Authorization", "Bearer " + expired}, 401, []string{invalid("The access token expired."), chAPIKey}, "token_expired", `"reason":"token_expired"`},
 		{"me/other_audience", "GET", "/v1/me", []string{"Authorization", "Bearer " + otherAud}, 401, []string{invalid("The access token is not meant for this resource."), chAPIKey}, "token_audience_mismatch", ""},
 		{"me/two_authorization_fields", "GET", "/v1/me", []string{"Authorization", "Bearer " + writer, "Authorization", "Bearer " + writer}, 400,
@@ -409,7 +359,7 @@ func TestConfiguredRoutes(t *testing.T) {
 		{"orders/reader", "POST", "/v1/orders", []string{"Authorization", "Bearer " + reader}, 403, []string{`Bearer realm="api", error="insufficient_scope", scope="orders:write"`}, "scope_insufficient", ""},
 		{"orders/none", "POST", "/v1/orders", nil, 401, []string{chBearer}, "credentials_missing", ""},
 		{"catalog/anonymous", "GET", "/v1/catalog", nil, 200, nil, "", `"identity":null`},
-		{"catalog/personalised", "GET", "/v1/catalog", []string{"X-API-Key", f.key.Reveal()}, 200, nil, "", `"recommended_for":"svc-0"`},
+		{"catalog/personalised", "GET", "/v1/catalog", []string{"X-API-Key", f.key}, 200, nil, "", `"recommended_for":"svc-0"`},
 		{"catalog/bad_credentials", "GET", "/v1/catalog", []string{"Authorization", "Bearer " + expired}, 401,
 			[]string{invalid("The access token expired."), chAPIKey, chBasic}, "token_expired", ""},
 	}
@@ -437,7 +387,7 @@ func TestConfiguredRoutes(t *testing.T) {
 		})
 	}
 	log := s.stderr.String()
-	for _, secret := range []string{f.key.Reveal(), string(typo), writer, reader, expired, otherAud, "pa:ss word", basicOK[6:], b64("admin:nope")} {
+	for _, secret := range []string{f.key, string(typo), writer, reader, expired, otherAud, "pa:ss word", basicOK[6:], b64("admin:nope")} {
 		if strings.Contains(log, secret) {
 			t.Errorf("I2 a credential reached the log: %.16s...", secret)
 		}
@@ -451,7 +401,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 func TestReloadOnSIGHUP(t *testing.T) {
 	f := newFixture(t)
 	s := start(t, f.args()...)
-	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.revokable.Reveal()); r.status != 200 {
+	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.revokable); r.status != 200 {
 		t.Fatalf("before reload: %d", r.status)
 	}
 	f.writeKeys(t, true)
@@ -462,17 +412,16 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	for len(s.events(t, "reloaded")) < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.revokable.Reveal())
+	r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.revokable)
 	if r.status != 401 || !strings.Contains(r.body, `"reason":"apikey_revoked"`) {
 		t.Fatalf("after reload: %d %s", r.status, r.body)
 	}
-	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key.Reveal()); r.status != 200 {
+	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key); r.status != 200 {
 		t.Errorf("the other key: %d", r.status)
 	}
 
 	// A changed password in the htpasswd file takes effect on SIGHUP too.
-	hash, _ := bcrypt.GenerateFromPassword([]byte("new password"), bcrypt.MinCost)
-	if err := os.WriteFile(f.htpasswd, []byte("admin:"+string(hash)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(f.htpasswd, []byte(authgatetest.HtpasswdLine(t, "admin", "new password")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGHUP)
@@ -588,7 +537,7 @@ func TestGenerateKey(t *testing.T) {
 func TestLogLevel(t *testing.T) {
 	f := newFixture(t)
 	s := start(t, append(f.args(), "-log-level", "info")...)
-	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key.Reveal()); r.status != 200 {
+	if r := do(t, "GET", s.base+"/v1/reports", "X-API-Key", f.key); r.status != 200 {
 		t.Fatalf("valid key: status %d", r.status)
 	}
 	if r := do(t, "GET", s.base+"/v1/reports"); r.status != 401 {

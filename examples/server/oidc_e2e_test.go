@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/authgatetest"
 )
 
 // The OpenID provider test runs panva's oidc-provider (npm) on loopback
@@ -43,7 +45,7 @@ func startProvider(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuf{}
+	stderr := &authgatetest.Log{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("node: %v", err)

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -34,7 +34,7 @@ func (f storeFunc) Lookup(ctx context.Context, id string) (*apikey.Record, error
 // log names the cause at error level, but not the key.
 func TestFaultAPIKeyStore(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	errDown := errors.New("dial tcp 10.0.0.5:5432: connect: connection refused")
 	stores := map[string]struct {
 		store apikey.Store
@@ -109,7 +109,7 @@ type secretHolder struct{ Token, Key string }
 // reaches net/http's error log either.
 func TestFaultPanics(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	values := map[string]func(r *http.Request) any{
 		"string_with_authorization": func(r *http.Request) any { return "cannot parse " + r.Header.Get("Authorization") },
 		"error_with_api_key":        func(r *http.Request) any { return fmt.Errorf("bad key %q", r.Header.Get("X-Api-Key")) },
@@ -181,7 +181,7 @@ func TestFaultPanics(t *testing.T) {
 			})).HandleFunc("/panic-policy", hello)
 			r.With(f.gate.Require(panicVerifier{func(*http.Request) any { return http.ErrAbortHandler }})).HandleFunc("/abort", hello)
 		})
-		var errLog logBuf
+		var errLog authgatetest.Log
 		srv := httptest.NewUnstartedServer(f.router)
 		srv.Config.ErrorLog = log.New(&errLog, "", 0)
 		srv.Start()
@@ -215,7 +215,7 @@ func TestFaultPanics(t *testing.T) {
 // credential in Authorization is replaced by [redacted] in the log.
 func TestFaultPolicyErrorScrubbed(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	f := newFixture(t, vs)
 	f.router = f.newRouter(func(r chi.Router) {
 		r.With(f.gate.Require(vs.bearer, vs.basic), f.gate.RequirePolicy("echo", func(r *http.Request, _ *verifiers.Identity) error {
@@ -238,7 +238,7 @@ func TestFaultPolicyErrorScrubbed(t *testing.T) {
 // rejection's text is scrubbed of the route's credential headers.
 func TestFaultPolicyErrorWithHeaderKey(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	f := newFixture(t, vs)
 	f.router = f.newRouter(func(r chi.Router) {
 		r.With(f.gate.Require(vs.apikey), f.gate.RequirePolicy("echo", func(r *http.Request, _ *verifiers.Identity) error {
@@ -266,10 +266,7 @@ func TestFaultCredentialLifecycleUnderLoad(t *testing.T) {
 	vs := newVerifierSet(t)
 	f := newFixture(t, vs)
 	id := vs.keyGoodID
-	newHash, err := bcrypt.GenerateFromPassword([]byte("a-new-password-CANARY-2"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
+	newHash := authgatetest.PasswordHash(t, "a-new-password-CANARY-2")
 	type step struct {
 		name   string
 		req    func() *http.Request
@@ -284,7 +281,7 @@ func TestFaultCredentialLifecycleUnderLoad(t *testing.T) {
 			func() error { vs.store.Delete(id); return nil },
 			expect{status: 401, challenges: []string{chAPIKey}, reason: verifiers.APIKeyUnknown}},
 		{"basic_password_changed", func() *http.Request { return request("/basic", "Authorization", basicAuth(basicUser, basicPassword)) },
-			func() error { return vs.users.Put(basicUser, string(newHash)) },
+			func() error { return vs.users.Put(basicUser, newHash) },
 			expect{status: 401, challenges: []string{chBasic}, reason: verifiers.PasswordMismatch}},
 	}
 	for _, s := range steps {

@@ -1,29 +1,22 @@
 package hardening
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -62,18 +55,19 @@ const (
 )
 
 // verifierSet holds the three real verifiers and the credentials they
-// accept or reject. It is built once per test binary (shared) or per test
-// that needs fresh caches (newVerifierSet).
+// accept or reject. Each test makes its own (newVerifierSet), with fresh
+// caches and keys.
 type verifierSet struct {
 	store  *apikey.MemoryStore
 	apikey *apikey.Verifier
 	basic  *basic.Verifier
 	users  *basic.MemoryStore
 	bearer *bearer.Verifier
-	ec     *ecdsa.PrivateKey
-	jwks   []byte
+	// iss signs the tokens; the Bearer verifier holds its keys as a
+	// static set.
+	iss *authgatetest.Issuer
 	// bearerLog receives the Bearer verifier's own key-set events.
-	bearerLog *logBuf
+	bearerLog *authgatetest.Log
 
 	// API keys: good (scope reports:read), revoked, expired, and one of
 	// the right format that the store does not hold.
@@ -83,92 +77,66 @@ type verifierSet struct {
 	tokAll, tokRead, tokExpired string
 }
 
-var shared = sync.OnceValues(func() (*verifierSet, error) { return buildVerifierSet() })
-
-// sharedSet returns the verifier set shared by the tests that do not
-// depend on cache state.
-func sharedSet(t testing.TB) *verifierSet {
+// newVerifierSet returns a set with fresh caches and credentials, the
+// Bearer verifier closed at the end of the test; opts configure it.
+func newVerifierSet(t testing.TB, opts ...bearer.Option) *verifierSet {
 	t.Helper()
-	vs, err := shared()
+	vs := &verifierSet{bearerLog: &authgatetest.Log{}}
+	now := time.Now()
+	var recGood, recRevoked, recExpired *apikey.Record
+	vs.keyGood, recGood = authgatetest.APIKeyIn(t, "live", "svc-reports", "reports:read")
+	vs.keyRevoked, recRevoked = authgatetest.APIKeyIn(t, "live", "svc-revoked", "reports:read", "orders:write")
+	recRevoked.Revoked = now.Add(-72 * time.Hour)
+	vs.keyExpired, recExpired = authgatetest.APIKeyIn(t, "live", "svc-expired", "reports:read", "orders:write")
+	recExpired.Expires = now.Add(-2 * time.Hour)
+	vs.keyUnknown, _ = authgatetest.APIKeyIn(t, "live", "svc-unknown") // in no store
+	vs.keyGoodID = recGood.ID
+	vs.store = authgatetest.APIKeyStore(t, recGood, recRevoked, recExpired)
+	var err error
+	vs.apikey, err = apikey.New(vs.store, apikey.WithEnvironment("live"),
+		apikey.WithHeader(apikey.DefaultHeader), apikey.WithAuthorization("APIKey"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return vs
-}
 
-// newVerifierSet returns a fresh set (fresh caches), closed at the end of
-// the test.
-func newVerifierSet(t testing.TB, opts ...bearer.Option) *verifierSet {
-	t.Helper()
-	vs, err := buildVerifierSet(opts...)
+	vs.users, err = basic.NewMemoryStore(map[string]string{
+		basicUser: authgatetest.PasswordHash(t, basicPassword), bobUser: authgatetest.PasswordHash(t, bobPassword)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs.basic, err = basic.New(vs.users, basic.WithRealm("admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	vs.iss = newTestIssuer(t, testKid)
+	opts = append([]bearer.Option{bearer.WithRealm("api"), bearer.WithAccessTokenProfile(),
+		bearer.WithLogger(vs.bearerLog.Logger())}, opts...)
+	vs.bearer, err = bearer.New(context.Background(), testAudience,
+		[]bearer.Issuer{{URL: testIssuer, Keys: bearer.JWKS(vs.iss.JWKS())}}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = vs.bearer.Close() })
+	vs.tokAll = token(t, vs.iss, "orders:read orders:write")
+	vs.tokRead = token(t, vs.iss, "orders:read")
+	vs.tokExpired = token(t, vs.iss, "orders:read orders:write", authgatetest.Expired())
 	return vs
 }
 
-func buildVerifierSet(bopts ...bearer.Option) (*verifierSet, error) {
-	vs := &verifierSet{bearerLog: &logBuf{}}
-	now := time.Now()
-	gen := func() (apikey.Key, error) { return apikey.Generate("", "live") }
-	good, err := gen()
-	if err != nil {
-		return nil, err
-	}
-	revoked, _ := gen()
-	expired, _ := gen()
-	unknown, _ := gen()
-	recGood := good.Record("svc-reports", []string{"reports:read"}, time.Time{})
-	recRevoked := revoked.Record("svc-revoked", []string{"reports:read", "orders:write"}, time.Time{})
-	recRevoked.Revoked = now.Add(-72 * time.Hour)
-	recExpired := expired.Record("svc-expired", []string{"reports:read", "orders:write"}, now.Add(-2*time.Hour))
-	vs.store, err = apikey.NewMemoryStore(recGood, recRevoked, recExpired)
-	if err != nil {
-		return nil, err
-	}
-	vs.keyGood, vs.keyRevoked, vs.keyExpired, vs.keyUnknown = good.Reveal(), revoked.Reveal(), expired.Reveal(), unknown.Reveal()
-	vs.keyGoodID = good.ID()
-	vs.apikey, err = apikey.New(vs.store, apikey.WithEnvironment("live"),
-		apikey.WithHeader(apikey.DefaultHeader), apikey.WithAuthorization("APIKey"))
-	if err != nil {
-		return nil, err
-	}
+// newTestIssuer returns an ES256 issuer with one key, kid, whose tokens
+// name testIssuer and testAudience.
+func newTestIssuer(t testing.TB, kid string) *authgatetest.Issuer {
+	t.Helper()
+	return authgatetest.NewIssuer(t, authgatetest.WithIdentifier(testIssuer), authgatetest.WithAudience(testAudience), authgatetest.WithKeyID(kid))
+}
 
-	hash := func(pw string) string {
-		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
-		if err != nil {
-			panic(err)
-		}
-		return string(h)
-	}
-	vs.users, err = basic.NewMemoryStore(map[string]string{basicUser: hash(basicPassword), bobUser: hash(bobPassword)})
-	if err != nil {
-		return nil, err
-	}
-	vs.basic, err = basic.New(vs.users, basic.WithRealm("admin"))
-	if err != nil {
-		return nil, err
-	}
-
-	vs.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	vs.jwks = jwksOf(map[string]*ecdsa.PrivateKey{testKid: vs.ec})
-	opts := append([]bearer.Option{bearer.WithRealm("api"), bearer.WithAccessTokenProfile(),
-		bearer.WithLogger(zerolog.New(vs.bearerLog))}, bopts...)
-	vs.bearer, err = bearer.New(context.Background(), testAudience,
-		[]bearer.Issuer{{URL: testIssuer, Keys: bearer.JWKS(vs.jwks)}}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	vs.tokAll = mint(vs.ec, testKid, claims(now, "orders:read orders:write"))
-	vs.tokRead = mint(vs.ec, testKid, claims(now, "orders:read"))
-	c := claims(now, "orders:read orders:write")
-	c["iat"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
-	vs.tokExpired = mint(vs.ec, testKid, c)
-	return vs, nil
+// token mints an at+jwt of iss for user-42 (client hardening-client) with
+// scope, valid for an hour unless opts say otherwise.
+func token(t testing.TB, iss *authgatetest.Issuer, scope string, opts ...authgatetest.TokenOption) string {
+	t.Helper()
+	return iss.Token(t, append([]authgatetest.TokenOption{authgatetest.Subject("user-42"),
+		authgatetest.Claim("client_id", "hardening-client"), authgatetest.Claim("scope", scope)}, opts...)...)
 }
 
 // secrets returns every credential of the set and the secret parts of
@@ -197,102 +165,6 @@ func b64(s string) string    { return base64.StdEncoding.EncodeToString([]byte(s
 // basicAuth is the Authorization value for user and password.
 func basicAuth(user, password string) string { return "Basic " + b64(user+":"+password) }
 
-func claims(now time.Time, scope string) map[string]any {
-	var jti [9]byte
-	_, _ = rand.Read(jti[:])
-	return map[string]any{
-		"iss":       testIssuer,
-		"aud":       testAudience,
-		"sub":       "user-42",
-		"client_id": "hardening-client",
-		"jti":       b64url(jti[:]),
-		"iat":       now.Add(-time.Minute).Unix(),
-		"exp":       now.Add(time.Hour).Unix(),
-		"scope":     scope,
-	}
-}
-
-// mint signs claims as an ES256 at+jwt with the standard library only.
-func mint(k *ecdsa.PrivateKey, kid string, claims map[string]any) string {
-	hdr, _ := json.Marshal(map[string]any{"alg": "ES256", "typ": "at+jwt", "kid": kid})
-	body, _ := json.Marshal(claims)
-	input := b64url(hdr) + "." + b64url(body)
-	d := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, k, d[:])
-	if err != nil {
-		panic(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return input + "." + b64url(sig)
-}
-
-// jwksOf returns the public JWK set of keys, by kid.
-func jwksOf(keys map[string]*ecdsa.PrivateKey) []byte {
-	var set []map[string]string
-	kids := make([]string, 0, len(keys))
-	for kid := range keys {
-		kids = append(kids, kid)
-	}
-	sort.Strings(kids)
-	for _, kid := range kids {
-		b, err := keys[kid].PublicKey.Bytes()
-		if err != nil {
-			panic(err)
-		}
-		set = append(set, map[string]string{
-			"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
-			"x": b64url(b[1:33]), "y": b64url(b[33:65]),
-		})
-	}
-	out, _ := json.Marshal(map[string]any{"keys": set})
-	return out
-}
-
-// logBuf collects log lines; safe for concurrent writes.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuf) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Reset()
-}
-
-// refusals returns the gate's "request refused" events.
-func (l *logBuf) refusals(t testing.TB) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, line := range strings.Split(l.String(), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		m := map[string]any{}
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %v: %q", err, line)
-		}
-		if m["message"] == "authgate: request refused" {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // fixture is a chi router with one gate and the verifiers of a
 // verifierSet mounted per route:
 //
@@ -308,7 +180,7 @@ func (l *logBuf) refusals(t testing.TB) []map[string]any {
 type fixture struct {
 	vs     *verifierSet
 	gate   *middleware.Gate
-	log    *logBuf
+	log    *authgatetest.Log
 	router http.Handler
 	// calls counts the calls of the handler of the routes above.
 	calls atomic.Int64
@@ -317,16 +189,16 @@ type fixture struct {
 // routes lists the fixture's paths.
 var routes = []string{"/apikey", "/basic", "/bearer", "/all", "/optional", "/scoped"}
 
-// newFixture builds a gate over vs (the shared set when nil). Log
+// newFixture builds a gate over vs (a new set when nil). Log
 // sampling is off, so that every rejection is logged and each test can
 // assert its event: sampling is covered by the load test, which keeps
 // the default.
 func newFixture(t testing.TB, vs *verifierSet, opts ...middleware.Option) *fixture {
 	t.Helper()
 	if vs == nil {
-		vs = sharedSet(t)
+		vs = newVerifierSet(t)
 	}
-	f := &fixture{vs: vs, log: &logBuf{}}
+	f := &fixture{vs: vs, log: &authgatetest.Log{}}
 	opts = append([]middleware.Option{middleware.WithLogger(zerolog.New(f.log)), middleware.WithLogSampling(0, 0)}, opts...)
 	f.gate = middleware.New(opts...)
 	f.router = f.newRouter(nil)
@@ -377,7 +249,7 @@ func (f *fixture) serve(t testing.TB, r *http.Request) *result {
 	t.Helper()
 	w := httptest.NewRecorder()
 	f.router.ServeHTTP(w, r)
-	res := &result{code: w.Code, header: w.Header(), body: w.Body.String(), logs: f.log.String(), events: f.log.refusals(t)}
+	res := &result{code: w.Code, header: w.Header(), body: w.Body.String(), logs: f.log.String(), events: f.log.Refusals(t)}
 	f.log.Reset()
 	return res
 }

@@ -2,9 +2,6 @@ package hardening
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -30,9 +28,12 @@ const (
 	fuzzKey      = "ak_live_3JDbOvlssGEV_cMQOUEPZlNR1YveOmjWf7c2b8MXk"
 	fuzzUser     = "fuzz-user"
 	fuzzPassword = "fuzz:pw-CANARY-31xq"
-	fuzzECD      = "7c94e36e236c213521adefaeba77bf8bb53cd2c53fbb3447280b1f075bda102f"
-	fuzzKid      = "fuzz-1"
-	// fuzzToken is an ES256 at+jwt by fuzzECD, kid fuzz-1, for the
+	// fuzzJWKS holds the public key of the P-256 key whose private
+	// scalar is 7c94e36e236c213521adefaeba77bf8bb53cd2c53fbb3447280b1f075bda102f
+	// (hex), kid fuzz-1. The seed of a valid token, which must be
+	// accepted, checks that it is the key that signed fuzzToken.
+	fuzzJWKS = `{"keys":[{"kty":"EC","crv":"P-256","kid":"fuzz-1","alg":"ES256","use":"sig","x":"mNkRTTaWnIqMA5jFT7gEG04z1k3lxJTJEtfIY5KORGY","y":"nwjuyicX8DfJf2jfZggB7-ZGmZ44AXLLDpFJ8zD-Dds"}]}`
+	// fuzzToken is an ES256 at+jwt by the key of fuzzJWKS, kid fuzz-1, for the
 	// fixture's issuer and audience, sub fuzz-user, scope
 	// "orders:read orders:write", iat 2026-01-01, exp 2099-01-01.
 	fuzzToken = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImZ1enotMSIsInR5cCI6ImF0K2p3dCJ9.eyJhdWQiOiJodHRwczovL2FwaS5oYXJkZW5pbmcuYXV0aGdhdGUudGVzdCIsImNsaWVudF9pZCI6ImZ1enotY2xpZW50IiwiZXhwIjo0MDcwOTA4ODAwLCJpYXQiOjE3NjcyMjU2MDAsImlzcyI6Imh0dHBzOi8vaXNzdWVyLmhhcmRlbmluZy5hdXRoZ2F0ZS50ZXN0IiwianRpIjoiZnV6ei1qdGktMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwic3ViIjoiZnV6ei11c2VyIn0.nm7nAJ6I-g5JJ2VicagApi1RfZaonWGGw8MP_e6FBBKxyEcQfL7Q7dHCXcuKXGevzOM8SCloz2FXn1rUb28pHw"
@@ -48,7 +49,7 @@ var fuzzSecrets = []string{fuzzKey, apiKeySecret(fuzzKey), fuzzPassword, fuzzUse
 // has scope orders:write, the token orders:read and orders:write, the
 // Basic user none.
 var fuzzFixture = sync.OnceValues(func() (*fixture, error) {
-	vs := &verifierSet{bearerLog: &logBuf{}}
+	vs := &verifierSet{bearerLog: &authgatetest.Log{}}
 	k, err := apikey.ParseKey(fuzzKey, "")
 	if err != nil {
 		return nil, err
@@ -69,16 +70,11 @@ var fuzzFixture = sync.OnceValues(func() (*fixture, error) {
 	if vs.basic, err = basic.New(vs.users, basic.WithRealm("admin")); err != nil {
 		return nil, err
 	}
-	d, _ := hex.DecodeString(fuzzECD)
-	if vs.ec, err = ecdsa.ParseRawPrivateKey(elliptic.P256(), d); err != nil {
-		return nil, err
-	}
-	vs.jwks = jwksOf(map[string]*ecdsa.PrivateKey{fuzzKid: vs.ec})
-	if vs.bearer, err = bearer.New(context.Background(), testAudience, []bearer.Issuer{{URL: testIssuer, Keys: bearer.JWKS(vs.jwks)}},
+	if vs.bearer, err = bearer.New(context.Background(), testAudience, []bearer.Issuer{{URL: testIssuer, Keys: bearer.JWKS([]byte(fuzzJWKS))}},
 		bearer.WithRealm("api"), bearer.WithAccessTokenProfile(), bearer.WithLogger(zerolog.New(vs.bearerLog))); err != nil {
 		return nil, err
 	}
-	f := &fixture{vs: vs, log: &logBuf{}}
+	f := &fixture{vs: vs, log: &authgatetest.Log{}}
 	f.gate = middleware.New(middleware.WithLogger(zerolog.New(f.log)), middleware.WithLogSampling(0, 0))
 	f.router = f.newRouter(nil)
 	return f, nil

@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/basic"
@@ -64,9 +63,8 @@ func onRoutes(name string, paths []string, hdr []string, want func(path string) 
 	return out
 }
 
-func runAbuse(t *testing.T, cases []abuseCase) {
+func runAbuse(t *testing.T, vs *verifierSet, cases []abuseCase) {
 	t.Helper()
-	vs := sharedSet(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -114,7 +112,7 @@ func TestHeaderAbuseSize(t *testing.T) {
 	}, big)...)
 	// Over the verifiers' own caps but under the gate's: the verifier's
 	// 431 names the header too.
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	cases = append(cases,
 		abuseCase{name: "H1_bearer_token_over_8KiB", path: "/bearer", hdr: []string{"Authorization", "Bearer " + vs.tokAll + strings.Repeat("A", 9<<10)},
 			want: expect{status: 431, reason: verifiers.CredentialsTooLarge, body: "The Authorization header field is too large."}},
@@ -123,7 +121,7 @@ func TestHeaderAbuseSize(t *testing.T) {
 		abuseCase{name: "H1_apikey_over_512B_in_authorization", path: "/apikey", hdr: []string{"Authorization", "APIKey " + strings.Repeat(vs.keyGood, 12)},
 			want: expect{status: 431, reason: verifiers.CredentialsTooLarge, body: "The Authorization header field is too large."}},
 	)
-	runAbuse(t, cases)
+	runAbuse(t, vs, cases)
 }
 
 // TestHeaderAbuseRepeated covers C3: more than one Authorization field
@@ -131,7 +129,7 @@ func TestHeaderAbuseSize(t *testing.T) {
 // where Bearer is accepted, even when every field holds valid credentials.
 func TestHeaderAbuseRepeated(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	var cases []abuseCase
 	two := []string{"Authorization", "Bearer " + vs.tokAll, "Authorization", basicAuth(basicUser, basicPassword)}
 	cases = append(cases, onRoutes("C3_two_authorization_fields", routes, two, badRequest)...)
@@ -151,7 +149,7 @@ func TestHeaderAbuseRepeated(t *testing.T) {
 		want: expect{status: 431, reason: verifiers.CredentialsTooLarge, body: "The Authorization header field is too large."}})
 	twoKeys := []string{"X-API-Key", vs.keyGood, "X-API-Key", vs.keyGood}
 	cases = append(cases, onRoutes("two_x_api_key_fields", apikeyRoutes, twoKeys, badRequest)...)
-	runAbuse(t, cases)
+	runAbuse(t, vs, cases)
 }
 
 // TestHeaderAbuseControlBytes covers A5/B4 and bad input in general:
@@ -160,7 +158,7 @@ func TestHeaderAbuseRepeated(t *testing.T) {
 // precise reason, never 500, and are never echoed.
 func TestHeaderAbuseControlBytes(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	tok := vs.tokAll
 	good := b64(basicUser + ":" + basicPassword)
 	var cases []abuseCase
@@ -203,7 +201,7 @@ func TestHeaderAbuseControlBytes(t *testing.T) {
 	cases = append(cases, abuseCase{name: "request_id_with_CRLF_not_used", path: "/bearer",
 		hdr:  []string{"X-Request-Id", "abc\r\n{\"level\":\"info\"}"},
 		want: expect{status: 401, challenges: []string{chBearer}, reason: verifiers.CredentialsMissing}})
-	runAbuse(t, cases)
+	runAbuse(t, vs, cases)
 
 	t.Run("no_raw_control_bytes_in_log_or_headers", func(t *testing.T) {
 		t.Parallel()
@@ -262,22 +260,19 @@ func TestHeaderAbuseBasicText(t *testing.T) {
 	// A password cut at its first colon (as a split at the last colon of
 	// "alice:pw" with a password "pw:with" would see it) is wrong.
 	add("B3_password_before_its_colon_is_wrong", []string{"Authorization", basicAuth(basicUser, basicPassword[:strings.IndexByte(basicPassword, ':')])}, mismatch, "")
-	runAbuse(t, cases)
+	runAbuse(t, newVerifierSet(t), cases)
 
 	t.Run("B3_user_with_colon_impossible_by_construction", func(t *testing.T) {
 		t.Parallel()
-		h, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
+		h := authgatetest.PasswordHash(t, "x")
+		if _, err := basic.NewMemoryStore(map[string]string{"a:b": h}); err == nil {
+			t.Error("NewMemory accepted a user name with a colon")
+		}
+		m, err := basic.NewMemoryStore(map[string]string{"a": h})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := basic.NewMemoryStore(map[string]string{"a:b": string(h)}); err == nil {
-			t.Error("NewMemoryStore accepted a user name with a colon")
-		}
-		m, err := basic.NewMemoryStore(map[string]string{"a": string(h)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Put("a:b", string(h)); err == nil {
+		if err := m.Put("a:b", h); err == nil {
 			t.Error("MemoryStore.Put accepted a user name with a colon")
 		}
 	})
@@ -291,7 +286,7 @@ func TestHeaderAbuseBasicText(t *testing.T) {
 // inside the credentials is refused.
 func TestHeaderAbuseWhitespaceAndCase(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	bb := b64(basicUser + ":" + basicPassword)
 	var cases []abuseCase
 	ok := func(body string) func(string) expect { return func(string) expect { return accepted(body) } }
@@ -332,7 +327,7 @@ func TestHeaderAbuseWhitespaceAndCase(t *testing.T) {
 	cases = append(cases, onRoutes("apikey_scheme_without_key", apikeyRoutes, []string{"Authorization", "APIKey"}, badRequest)...)
 	cases = append(cases, onRoutes("authorization_only_spaces", routes, []string{"Authorization", " \t "}, badRequest)...)
 	cases = append(cases, onRoutes("authorization_empty", routes, []string{"Authorization", ""}, badRequest)...)
-	runAbuse(t, cases)
+	runAbuse(t, vs, cases)
 }
 
 func mixedCase(s string) string {
@@ -352,7 +347,7 @@ func mixedCase(s string) string {
 // (auth-params, a second word) makes them malformed, never accepted.
 func TestHeaderAbuseExtraParams(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	bb := b64(basicUser + ":" + basicPassword)
 	var cases []abuseCase
 	bearerMalformed := func(p string) expect { return rejected(p, "Bearer", verifiers.TokenMalformed) }
@@ -387,7 +382,7 @@ func TestHeaderAbuseExtraParams(t *testing.T) {
 		c.hint = "bare JWT"
 		cases = append(cases, c)
 	}
-	runAbuse(t, cases)
+	runAbuse(t, vs, cases)
 }
 
 // TestHeaderAbuseTwoWays covers C3 and the "credentials sent two ways"
@@ -398,7 +393,7 @@ func TestHeaderAbuseExtraParams(t *testing.T) {
 // decides, so a second credential of another scheme is never looked at.
 func TestHeaderAbuseTwoWays(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	var cases []abuseCase
 	both := []string{"X-API-Key", vs.keyGood, "Authorization", "APIKey " + vs.keyGood}
 	cases = append(cases, onRoutes("C3_apikey_in_header_and_authorization", apikeyRoutes, both, badRequest)...)
@@ -414,7 +409,7 @@ func TestHeaderAbuseTwoWays(t *testing.T) {
 		// Authorization beside a valid key is ignored.
 		abuseCase{name: "apikey_route_ignores_bearer_beside_key", path: "/apikey", hdr: []string{"Authorization", "Bearer " + vs.tokAll, "X-API-Key", vs.keyGood}, want: accepted("APIKey svc-reports")},
 	)
-	runAbuse(t, cases)
+	runAbuse(t, vs, cases)
 }
 
 var _ = http.StatusOK

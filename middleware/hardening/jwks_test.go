@@ -2,8 +2,6 @@ package hardening
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/bearer"
 )
@@ -62,16 +61,16 @@ func serveSlow(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// remoteSet returns a copy of the shared verifier set whose Bearer
+// remoteSet returns a copy of a new verifier set whose Bearer
 // verifier fetches its keys from url, with bearer's log in the set's
 // bearerLog.
 func remoteSet(t *testing.T, url string, opts ...bearer.Option) *verifierSet {
 	t.Helper()
-	base := sharedSet(t)
+	base := newVerifierSet(t)
 	vs := *base
-	vs.bearerLog = &logBuf{}
+	vs.bearerLog = &authgatetest.Log{}
 	opts = append([]bearer.Option{bearer.WithRealm("api"), bearer.WithAccessTokenProfile(),
-		bearer.WithLogger(zerolog.New(vs.bearerLog))}, opts...)
+		bearer.WithLogger(vs.bearerLog.Logger())}, opts...)
 	v, err := bearer.New(context.Background(), testAudience, []bearer.Issuer{{URL: testIssuer, Keys: bearer.JWKSURL(url)}}, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -79,15 +78,6 @@ func remoteSet(t *testing.T, url string, opts ...bearer.Option) *verifierSet {
 	t.Cleanup(func() { _ = v.Close() })
 	vs.bearer = v
 	return &vs
-}
-
-func newECKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }
 
 // check503 asserts a 503 and that the logged error names cause.
@@ -111,13 +101,11 @@ func check503(t *testing.T, f *fixture, res *result, cause string) {
 // fails.
 func TestFaultJWKS(t *testing.T) {
 	t.Parallel()
-	k := newECKey(t)
-	kd, err := k.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := mint(k, "k1", claims(time.Now(), "orders:write"))
-	goodSet := jwksOf(map[string]*ecdsa.PrivateKey{"k1": k})
+	iss := newTestIssuer(t, "k1")
+	kd := make([]byte, 32) // a private scalar: only its presence in a set is checked
+	_, _ = rand.Read(kd)
+	tok := token(t, iss, "orders:write")
+	goodSet := iss.JWKS()
 
 	t.Run("E12_server_down", func(t *testing.T) {
 		t.Parallel()
@@ -147,7 +135,7 @@ func TestFaultJWKS(t *testing.T) {
 		"garbage_json":    {serveSet([]byte(`{"keys":"not an array"}`)), ""},
 		"empty_set":       {serveSet([]byte(`{"keys":[]}`)), ""},
 		"truncated_json":  {serveSet(goodSet[:len(goodSet)/2]), ""},
-		"duplicate_kids":  {serveSet(dupKids(t, k)), ""},
+		"duplicate_kids":  {serveSet(dupKids(t, goodSet)), ""},
 		"curve_alg_clash": {serveSet(withMember(t, goodSet, "alg", "ES384")), ""},
 		"private_key":     {serveSet(withMember(t, goodSet, "d", b64url(kd))), ""},
 		"over_size_cap":   {serveSet([]byte(`{"keys":[` + strings.Repeat(" ", 2<<20) + `]}`)), "over"},
@@ -173,8 +161,8 @@ func TestFaultJWKS(t *testing.T) {
 		vs := remoteSet(t, s.URL+"/jwks", bearer.WithUnknownKeyRefresh(10*time.Millisecond))
 		f := newFixture(t, vs)
 		accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+tok)))
-		other := mint(newECKey(t), "k-other", claims(time.Now(), ""))
-		for name, h := range map[string]http.HandlerFunc{"garbage": serveSet([]byte("garbage")), "down": serveStatus(502), "bad_set": serveSet(dupKids(t, k))} {
+		other := token(t, iss, "", authgatetest.UnknownKey())
+		for name, h := range map[string]http.HandlerFunc{"garbage": serveSet([]byte("garbage")), "down": serveStatus(502), "bad_set": serveSet(dupKids(t, goodSet))} {
 			s.set(h)
 			time.Sleep(20 * time.Millisecond)
 			before := s.hits.Load()
@@ -189,7 +177,7 @@ func TestFaultJWKS(t *testing.T) {
 			}
 			accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+tok)))
 			// A token not cached yet is verified with the previous set.
-			fresh := mint(k, "k1", claims(time.Now(), "orders:write"))
+			fresh := token(t, iss, "orders:write")
 			accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+fresh)))
 		}
 		if !strings.Contains(vs.bearerLog.String(), "previous key set stays in use") {
@@ -198,11 +186,11 @@ func TestFaultJWKS(t *testing.T) {
 	})
 }
 
-// dupKids is a set with two different keys under one kid.
-func dupKids(t *testing.T, k *ecdsa.PrivateKey) []byte {
+// dupKids is set, of one key with kid k1, and another key under the same
+// kid.
+func dupKids(t *testing.T, set []byte) []byte {
 	t.Helper()
-	a := jwksOf(map[string]*ecdsa.PrivateKey{"k1": k})
-	b := jwksOf(map[string]*ecdsa.PrivateKey{"k1": newECKey(t)})
+	a, b := set, newTestIssuer(t, "k1").JWKS()
 	var sa, sb struct{ Keys []map[string]any }
 	_ = json.Unmarshal(a, &sa)
 	_ = json.Unmarshal(b, &sb)
@@ -230,8 +218,7 @@ func withMember(t *testing.T, set []byte, name, value string) []byte {
 // request's context. Close must not hang on the stuck fetch either.
 func TestFaultJWKSSlow(t *testing.T) {
 	t.Parallel()
-	k := newECKey(t)
-	tok := mint(k, "k1", claims(time.Now(), "orders:write"))
+	tok := token(t, newTestIssuer(t, "k1"), "orders:write")
 	s := newJWKSServer(t, serveStatus(500)) // fails fast while New runs
 	const fetchTimeout = 1500 * time.Millisecond
 	vs := remoteSet(t, s.URL+"/jwks", bearer.WithUnknownKeyRefresh(10*time.Millisecond), bearer.WithFetchTimeout(fetchTimeout))
@@ -277,16 +264,16 @@ func TestFaultJWKSSlow(t *testing.T) {
 
 	t.Run("unknown_kid_with_cached_set_waits_for_the_fetch", func(t *testing.T) {
 		t.Parallel()
-		k := newECKey(t)
-		s := newJWKSServer(t, serveSet(jwksOf(map[string]*ecdsa.PrivateKey{"k1": k})))
+		iss := newTestIssuer(t, "k1")
+		s := newJWKSServer(t, serveSet(iss.JWKS()))
 		const fetchTimeout = 1500 * time.Millisecond
 		vs := remoteSet(t, s.URL+"/jwks", bearer.WithUnknownKeyRefresh(10*time.Millisecond), bearer.WithFetchTimeout(fetchTimeout))
 		f := newFixture(t, vs)
-		good := mint(k, "k1", claims(time.Now(), "orders:write"))
+		good := token(t, iss, "orders:write")
 		accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+good)))
 		s.set(serveSlow)
 		time.Sleep(20 * time.Millisecond)
-		unknown := mint(newECKey(t), "k-unknown", claims(time.Now(), ""))
+		unknown := token(t, iss, "", authgatetest.UnknownKey())
 		done := make(chan time.Duration, 1)
 		code := make(chan int, 1)
 		go func() {
@@ -299,7 +286,7 @@ func TestFaultJWKSSlow(t *testing.T) {
 		// Meanwhile a token with a known kid is not held up by the fetch.
 		time.Sleep(50 * time.Millisecond)
 		start := time.Now()
-		accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+mint(k, "k1", claims(time.Now(), "orders:write")))))
+		accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+token(t, iss, "orders:write"))))
 		if d := time.Since(start); d > 500*time.Millisecond {
 			t.Errorf("a token with a known kid took %v while a fetch hangs", d)
 		}
@@ -338,10 +325,12 @@ func TestFaultJWKSSlow(t *testing.T) {
 // token_key_unknown, and the new token keeps succeeding.
 func TestFaultJWKSRotation(t *testing.T) {
 	t.Parallel()
-	oldKey, newKey := newECKey(t), newECKey(t)
-	oldTok := mint(oldKey, "old", claims(time.Now(), "orders:write"))
-	newTok := mint(newKey, "new", claims(time.Now(), "orders:write"))
-	s := newJWKSServer(t, serveSet(jwksOf(map[string]*ecdsa.PrivateKey{"old": oldKey})))
+	iss := newTestIssuer(t, "old")
+	oldTok, oldSet := token(t, iss, "orders:write"), iss.JWKS()
+	iss.Rotate(t, "new")
+	iss.RetireOldKeys()
+	newTok, newSet := token(t, iss, "orders:write"), iss.JWKS()
+	s := newJWKSServer(t, serveSet(oldSet))
 	vs := remoteSet(t, s.URL+"/jwks", bearer.WithUnknownKeyRefresh(20*time.Millisecond))
 	f := newFixture(t, vs)
 	accepted("Bearer user-42").check(t, f.serve(t, request("/bearer", "Authorization", "Bearer "+oldTok)))
@@ -385,7 +374,7 @@ func TestFaultJWKSRotation(t *testing.T) {
 		}()
 	}
 	time.Sleep(100 * time.Millisecond)
-	s.set(serveSet(jwksOf(map[string]*ecdsa.PrivateKey{"new": newKey})))
+	s.set(serveSet(newSet))
 	wg.Wait()
 	loadLog := f.log.String()
 	f.log.Reset()

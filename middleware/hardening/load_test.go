@@ -2,6 +2,7 @@ package hardening
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -27,7 +29,7 @@ import (
 func newDefaultFixture(t *testing.T) *fixture {
 	t.Helper()
 	vs := newVerifierSet(t)
-	f := &fixture{vs: vs, log: &logBuf{}}
+	f := &fixture{vs: vs, log: &authgatetest.Log{}}
 	f.gate = middleware.New(middleware.WithLogger(zerolog.New(f.log)))
 	f.router = f.newRouter(nil)
 	return f
@@ -176,7 +178,7 @@ func TestLoadConcurrentClients(t *testing.T) {
 		t.Errorf("goroutines: %d before, %d after close: leak?\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 	assertNoSecret(t, map[string]string{"gate log": f.log.String(), "bearer log": f.vs.bearerLog.String()}, f.vs.secrets()...)
-	if refusals := f.log.refusals(t); len(refusals) == 0 || len(refusals) > 400 {
+	if refusals := f.log.Refusals(t); len(refusals) == 0 || len(refusals) > 400 {
 		t.Errorf("%d refusal events logged for %d requests: sampling should keep them few but not none", len(refusals), requests.Load())
 	}
 }
@@ -245,10 +247,14 @@ func TestLoadFloodCachesBounded(t *testing.T) {
 			t.Fatalf("warm-up: %d %s", res.code, res.body)
 		}
 	}
-	hdr := strings.SplitN(vs.tokAll, ".", 2)[0]
-	tmpl := claims(time.Now(), "orders:read")
-	tmpl["jti"] = "JTI"
-	tmplJSON, _ := json.Marshal(tmpl)
+	// The flood's tokens are a valid token's header and claims, each with
+	// its own jti, and a random signature.
+	tmpl := strings.Split(token(t, vs.iss, "orders:read", authgatetest.Claim("jti", "JTI")), ".")
+	hdr := tmpl[0]
+	tmplJSON, err := base64.RawURLEncoding.DecodeString(tmpl[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	before, after, _ := strings.Cut(string(tmplJSON), `"JTI"`)
 	const floodN, workers = 20000, 8
 	heapBefore := heapInuse()

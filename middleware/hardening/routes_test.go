@@ -16,7 +16,7 @@ import (
 // reason and challenges, and no credential leaks anywhere.
 func TestFixtureRoutes(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	ok := func(body string) expect { return expect{status: 200, body: body} }
 	type tc struct {
 		name, path string
@@ -94,7 +94,7 @@ func TestFixtureRoutes(t *testing.T) {
 // verifiers.ErrUnavailable is a 503.
 func TestFixtureEdges(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 
 	t.Run("G_HEAD_refusal_has_no_body", func(t *testing.T) {
 		t.Parallel()

@@ -24,7 +24,7 @@ import (
 // gate runs.
 func TestWireHeaders(t *testing.T) {
 	t.Parallel()
-	vs := sharedSet(t)
+	vs := newVerifierSet(t)
 	f := newFixture(t, vs)
 	srv := httptest.NewServer(f.router)
 	defer srv.Close()
@@ -77,7 +77,7 @@ func TestWireHeaders(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			res := &result{code: resp.StatusCode, header: resp.Header, body: string(body), logs: f.log.String(), events: f.log.refusals(t)}
+			res := &result{code: resp.StatusCode, header: resp.Header, body: string(body), logs: f.log.String(), events: f.log.Refusals(t)}
 			if res.code != c.status {
 				t.Errorf("status %d, want %d (body %q)", res.code, c.status, res.body)
 			}
