@@ -156,7 +156,7 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 	if v.symmetric && asymmetric {
 		return nil, errors.New("bearer: HMAC shared secrets and asymmetric keys in one verifier would allow algorithm confusion (RFC 8725 §2.1); use one verifier for each")
 	}
-	if c.allow != nil && v.symmetric != (c.allow[0].fam == famHMAC) {
+	if c.allow != nil && v.symmetric != (c.allow[0].HMAC()) {
 		return nil, fmt.Errorf("bearer: WithAlgorithms(%s) does not fit the keys, which are %s", c.allow, map[bool]string{true: "shared secrets", false: "asymmetric"}[v.symmetric])
 	}
 	v.ctx, v.cancel = context.WithCancel(context.Background())
@@ -191,7 +191,7 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 
 func anyAllowed(s *keySet, allow allowList) bool {
 	for _, k := range s.keys {
-		if allow.has(k.alg) {
+		if allow.Has(k.Alg) {
 			return true
 		}
 	}

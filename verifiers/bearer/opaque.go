@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/jose"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -150,17 +151,17 @@ func (v *OpaqueVerifier) fnError(tok string, err error) error {
 
 // checkB64Token checks RFC 6750 §2.1's b64token:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func checkB64Token(tok string) *malformedError {
+func checkB64Token(tok string) *jose.MalformedError {
 	i := 0
-	for i < len(tok) && (isB64URL(tok[i]) || strings.IndexByte(".~+/", tok[i]) >= 0) {
+	for i < len(tok) && (jose.IsBase64URL(tok[i]) || strings.IndexByte(".~+/", tok[i]) >= 0) {
 		i++
 	}
 	if i == 0 {
-		return syntaxError(tok, 0)
+		return jose.SyntaxError(tok, 0)
 	}
 	for j := i; j < len(tok); j++ {
 		if tok[j] != '=' {
-			return syntaxError(tok, j)
+			return jose.SyntaxError(tok, j)
 		}
 	}
 	return nil

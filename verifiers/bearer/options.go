@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/internal/jose"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
 )
@@ -216,14 +217,14 @@ func WithAlgorithms(algs ...string) Option {
 			if strings.EqualFold(name, "none") {
 				return errors.New(`bearer: WithAlgorithms: "none" is never allowed (RFC 8725 §3.1)`)
 			}
-			a := lookupAlg(name)
+			a := jose.LookupAlg(name)
 			if a == nil {
 				return fmt.Errorf("bearer: WithAlgorithms: unknown algorithm %s", quote(name))
 			}
-			if a.fam == famHMAC {
+			if a.HMAC() {
 				hmacs++
 			}
-			if !l.has(a) {
+			if !l.Has(a) {
 				l = append(l, a)
 			}
 		}

@@ -261,45 +261,6 @@ func nanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// stillPicks reports whether the set would still verify a token with kid
-// and alg with the key used (the same key material, bound to the same
-// algorithm), as candidates would choose it.
-func (s *keySet) stillPicks(kid string, alg *algorithm, used *key) bool {
-	if kid != "" {
-		if k := s.byKid[kid]; k != nil {
-			return k.sameAs(used)
-		}
-	}
-	cands, _ := s.candidates(kid, alg)
-	for _, k := range cands {
-		if k.sameAs(used) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameAs reports whether k and o are the same key: kid, algorithm and
-// public key (or secret).
-func (k *key) sameAs(o *key) bool {
-	if k == o {
-		return true
-	}
-	if k.kid != o.kid || k.alg != o.alg {
-		return false
-	}
-	switch {
-	case k.rsa != nil:
-		return o.rsa != nil && k.rsa.Equal(o.rsa)
-	case k.ec != nil:
-		return o.ec != nil && k.ec.Equal(o.ec)
-	case k.ed != nil:
-		return o.ed != nil && k.ed.Equal(o.ed)
-	default:
-		return o.secret != nil && string(k.secret) == string(o.secret)
-	}
-}
-
 // Size estimates, in bytes, for the cache's byte bound. They are meant
 // to be at least what the heap holds (TestTokenCache_size_estimate
 // checks it for typical tokens and for one made of small numbers).

@@ -850,8 +850,8 @@ func TestKeySameAs(t *testing.T) {
 		{"secret_same", h1.byKid["h"], h2.byKid["h"], true},
 		{"secret_other", h1.byKid["h"], h3.byKid["h"], false},
 	} {
-		if got := c.x.sameAs(c.y); got != c.want {
-			t.Errorf("%s: sameAs = %v, want %v", c.name, got, c.want)
+		if got := c.x.Equal(c.y); got != c.want {
+			t.Errorf("%s: Equal = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
