@@ -239,42 +239,67 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	}
 	c := v.caches
 	now := v.now()
-	if c.accepted != nil {
+	if c.accepted == nil {
+		id, err := v.check(r.Context(), tok, now)
+		if id != nil {
+			id.Source = src // not shared: nothing is cached
+		}
+		return id, err
+	}
+	if id := v.cachedIdentity(tok, nanos(now)); id != nil {
+		return withSource(id, src), nil
+	}
+	if rej := v.cachedRejection(tok, now); rej != nil {
+		return nil, rej
+	}
+	// Single flight: while one request verifies a token, others with the
+	// same token wait for its remembered outcome instead of verifying it
+	// again. An outcome that is not remembered (a 503), and the end of a
+	// follower's own request, make it verify on its own.
+	led := false // set by the leader's function only, read after ch
+	ch := c.flights.DoChan(tok, func() (any, error) {
+		led = true
+		if c.beforeVerify != nil {
+			c.beforeVerify()
+		}
+		return v.check(r.Context(), tok, now)
+	})
+	select {
+	case res := <-ch:
+		if led {
+			if res.Err != nil {
+				return nil, res.Err
+			}
+			return withSource(res.Val.(*verifiers.Identity), src), nil
+		}
+		now = v.now()
 		if id := v.cachedIdentity(tok, nanos(now)); id != nil {
 			return withSource(id, src), nil
 		}
 		if rej := v.cachedRejection(tok, now); rej != nil {
 			return nil, rej
 		}
-		// Single flight: while one request verifies a token, others with
-		// the same token wait for its remembered outcome instead of
-		// verifying it again. An outcome that is not remembered (a 503)
-		// makes each of them verify on its own.
-		if wait := c.join(tok); wait != nil {
-			select {
-			case <-wait:
-			case <-r.Context().Done():
-			}
-			now = v.now()
-			if id := v.cachedIdentity(tok, nanos(now)); id != nil {
-				return withSource(id, src), nil
-			}
-			if rej := v.cachedRejection(tok, now); rej != nil {
-				return nil, rej
-			}
-		} else {
-			defer c.leave(tok)
-			if c.beforeVerify != nil {
-				c.beforeVerify()
-			}
-		}
+	case <-r.Context().Done():
+		now = v.now()
 	}
+	id, err := v.check(r.Context(), tok, now)
+	if id != nil {
+		id = withSource(id, src)
+	}
+	return id, err
+}
+
+// check verifies tok and remembers the outcome when the caches are on.
+// The identity it returns says the token was in the Authorization header,
+// where almost every token is; callers set the Source they found.
+func (v *Verifier) check(ctx context.Context, tok string, now time.Time) (*verifiers.Identity, error) {
+	c := v.caches
 	// Read before any key set is: a set installed from here on makes
 	// what is remembered below stale, never the other way round.
 	epoch := c.epoch.Load()
 	c.checks.Add(1)
 	var vd verdict
-	id, err := v.verify(r.Context(), tok, now, &vd)
+	id, err := v.verify(ctx, tok, now, &vd)
 	if err != nil {
 		// verify returns its Rejections unwrapped.
 		if rej, ok := err.(*verifiers.Rejection); ok && c.rejected != nil {
@@ -282,18 +307,9 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		}
 		return nil, err
 	}
-	id.Source = src
+	id.Source = verifiers.Source{In: verifiers.InAuthorization}
 	if c.accepted != nil {
-		// Cached identities say the token was in the Authorization
-		// header, where almost every token is; a token read from
-		// elsewhere gets a copy on each hit.
-		cached := id
-		if header := (verifiers.Source{In: verifiers.InAuthorization}); src != header {
-			cp := *id
-			cp.Source = header
-			cached = &cp
-		}
-		v.rememberIdentity(tok, cached, now, &vd)
+		v.rememberIdentity(tok, id, now, &vd)
 	}
 	return id, nil
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // issuer is the state of one trusted issuer: its current key set and, for
@@ -26,9 +28,11 @@ type issuer struct {
 	issURL *url.URL
 	jwks   string // the JWKS URL: configured, or found by discovery
 
-	mu sync.Mutex
-	// flight is the fetch in progress, shared by every caller.
-	flight      *flight
+	// fetches shares the fetch in progress among every caller; its one
+	// key is "".
+	fetches singleflight.Group
+
+	mu          sync.Mutex
 	lastAttempt time.Time // start of the last fetch
 	lastErr     error     // outcome of the last fetch
 	failures    int       // consecutive failed fetches
@@ -39,15 +43,9 @@ type issuer struct {
 	// issuer mismatch.
 	discoveredIssuer string
 
-	// Owned by the fetching goroutine (one flight at a time).
+	// Owned by the fetching goroutine (one flight at a time, by fetches).
 	discoveredAt time.Time
 	discoveryOK  bool
-}
-
-type flight struct {
-	done chan struct{}
-	set  *keySet
-	err  error
 }
 
 func (is *issuer) current() *keySet { return is.set.Load() }
@@ -113,9 +111,10 @@ const MaxFetchWait = 2 * time.Second
 // itself runs on the verifier's lifetime context, so one impatient request
 // cannot cancel it for others.
 func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet, error) {
-	is.mu.Lock()
-	f := is.flight
-	if f == nil {
+	// Whether a fetch is due is decided by the caller that starts the
+	// flight, under is.mu; those that join it share its outcome.
+	ch := is.fetches.DoChan("", func() (any, error) {
+		is.mu.Lock()
 		if !force && !is.lastAttempt.IsZero() && v.now().Sub(is.lastAttempt) < v.unknownRefresh {
 			is.mu.Unlock()
 			return is.current(), errRateLimited
@@ -124,12 +123,10 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 			is.mu.Unlock()
 			return is.current(), errClosed
 		}
-		f = &flight{done: make(chan struct{})}
-		is.flight = f
 		is.lastAttempt = v.now()
-		go v.fetch(is, f)
-	}
-	is.mu.Unlock()
+		is.mu.Unlock()
+		return v.fetch(is)
+	})
 	var waited <-chan time.Time // nil: the fetch timeout bounds the wait
 	if v.fetchTimeout > MaxFetchWait {
 		t := time.NewTimer(MaxFetchWait)
@@ -137,8 +134,9 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 		waited = t.C
 	}
 	select {
-	case <-f.done:
-		return f.set, f.err
+	case res := <-ch:
+		set, _ := res.Val.(*keySet)
+		return set, res.Err
 	case <-ctx.Done():
 		return is.current(), fmt.Errorf("%w: %w", errFetchPending, ctx.Err())
 	case <-waited:
@@ -158,8 +156,10 @@ func (v *Verifier) startFetch() bool {
 	return true
 }
 
-// fetch runs one flight and installs its result.
-func (v *Verifier) fetch(is *issuer, f *flight) {
+// fetch runs one flight, installs its result and logs it. It returns the
+// set in use afterwards (nil when there is none) and the fetch's error.
+// startFetch has registered it with the verifier's WaitGroup.
+func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 	defer v.wg.Done()
 	set, maxAge, err := v.fetchSet(v.ctx, is)
 	now := v.now()
@@ -175,26 +175,24 @@ func (v *Verifier) fetch(is *issuer, f *flight) {
 		v.caches.epoch.Add(1)
 		is.failures = 0
 		is.next = now.Add(clamp(maxAge, v.minRefresh, v.maxRefresh))
-		f.set = set
 	} else {
 		is.failures++
 		backoff := v.unknownRefresh << min(is.failures-1, 10)
 		is.next = now.Add(min(backoff, v.minRefresh))
-		f.set, f.err = prev, err
 	}
 	is.lastErr = err
-	is.flight = nil
 	next, jwks := is.next, is.jwks
 	is.mu.Unlock()
-	// Waiters are released after the outcome is logged, so that a request
-	// that saw a failed refresh can count on the log line being written.
-	defer close(f.done)
+	// Waiters are released when fetch returns, after the outcome is
+	// logged, so that a request that saw a failed refresh can count on
+	// the log line being written.
 
 	switch {
 	case err == nil:
 		v.log.Info().Str("issuer", is.iss).Str("url", redact(jwks)).Int("keys", len(set.keys)).
 			Int("skipped", len(set.skipped)).Time("next_refresh", next).
 			Msg("authgate/bearer: key set loaded")
+		return set, nil
 	case prev != nil:
 		// fetched_at is the last fetch that succeeded: the one whose set
 		// stays in use. This fetch failed, with the error logged.
@@ -205,6 +203,7 @@ func (v *Verifier) fetch(is *issuer, f *flight) {
 		v.log.Error().Err(err).Str("issuer", is.iss).Str("url", is.origin()).
 			Msg("authgate/bearer: key set fetch failed and no key set is cached; tokens of this issuer get 503 until a fetch succeeds")
 	}
+	return prev, err
 }
 
 // loop refreshes is in the background until the verifier is closed.

@@ -3,11 +3,11 @@ package bearer
 import (
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/authgate/authgate/verifiers"
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of the verified-token cache (see WithTokenCache).
@@ -91,38 +91,13 @@ type tokenCaches struct {
 	epoch atomic.Uint64
 	// checks counts full verifications (cache misses), for tests.
 	checks atomic.Int64
-	// inflight maps a token being verified to a channel closed when its
-	// verification is done, so that concurrent first requests with one
-	// token (a client's burst after fetching a new token) verify it once.
-	// It holds at most one entry per request in progress.
-	mu       sync.Mutex
-	inflight map[string]chan struct{}
+	// flights shares a token's verification among concurrent first
+	// requests with it (a client's burst after fetching a new token), so
+	// that it is verified once. Its keys are whole tokens.
+	flights singleflight.Group
 	// beforeVerify, when set (tests only), runs in the leader of a
 	// flight before it verifies.
 	beforeVerify func()
-}
-
-// join makes the caller the leader of the flight for tok and returns
-// nil, or returns the channel of the flight in progress.
-func (c *tokenCaches) join(tok string) <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ch, ok := c.inflight[tok]; ok {
-		return ch
-	}
-	if c.inflight == nil {
-		c.inflight = make(map[string]chan struct{})
-	}
-	c.inflight[tok] = make(chan struct{})
-	return nil
-}
-
-// leave ends the flight for tok, once its outcome is remembered.
-func (c *tokenCaches) leave(tok string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	close(c.inflight[tok])
-	delete(c.inflight, tok)
 }
 
 func newTokenCaches(maxEntries int, maxBytes int64) *tokenCaches {
