@@ -18,7 +18,7 @@ import (
 // stop its background key refresh with Close. It is safe for concurrent
 // use.
 type Verifier struct {
-	transport
+	extractor
 	audience string
 	issuers  map[string]*issuer
 	order    []*issuer
@@ -78,21 +78,15 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		return nil, errors.New("bearer: New needs at least one Issuer")
 	}
 	c := defaultConfig()
-	if err := c.apply(opts); err != nil {
+	if err := c.applyJWT(opts); err != nil {
 		return nil, err
 	}
-	if len(c.opaqueOnly) > 0 {
-		if c.opaqueOnly[0] == "WithCache" {
-			return nil, errors.New("bearer: WithCache applies to NewOpaque only; the JWT verifier's cache is WithTokenCache")
-		}
-		return nil, fmt.Errorf("bearer: %s applies to NewOpaque only", c.opaqueOnly[0])
-	}
-	t, err := newTransport(&c)
+	x, err := newExtractor(&c)
 	if err != nil {
 		return nil, err
 	}
 	v := &Verifier{
-		transport:      t,
+		extractor:      x,
 		audience:       audience,
 		issuers:        make(map[string]*issuer, len(issuers)),
 		allow:          c.allow,

@@ -221,7 +221,7 @@ func claims(kv ...any) map[string]any {
 	return c
 }
 
-func clockAt(t time.Time) Option { return WithClock(func() time.Time { return t }) }
+func clockAt(t time.Time) SharedOption { return WithClock(func() time.Time { return t }) }
 
 // quiet is a logger that discards.
 func quiet() Option { return WithLogger(zerolog.Nop()) }

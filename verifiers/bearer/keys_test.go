@@ -204,7 +204,6 @@ func TestNew_configuration_errors(t *testing.T) {
 		{"unknown_alg_in_allow_list", testAud, iss, []Option{WithAlgorithms("ES257")}, "unknown algorithm", false},
 		{"E2_secret_beside_public_keys", testAud, []Issuer{iss[0], {URL: "https://other/", Keys: Secret(fx.secret, "HS256")}}, nil, "algorithm confusion", false},
 		{"leeway_too_large", testAud, iss, []Option{WithLeeway(MaxLeeway + 1)}, "WithLeeway", false},
-		{"opaque_option_on_jwt", testAud, iss, []Option{WithCache(10, 1)}, "applies to NewOpaque only", false},
 		{"empty_realm", testAud, iss, []Option{WithRealm("")}, "empty realm", false},
 		{"bad_refresh", testAud, iss, []Option{WithRefreshInterval(10, 5)}, "min <= max", false},
 		{"nil_option", testAud, iss, []Option{nil}, "nil Option", false},

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,35 +44,29 @@ type TokenFunc func(ctx context.Context, token string) (*verifiers.Identity, err
 // implements verifiers.Verifier; make one with NewOpaque. It is safe for
 // concurrent use.
 type OpaqueVerifier struct {
-	transport
+	extractor
 	fn    TokenFunc
 	cache *idCache
 	now   func() time.Time
 }
 
 // NewOpaque returns a verifier that passes each Bearer token to fn. It
-// takes the transport options (WithRealm, WithResourceMetadata,
+// takes the SharedOptions (WithRealm, WithResourceMetadata,
 // WithMaxTokenBytes, WithQueryTokens, WithFormTokens, WithFingerprinter,
-// WithClock) and WithCache; JWT options make it fail.
-func NewOpaque(fn TokenFunc, opts ...Option) (*OpaqueVerifier, error) {
+// WithClock) and WithCache.
+func NewOpaque(fn TokenFunc, opts ...OpaqueOption) (*OpaqueVerifier, error) {
 	if fn == nil {
 		return nil, errors.New("bearer: NewOpaque needs a TokenFunc")
 	}
 	c := defaultConfig()
-	if err := c.apply(opts); err != nil {
+	if err := c.applyOpaque(opts); err != nil {
 		return nil, err
 	}
-	if len(c.jwtOnly) > 0 {
-		if c.jwtOnly[0] == "WithTokenCache" {
-			return nil, errors.New("bearer: WithTokenCache applies to JWT verifiers (New) only; the opaque verifier's cache is WithCache")
-		}
-		return nil, fmt.Errorf("bearer: %s applies to JWT verifiers (New) only", c.jwtOnly[0])
-	}
-	t, err := newTransport(&c)
+	x, err := newExtractor(&c)
 	if err != nil {
 		return nil, err
 	}
-	v := &OpaqueVerifier{transport: t, fn: fn, now: c.now}
+	v := &OpaqueVerifier{extractor: x, fn: fn, now: c.now}
 	if c.cacheSize > 0 {
 		v.cache = newIDCache(c.cacheSize, c.cacheTTL)
 	}
