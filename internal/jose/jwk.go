@@ -2,16 +2,11 @@ package jose
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
 // Limits on key sets.
@@ -311,141 +306,4 @@ func checkType(m rawKey) (skip string, err error) {
 		return "curve " + Quote(m.Crv) + " is not one authgate verifies with", nil
 	}
 	return "", nil
-}
-
-// bindAlg returns the one algorithm the key verifies: its alg member, or
-// the one its type implies (inferred).
-func bindAlg(m rawKey, forSig bool, allow AllowList) (alg *Algorithm, inferred bool, skip string, err error) {
-	switch {
-	case m.Alg == "none":
-		return nil, false, "", errors.New(`alg "none" is never a key's algorithm`)
-	case m.Alg != "" && isEncryptionAlg(m.Alg):
-		if forSig {
-			return nil, false, "", fmt.Errorf("alg %q is an encryption algorithm, but use or key_ops say the key verifies signatures", m.Alg)
-		}
-		return nil, false, "alg " + Quote(m.Alg) + " is an encryption algorithm", nil
-	case m.Alg != "":
-		alg = LookupAlg(m.Alg)
-		if alg == nil {
-			return nil, false, "", fmt.Errorf("alg %q is not a JWS algorithm authgate knows", m.Alg)
-		}
-		if alg.kty() != m.Kty {
-			return nil, false, "", fmt.Errorf("alg %s needs kty %s, this key's kty is %s", alg.name, alg.kty(), m.Kty)
-		}
-		if alg.curve != "" && alg.curve != m.Crv {
-			return nil, false, "", fmt.Errorf("alg %s needs curve %s, this key is on %s", alg.name, alg.curve, m.Crv)
-		}
-		return alg, false, "", nil
-	}
-	alg, why := inferAlg(m, allow)
-	if alg == nil {
-		if m.Kty == "oct" {
-			return nil, true, "", errors.New(why)
-		}
-		return nil, true, why, nil
-	}
-	return alg, true, "", nil
-}
-
-// setMaterial has jwx parse and export the key's material, then checks it
-// and stores it in k.
-func setMaterial(k *Key, raw json.RawMessage) error {
-	jk, err := jwk.ParseKey(raw)
-	if err != nil {
-		return fmt.Errorf("jwx cannot parse it: %v", err)
-	}
-	var material any
-	if err := jwk.Export(jk, &material); err != nil {
-		return fmt.Errorf("jwx cannot export it: %v", err)
-	}
-	alg := k.Alg
-	switch pub := material.(type) {
-	case *rsa.PublicKey:
-		if err := checkRSA(pub); err != nil {
-			return err
-		}
-		k.RSA = pub
-	case *ecdsa.PublicKey:
-		if pub.Curve == nil || pub.Curve.Params().Name != alg.curve {
-			return fmt.Errorf("the key is not on %s", alg.curve)
-		}
-		if _, err := pub.ECDH(); err != nil {
-			return fmt.Errorf("the public point is invalid: %v", err)
-		}
-		k.EC = pub
-	case ed25519.PublicKey:
-		if len(pub) != ed25519.PublicKeySize {
-			return fmt.Errorf("Ed25519 public key is %d bytes, not %d", len(pub), ed25519.PublicKeySize)
-		}
-		k.Ed = pub
-	case []byte:
-		if len(pub) < alg.size {
-			return fmt.Errorf("%s key is %d bytes; RFC 7518 §3.2 requires at least %d (the hash length)", alg.name, len(pub), alg.size)
-		}
-		k.Secret = pub
-	default:
-		return fmt.Errorf("unexpected key material %T (a private key?)", material)
-	}
-	return nil
-}
-
-// inferAlg chooses the algorithm of a key without alg, within allow
-// (nil: the default allow-list). It returns nil and a reason when there is
-// no single answer.
-func inferAlg(m rawKey, allow AllowList) (*Algorithm, string) {
-	switch m.Kty {
-	case "EC":
-		switch m.Crv {
-		case "P-256":
-			return &algES256, ""
-		case "P-384":
-			return &algES384, ""
-		default:
-			return &algES512, ""
-		}
-	case "OKP":
-		if allow != nil && allow.Has(&algEd25519) && !allow.Has(&algEdDSA) {
-			return &algEd25519, ""
-		}
-		return &algEdDSA, ""
-	case "RSA":
-		// RS256 is what OpenID Connect requires every provider to support
-		// (OIDC Core §15.1), and what providers that publish RSA keys
-		// without alg sign with. RSA keys cannot say whether they sign
-		// PKCS#1 v1.5 or PSS, so a key is bound to one of them only.
-		if allow == nil || allow.Has(&algRS256) {
-			return &algRS256, ""
-		}
-		var only *Algorithm
-		for _, a := range allow {
-			if a.isRSA() {
-				if only != nil {
-					return nil, "RSA key without alg, and the allow-list names several RSA algorithms but not RS256, so which one it signs with is unknown"
-				}
-				only = a
-			}
-		}
-		if only == nil {
-			return nil, "RSA key without alg, and the allow-list has no RSA algorithm"
-		}
-		return only, ""
-	default: // oct
-		return nil, "HMAC (oct) key without alg: a shared secret must name its algorithm (HS256, HS384 or HS512)"
-	}
-}
-
-// checkRSA applies the RSA rules jwx does not.
-func checkRSA(pub *rsa.PublicKey) error {
-	bits := pub.N.BitLen()
-	switch {
-	case bits < MinRSABits:
-		return fmt.Errorf("RSA modulus is %d bits; at least %d are required (RFC 7518 §3.3)", bits, MinRSABits)
-	case bits > MaxRSABits:
-		return fmt.Errorf("RSA modulus is %d bits; at most %d are accepted, as each signature check costs the square of the size", bits, MaxRSABits)
-	case pub.E < 3 || pub.E%2 == 0 || pub.E > MaxRSAExponent:
-		return fmt.Errorf("RSA public exponent %d is not an odd number from 3 to 65537", pub.E)
-	case isROCAWeak(pub.N):
-		return errors.New("RSA modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed from the public key")
-	}
-	return nil
 }

@@ -81,14 +81,48 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 	if err := c.applyJWT(opts); err != nil {
 		return nil, err
 	}
-	x, err := newExtractor(&c)
+	v, err := newVerifier(audience, &c)
+	if err != nil {
+		return nil, err
+	}
+	asymmetric, remote := false, false
+	for _, in := range issuers {
+		is, err := v.addIssuer(in, &c)
+		if err != nil {
+			return nil, err
+		}
+		if set := is.current(); set != nil && set.symmetric {
+			v.symmetric = true
+		} else {
+			asymmetric = true
+		}
+		remote = remote || is.src.remote()
+	}
+	if v.symmetric && asymmetric {
+		return nil, errors.New("bearer: HMAC shared secrets and asymmetric keys in one verifier would allow algorithm confusion (RFC 8725 §2.1); use one verifier for each")
+	}
+	if c.allow != nil && v.symmetric != c.allow[0].HMAC() {
+		return nil, fmt.Errorf("bearer: WithAlgorithms(%s) does not fit the keys, which are %s", c.allow, map[bool]string{true: "shared secrets", false: "asymmetric"}[v.symmetric])
+	}
+	v.ctx, v.cancel = context.WithCancel(context.Background())
+	if remote {
+		if err := v.start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// newVerifier returns a Verifier with c's settings and no issuer yet.
+func newVerifier(audience string, c *config) (*Verifier, error) {
+	x, err := newExtractor(c)
 	if err != nil {
 		return nil, err
 	}
 	v := &Verifier{
 		extractor:      x,
 		audience:       audience,
-		issuers:        make(map[string]*issuer, len(issuers)),
+		issuers:        make(map[string]*issuer),
 		allow:          c.allow,
 		leeway:         c.leeway,
 		now:            c.now,
@@ -109,78 +143,66 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 	if v.client == nil {
 		v.client = defaultClient(c.plainHTTP)
 	}
-	asymmetric, remote := false, false
-	for _, in := range issuers {
-		if in.URL == "" {
-			return nil, errors.New("bearer: an Issuer has an empty URL")
+	return v, nil
+}
+
+// addIssuer adds in to v: a remote source's URLs are checked, a static
+// source's key set is loaded and checked now.
+func (v *Verifier) addIssuer(in Issuer, c *config) (*issuer, error) {
+	if in.URL == "" {
+		return nil, errors.New("bearer: an Issuer has an empty URL")
+	}
+	if _, dup := v.issuers[in.URL]; dup {
+		return nil, fmt.Errorf("bearer: issuer %s is listed twice", quote(in.URL))
+	}
+	is := &issuer{iss: in.URL, src: in.Keys}
+	if in.Keys.remote() {
+		u, err := checkFetchURL(in.URL, c.plainHTTP)
+		if in.Keys.kind == srcURL {
+			u, err = checkFetchURL(in.Keys.url, c.plainHTTP)
+			is.jwks = in.Keys.url
 		}
-		if _, dup := v.issuers[in.URL]; dup {
-			return nil, fmt.Errorf("bearer: issuer %s is listed twice", quote(in.URL))
+		if err != nil {
+			return nil, fmt.Errorf("bearer: issuer %s: %w", quote(in.URL), err)
 		}
-		is := &issuer{iss: in.URL, src: in.Keys}
-		if in.Keys.remote() {
-			remote, asymmetric = true, true
-			u, err := checkFetchURL(in.URL, c.plainHTTP)
-			if in.Keys.kind == srcURL {
-				u, err = checkFetchURL(in.Keys.url, c.plainHTTP)
-				is.jwks = in.Keys.url
-			}
-			if err != nil {
-				return nil, fmt.Errorf("bearer: issuer %s: %w", quote(in.URL), err)
-			}
-			is.issURL = u
-		} else {
-			set, err := in.Keys.load(in.URL, c.allow)
-			if err != nil {
-				return nil, err
-			}
-			is.set.Store(set)
-			if set.symmetric {
-				v.symmetric = true
-			} else {
-				asymmetric = true
-			}
-			if c.allow != nil && !anyAllowed(set, c.allow) {
-				return nil, fmt.Errorf("bearer: issuer %s: no key of %s is bound to an allowed algorithm (%s)", quote(in.URL), set.origin, c.allow)
-			}
+		is.issURL = u
+	} else {
+		set, err := in.Keys.load(in.URL, c.allow)
+		if err != nil {
+			return nil, err
 		}
-		v.issuers[in.URL] = is
-		v.order = append(v.order, is)
+		if c.allow != nil && !anyAllowed(set, c.allow) {
+			return nil, fmt.Errorf("bearer: issuer %s: no key of %s is bound to an allowed algorithm (%s)", quote(in.URL), set.origin, c.allow)
+		}
+		is.set.Store(set)
 	}
-	if v.symmetric && asymmetric {
-		return nil, errors.New("bearer: HMAC shared secrets and asymmetric keys in one verifier would allow algorithm confusion (RFC 8725 §2.1); use one verifier for each")
-	}
-	if c.allow != nil && v.symmetric != (c.allow[0].HMAC()) {
-		return nil, fmt.Errorf("bearer: WithAlgorithms(%s) does not fit the keys, which are %s", c.allow, map[bool]string{true: "shared secrets", false: "asymmetric"}[v.symmetric])
-	}
-	v.ctx, v.cancel = context.WithCancel(context.Background())
-	if !remote {
-		return v, nil
-	}
-	// First fetches, concurrently; then the background loops.
+	v.issuers[in.URL] = is
+	v.order = append(v.order, is)
+	return is, nil
+}
+
+// start makes the first fetches of the remote key sets, concurrently,
+// then starts their background refresh. ctx bounds the first fetches
+// only: the background loops run on the verifier's own context, which
+// only Close ends.
+func (v *Verifier) start(ctx context.Context) error {
 	var first sync.WaitGroup
 	for _, is := range v.order {
 		if is.src.remote() {
-			first.Add(1)
-			go func() {
-				defer first.Done()
-				_, _ = v.refresh(ctx, is, true)
-			}()
+			first.Go(func() { _, _ = v.refresh(ctx, is, true) })
 		}
 	}
 	first.Wait()
 	if err := ctx.Err(); err != nil {
 		v.Close()
-		return nil, fmt.Errorf("bearer: New: %w", err)
+		return fmt.Errorf("bearer: New: %w", err)
 	}
-	// The background loops run on the verifier's own context, which only
-	// Close ends: New's ctx was for the start-up only.
 	for _, is := range v.order {
 		if is.src.remote() && v.startFetch() {
 			go v.loop(is)
 		}
 	}
-	return v, nil
+	return nil
 }
 
 func anyAllowed(s *keySet, allow allowList) bool {
