@@ -273,12 +273,13 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	// again. An outcome that is not remembered (a 503), and the end of a
 	// follower's own request, make it verify on its own.
 	led := false // set by the leader's function only, read after ch
+	start := now // a copy: capturing now, which changes below, would move it to the heap
 	ch := c.flights.DoChan(tok, func() (any, error) {
 		led = true
 		if c.beforeVerify != nil {
 			c.beforeVerify()
 		}
-		return v.check(r.Context(), tok, now)
+		return v.check(r.Context(), tok, start)
 	})
 	select {
 	case res := <-ch:
