@@ -16,7 +16,8 @@ import (
 )
 
 // Project Wycheproof JOSE vectors (Apache-2.0), copied into
-// testdata/wycheproof; see COPIED.md there.
+// internal/jose/testdata/wycheproof (beside the JOSE layer they test
+// first; internal/jose/wycheproof_test.go); see COPIED.md there.
 
 type wycheFile struct {
 	TestGroups []struct {
@@ -35,7 +36,7 @@ type wycheFile struct {
 
 func loadWycheproof(t *testing.T, name, sum string) wycheFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/wycheproof/" + name)
+	b, err := os.ReadFile("../../internal/jose/testdata/wycheproof/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
