@@ -18,7 +18,7 @@ import (
 // stop its background key refresh with Close. It is safe for concurrent
 // use.
 type Verifier struct {
-	transport
+	extractor
 	audience string
 	issuers  map[string]*issuer
 	order    []*issuer
@@ -78,23 +78,51 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 		return nil, errors.New("bearer: New needs at least one Issuer")
 	}
 	c := defaultConfig()
-	if err := c.apply(opts); err != nil {
+	if err := c.applyJWT(opts); err != nil {
 		return nil, err
 	}
-	if len(c.opaqueOnly) > 0 {
-		if c.opaqueOnly[0] == "WithCache" {
-			return nil, errors.New("bearer: WithCache applies to NewOpaque only; the JWT verifier's cache is WithTokenCache")
-		}
-		return nil, fmt.Errorf("bearer: %s applies to NewOpaque only", c.opaqueOnly[0])
+	v, err := newVerifier(audience, &c)
+	if err != nil {
+		return nil, err
 	}
-	t, err := newTransport(&c)
+	asymmetric, remote := false, false
+	for _, in := range issuers {
+		is, err := v.addIssuer(in, &c)
+		if err != nil {
+			return nil, err
+		}
+		if set := is.current(); set != nil && set.symmetric {
+			v.symmetric = true
+		} else {
+			asymmetric = true
+		}
+		remote = remote || is.src.remote()
+	}
+	if v.symmetric && asymmetric {
+		return nil, errors.New("bearer: HMAC shared secrets and asymmetric keys in one verifier would allow algorithm confusion (RFC 8725 §2.1); use one verifier for each")
+	}
+	if c.allow != nil && v.symmetric != c.allow[0].HMAC() {
+		return nil, fmt.Errorf("bearer: WithAlgorithms(%s) does not fit the keys, which are %s", c.allow, map[bool]string{true: "shared secrets", false: "asymmetric"}[v.symmetric])
+	}
+	v.ctx, v.cancel = context.WithCancel(context.Background())
+	if remote {
+		if err := v.start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// newVerifier returns a Verifier with c's settings and no issuer yet.
+func newVerifier(audience string, c *config) (*Verifier, error) {
+	x, err := newExtractor(c)
 	if err != nil {
 		return nil, err
 	}
 	v := &Verifier{
-		transport:      t,
+		extractor:      x,
 		audience:       audience,
-		issuers:        make(map[string]*issuer, len(issuers)),
+		issuers:        make(map[string]*issuer),
 		allow:          c.allow,
 		leeway:         c.leeway,
 		now:            c.now,
@@ -115,83 +143,71 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 	if v.client == nil {
 		v.client = defaultClient(c.plainHTTP)
 	}
-	asymmetric, remote := false, false
-	for _, in := range issuers {
-		if in.URL == "" {
-			return nil, errors.New("bearer: an Issuer has an empty URL")
+	return v, nil
+}
+
+// addIssuer adds in to v: a remote source's URLs are checked, a static
+// source's key set is loaded and checked now.
+func (v *Verifier) addIssuer(in Issuer, c *config) (*issuer, error) {
+	if in.URL == "" {
+		return nil, errors.New("bearer: an Issuer has an empty URL")
+	}
+	if _, dup := v.issuers[in.URL]; dup {
+		return nil, fmt.Errorf("bearer: issuer %s is listed twice", quote(in.URL))
+	}
+	is := &issuer{iss: in.URL, src: in.Keys}
+	if in.Keys.remote() {
+		u, err := checkFetchURL(in.URL, c.plainHTTP)
+		if in.Keys.kind == srcURL {
+			u, err = checkFetchURL(in.Keys.url, c.plainHTTP)
+			is.jwks = in.Keys.url
 		}
-		if _, dup := v.issuers[in.URL]; dup {
-			return nil, fmt.Errorf("bearer: issuer %s is listed twice", quote(in.URL))
+		if err != nil {
+			return nil, fmt.Errorf("bearer: issuer %s: %w", quote(in.URL), err)
 		}
-		is := &issuer{iss: in.URL, src: in.Keys}
-		if in.Keys.remote() {
-			remote, asymmetric = true, true
-			u, err := checkFetchURL(in.URL, c.plainHTTP)
-			if in.Keys.kind == srcURL {
-				u, err = checkFetchURL(in.Keys.url, c.plainHTTP)
-				is.jwks = in.Keys.url
-			}
-			if err != nil {
-				return nil, fmt.Errorf("bearer: issuer %s: %w", quote(in.URL), err)
-			}
-			is.issURL = u
-		} else {
-			set, err := in.Keys.load(in.URL, c.allow)
-			if err != nil {
-				return nil, err
-			}
-			is.set.Store(set)
-			if set.symmetric {
-				v.symmetric = true
-			} else {
-				asymmetric = true
-			}
-			if c.allow != nil && !anyAllowed(set, c.allow) {
-				return nil, fmt.Errorf("bearer: issuer %s: no key of %s is bound to an allowed algorithm (%s)", quote(in.URL), set.origin, c.allow)
-			}
+		is.issURL = u
+	} else {
+		set, err := in.Keys.load(in.URL, c.allow)
+		if err != nil {
+			return nil, err
 		}
-		v.issuers[in.URL] = is
-		v.order = append(v.order, is)
+		if c.allow != nil && !anyAllowed(set, c.allow) {
+			return nil, fmt.Errorf("bearer: issuer %s: no key of %s is bound to an allowed algorithm (%s)", quote(in.URL), set.origin, c.allow)
+		}
+		is.set.Store(set)
 	}
-	if v.symmetric && asymmetric {
-		return nil, errors.New("bearer: HMAC shared secrets and asymmetric keys in one verifier would allow algorithm confusion (RFC 8725 §2.1); use one verifier for each")
-	}
-	if c.allow != nil && v.symmetric != (c.allow[0].fam == famHMAC) {
-		return nil, fmt.Errorf("bearer: WithAlgorithms(%s) does not fit the keys, which are %s", c.allow, map[bool]string{true: "shared secrets", false: "asymmetric"}[v.symmetric])
-	}
-	v.ctx, v.cancel = context.WithCancel(context.Background())
-	if !remote {
-		return v, nil
-	}
-	// First fetches, concurrently; then the background loops.
+	v.issuers[in.URL] = is
+	v.order = append(v.order, is)
+	return is, nil
+}
+
+// start makes the first fetches of the remote key sets, concurrently,
+// then starts their background refresh. ctx bounds the first fetches
+// only: the background loops run on the verifier's own context, which
+// only Close ends.
+func (v *Verifier) start(ctx context.Context) error {
 	var first sync.WaitGroup
 	for _, is := range v.order {
 		if is.src.remote() {
-			first.Add(1)
-			go func() {
-				defer first.Done()
-				_, _ = v.refresh(ctx, is, true)
-			}()
+			first.Go(func() { _, _ = v.refresh(ctx, is, true) })
 		}
 	}
 	first.Wait()
 	if err := ctx.Err(); err != nil {
 		v.Close()
-		return nil, fmt.Errorf("bearer: New: %w", err)
+		return fmt.Errorf("bearer: New: %w", err)
 	}
-	// The background loops run on the verifier's own context, which only
-	// Close ends: New's ctx was for the start-up only.
 	for _, is := range v.order {
 		if is.src.remote() && v.startFetch() {
 			go v.loop(is)
 		}
 	}
-	return v, nil
+	return nil
 }
 
 func anyAllowed(s *keySet, allow allowList) bool {
 	for _, k := range s.keys {
-		if allow.has(k.alg) {
+		if allow.Has(k.Alg) {
 			return true
 		}
 	}
@@ -239,42 +255,68 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	}
 	c := v.caches
 	now := v.now()
-	if c.accepted != nil {
+	if c.accepted == nil {
+		id, err := v.check(r.Context(), tok, now)
+		if id != nil {
+			id.Source = src // not shared: nothing is cached
+		}
+		return id, err
+	}
+	if id := v.cachedIdentity(tok, nanos(now)); id != nil {
+		return withSource(id, src), nil
+	}
+	if rej := v.cachedRejection(tok, now); rej != nil {
+		return nil, rej
+	}
+	// Single flight: while one request verifies a token, others with the
+	// same token wait for its remembered outcome instead of verifying it
+	// again. An outcome that is not remembered (a 503), and the end of a
+	// follower's own request, make it verify on its own.
+	led := false // set by the leader's function only, read after ch
+	start := now // a copy: capturing now, which changes below, would move it to the heap
+	ch := c.flights.DoChan(tok, func() (any, error) {
+		led = true
+		if c.beforeVerify != nil {
+			c.beforeVerify()
+		}
+		return v.check(r.Context(), tok, start)
+	})
+	select {
+	case res := <-ch:
+		if led {
+			if res.Err != nil {
+				return nil, res.Err
+			}
+			return withSource(res.Val.(*verifiers.Identity), src), nil
+		}
+		now = v.now()
 		if id := v.cachedIdentity(tok, nanos(now)); id != nil {
 			return withSource(id, src), nil
 		}
 		if rej := v.cachedRejection(tok, now); rej != nil {
 			return nil, rej
 		}
-		// Single flight: while one request verifies a token, others with
-		// the same token wait for its remembered outcome instead of
-		// verifying it again. An outcome that is not remembered (a 503)
-		// makes each of them verify on its own.
-		if wait := c.join(tok); wait != nil {
-			select {
-			case <-wait:
-			case <-r.Context().Done():
-			}
-			now = v.now()
-			if id := v.cachedIdentity(tok, nanos(now)); id != nil {
-				return withSource(id, src), nil
-			}
-			if rej := v.cachedRejection(tok, now); rej != nil {
-				return nil, rej
-			}
-		} else {
-			defer c.leave(tok)
-			if c.beforeVerify != nil {
-				c.beforeVerify()
-			}
-		}
+	case <-r.Context().Done():
+		now = v.now()
 	}
+	id, err := v.check(r.Context(), tok, now)
+	if id != nil {
+		id = withSource(id, src)
+	}
+	return id, err
+}
+
+// check verifies tok and remembers the outcome when the caches are on.
+// The identity it returns says the token was in the Authorization header,
+// where almost every token is; callers set the Source they found.
+func (v *Verifier) check(ctx context.Context, tok string, now time.Time) (*verifiers.Identity, error) {
+	c := v.caches
 	// Read before any key set is: a set installed from here on makes
 	// what is remembered below stale, never the other way round.
 	epoch := c.epoch.Load()
 	c.checks.Add(1)
 	var vd verdict
-	id, err := v.verify(r.Context(), tok, now, &vd)
+	id, err := v.verify(ctx, tok, now, &vd)
 	if err != nil {
 		// verify returns its Rejections unwrapped.
 		if rej, ok := err.(*verifiers.Rejection); ok && c.rejected != nil {
@@ -282,18 +324,9 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		}
 		return nil, err
 	}
-	id.Source = src
+	id.Source = verifiers.Source{In: verifiers.InAuthorization}
 	if c.accepted != nil {
-		// Cached identities say the token was in the Authorization
-		// header, where almost every token is; a token read from
-		// elsewhere gets a copy on each hit.
-		cached := id
-		if header := (verifiers.Source{In: verifiers.InAuthorization}); src != header {
-			cp := *id
-			cp.Source = header
-			cached = &cp
-		}
-		v.rememberIdentity(tok, cached, now, &vd)
+		v.rememberIdentity(tok, id, now, &vd)
 	}
 	return id, nil
 }

@@ -144,13 +144,10 @@ func sign(alg string, k any, hdr map[string]any, claims any) string {
 }
 
 func rawSign(alg string, k any, input []byte) []byte {
-	a := lookupAlg(alg)
-	if a == nil {
-		a = &algES256
-	}
+	hash := hashOf(alg)
 	var d []byte
-	if a.hash != 0 {
-		h := a.hash.New()
+	if hash != 0 {
+		h := hash.New()
 		h.Write(input)
 		d = h.Sum(nil)
 	}
@@ -165,10 +162,10 @@ func rawSign(alg string, k any, input []byte) []byte {
 	case *rsa.PrivateKey:
 		var sig []byte
 		var err error
-		if a.fam == famPSS {
-			sig, err = rsa.SignPSS(rand.Reader, k, a.hash, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		if strings.HasPrefix(alg, "PS") {
+			sig, err = rsa.SignPSS(rand.Reader, k, hash, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 		} else {
-			sig, err = rsa.SignPKCS1v15(rand.Reader, k, a.hash, d)
+			sig, err = rsa.SignPKCS1v15(rand.Reader, k, hash, d)
 		}
 		if err != nil {
 			panic(err)
@@ -177,7 +174,7 @@ func rawSign(alg string, k any, input []byte) []byte {
 	case ed25519.PrivateKey:
 		return ed25519.Sign(k, input)
 	case []byte:
-		h := a.hash
+		h := hash
 		if h == 0 {
 			h = crypto.SHA256
 		}
@@ -186,6 +183,20 @@ func rawSign(alg string, k any, input []byte) []byte {
 		return m.Sum(nil)
 	}
 	panic("sign: unknown key type")
+}
+
+// hashOf is the hash of the JWS algorithm named alg (RFC 7518 §3.1):
+// none for EdDSA, SHA-256 for names it does not know (as ES256).
+func hashOf(alg string) crypto.Hash {
+	switch {
+	case alg == "EdDSA" || alg == "Ed25519":
+		return 0
+	case strings.HasSuffix(alg, "384"):
+		return crypto.SHA384
+	case strings.HasSuffix(alg, "512"):
+		return crypto.SHA512
+	}
+	return crypto.SHA256
 }
 
 // claims returns a valid claim set at t0, changed by kv pairs (a nil value
@@ -210,7 +221,7 @@ func claims(kv ...any) map[string]any {
 	return c
 }
 
-func clockAt(t time.Time) Option { return WithClock(func() time.Time { return t }) }
+func clockAt(t time.Time) SharedOption { return WithClock(func() time.Time { return t }) }
 
 // quiet is a logger that discards.
 func quiet() Option { return WithLogger(zerolog.Nop()) }

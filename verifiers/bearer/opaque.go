@@ -1,13 +1,11 @@
 package bearer
 
 import (
-	"container/list"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/cache"
+	"github.com/authgate/authgate/internal/jose"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -44,37 +44,30 @@ type TokenFunc func(ctx context.Context, token string) (*verifiers.Identity, err
 // implements verifiers.Verifier; make one with NewOpaque. It is safe for
 // concurrent use.
 type OpaqueVerifier struct {
-	transport
+	extractor
 	fn    TokenFunc
 	cache *idCache
-	now   func() time.Time
 }
 
 // NewOpaque returns a verifier that passes each Bearer token to fn. It
-// takes the transport options (WithRealm, WithResourceMetadata,
+// takes the SharedOptions (WithRealm, WithResourceMetadata,
 // WithMaxTokenBytes, WithQueryTokens, WithFormTokens, WithFingerprinter,
-// WithClock) and WithCache; JWT options make it fail.
-func NewOpaque(fn TokenFunc, opts ...Option) (*OpaqueVerifier, error) {
+// WithClock) and WithCache.
+func NewOpaque(fn TokenFunc, opts ...OpaqueOption) (*OpaqueVerifier, error) {
 	if fn == nil {
 		return nil, errors.New("bearer: NewOpaque needs a TokenFunc")
 	}
 	c := defaultConfig()
-	if err := c.apply(opts); err != nil {
+	if err := c.applyOpaque(opts); err != nil {
 		return nil, err
 	}
-	if len(c.jwtOnly) > 0 {
-		if c.jwtOnly[0] == "WithTokenCache" {
-			return nil, errors.New("bearer: WithTokenCache applies to JWT verifiers (New) only; the opaque verifier's cache is WithCache")
-		}
-		return nil, fmt.Errorf("bearer: %s applies to JWT verifiers (New) only", c.jwtOnly[0])
-	}
-	t, err := newTransport(&c)
+	x, err := newExtractor(&c)
 	if err != nil {
 		return nil, err
 	}
-	v := &OpaqueVerifier{transport: t, fn: fn, now: c.now}
+	v := &OpaqueVerifier{extractor: x, fn: fn}
 	if c.cacheSize > 0 {
-		v.cache = newIDCache(c.cacheSize, c.cacheTTL)
+		v.cache = newIDCache(c.cacheSize, c.cacheTTL, c.now)
 	}
 	return v, nil
 }
@@ -95,11 +88,10 @@ func (v *OpaqueVerifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	if m := checkB64Token(tok); m != nil {
 		return nil, malformedRejection(v.fp, tok, m)
 	}
-	now := v.now()
 	var ck cacheKey
 	if v.cache != nil {
 		ck = v.cache.key(tok)
-		if id := v.cache.get(ck, now); id != nil {
+		if id := v.cache.get(ck); id != nil {
 			return withSource(id, src), nil
 		}
 	}
@@ -114,7 +106,7 @@ func (v *OpaqueVerifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	cp.Scheme = verifiers.SchemeBearer
 	cp.Source = verifiers.Source{}
 	if v.cache != nil {
-		v.cache.put(ck, &cp, now)
+		v.cache.put(ck, &cp)
 	}
 	return withSource(&cp, src), nil
 }
@@ -150,17 +142,17 @@ func (v *OpaqueVerifier) fnError(tok string, err error) error {
 
 // checkB64Token checks RFC 6750 §2.1's b64token:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func checkB64Token(tok string) *malformedError {
+func checkB64Token(tok string) *jose.MalformedError {
 	i := 0
-	for i < len(tok) && (isB64URL(tok[i]) || strings.IndexByte(".~+/", tok[i]) >= 0) {
+	for i < len(tok) && (jose.IsBase64URL(tok[i]) || strings.IndexByte(".~+/", tok[i]) >= 0) {
 		i++
 	}
 	if i == 0 {
-		return syntaxError(tok, 0)
+		return jose.SyntaxError(tok, 0)
 	}
 	for j := i; j < len(tok); j++ {
 		if tok[j] != '=' {
-			return syntaxError(tok, j)
+			return jose.SyntaxError(tok, j)
 		}
 	}
 	return nil
@@ -169,28 +161,20 @@ func checkB64Token(tok string) *malformedError {
 // cacheKey is HMAC-SHA256 of a whole token under the cache's random key.
 type cacheKey [sha256.Size]byte
 
-// idCache is a bounded LRU of identities with a TTL.
+// idCache remembers the identities of accepted tokens, keyed by
+// cacheKey: a bounded LRU with a TTL (internal/cache), and the key
+// function.
 type idCache struct {
-	mu    sync.Mutex
-	key   func(string) cacheKey
-	max   int
-	ttl   time.Duration
-	ll    *list.List
-	items map[cacheKey]*list.Element
+	key     func(string) cacheKey
+	entries *cache.Cache[cacheKey, *verifiers.Identity]
 }
 
-type cacheEntry struct {
-	k       cacheKey
-	id      *verifiers.Identity
-	expires time.Time
-}
-
-func newIDCache(size int, ttl time.Duration) *idCache {
+func newIDCache(size int, ttl time.Duration, now func() time.Time) *idCache {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret) // crypto/rand.Read never fails (Go 1.24+)
 	pool := sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}
 	return &idCache{
-		max: size, ttl: ttl, ll: list.New(), items: make(map[cacheKey]*list.Element),
+		entries: cache.New[cacheKey, *verifiers.Identity](size, ttl, now),
 		key: func(tok string) cacheKey {
 			m := pool.Get().(interface {
 				Reset()
@@ -207,44 +191,19 @@ func newIDCache(size int, ttl time.Duration) *idCache {
 	}
 }
 
-func (c *idCache) get(k cacheKey, now time.Time) *verifiers.Identity {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[k]
-	if !ok {
-		return nil
-	}
-	e := el.Value.(*cacheEntry)
-	if !now.Before(e.expires) {
-		c.ll.Remove(el)
-		delete(c.items, k)
-		return nil
-	}
-	c.ll.MoveToFront(el)
-	return e.id
+func (c *idCache) get(k cacheKey) *verifiers.Identity {
+	id, _ := c.entries.Get(k)
+	return id
 }
 
-func (c *idCache) put(k cacheKey, id *verifiers.Identity, now time.Time) {
-	expires := now.Add(c.ttl)
-	if exp, ok := claimTime(id.Claims, "exp"); ok && exp.Before(expires) {
-		expires = exp
-	}
-	if !now.Before(expires) {
+// put remembers id for the cache's TTL, and never past an exp claim in
+// it.
+func (c *idCache) put(k cacheKey, id *verifiers.Identity) {
+	if exp, ok := claimTime(id.Claims, "exp"); ok {
+		c.entries.PutUntil(k, id, exp)
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[k]; ok {
-		el.Value = &cacheEntry{k: k, id: id, expires: expires}
-		c.ll.MoveToFront(el)
-		return
-	}
-	c.items[k] = c.ll.PushFront(&cacheEntry{k: k, id: id, expires: expires})
-	for c.ll.Len() > c.max {
-		last := c.ll.Back()
-		c.ll.Remove(last)
-		delete(c.items, last.Value.(*cacheEntry).k)
-	}
+	c.entries.Put(k, id)
 }
 
 // claimTime reads a time claim set by a TokenFunc: float64, int64, int or

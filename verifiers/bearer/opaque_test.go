@@ -208,12 +208,13 @@ func TestOpaque_options(t *testing.T) {
 	t.Parallel()
 	f := func(context.Context, string) (*verifiers.Identity, error) { return nil, nil }
 	for _, tc := range []struct {
-		opts []Option
+		opts []OpaqueOption
 		want string
 	}{
-		{[]Option{WithLeeway(time.Second)}, "WithLeeway applies to JWT verifiers"},
-		{[]Option{WithAlgorithms("ES256")}, "WithAlgorithms applies to JWT verifiers"},
-		{[]Option{WithCache(0, time.Second)}, "must be positive"},
+		{[]OpaqueOption{WithCache(0, time.Second)}, "must be positive"},
+		{[]OpaqueOption{nil}, "nil Option"},
+		{[]OpaqueOption{SharedOption(nil)}, "nil Option"},
+		{[]OpaqueOption{WithRealm("")}, "empty realm"},
 	} {
 		if _, err := NewOpaque(f, tc.opts...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)

@@ -2,17 +2,15 @@ package bearer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // issuer is the state of one trusted issuer: its current key set and, for
@@ -26,9 +24,11 @@ type issuer struct {
 	issURL *url.URL
 	jwks   string // the JWKS URL: configured, or found by discovery
 
-	mu sync.Mutex
-	// flight is the fetch in progress, shared by every caller.
-	flight      *flight
+	// fetches shares the fetch in progress among every caller; its one
+	// key is "".
+	fetches singleflight.Group
+
+	mu          sync.Mutex
 	lastAttempt time.Time // start of the last fetch
 	lastErr     error     // outcome of the last fetch
 	failures    int       // consecutive failed fetches
@@ -39,15 +39,9 @@ type issuer struct {
 	// issuer mismatch.
 	discoveredIssuer string
 
-	// Owned by the fetching goroutine (one flight at a time).
+	// Owned by the fetching goroutine (one flight at a time, by fetches).
 	discoveredAt time.Time
 	discoveryOK  bool
-}
-
-type flight struct {
-	done chan struct{}
-	set  *keySet
-	err  error
 }
 
 func (is *issuer) current() *keySet { return is.set.Load() }
@@ -113,9 +107,10 @@ const MaxFetchWait = 2 * time.Second
 // itself runs on the verifier's lifetime context, so one impatient request
 // cannot cancel it for others.
 func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet, error) {
-	is.mu.Lock()
-	f := is.flight
-	if f == nil {
+	// Whether a fetch is due is decided by the caller that starts the
+	// flight, under is.mu; those that join it share its outcome.
+	ch := is.fetches.DoChan("", func() (any, error) {
+		is.mu.Lock()
 		if !force && !is.lastAttempt.IsZero() && v.now().Sub(is.lastAttempt) < v.unknownRefresh {
 			is.mu.Unlock()
 			return is.current(), errRateLimited
@@ -124,12 +119,10 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 			is.mu.Unlock()
 			return is.current(), errClosed
 		}
-		f = &flight{done: make(chan struct{})}
-		is.flight = f
 		is.lastAttempt = v.now()
-		go v.fetch(is, f)
-	}
-	is.mu.Unlock()
+		is.mu.Unlock()
+		return v.fetch(is)
+	})
 	var waited <-chan time.Time // nil: the fetch timeout bounds the wait
 	if v.fetchTimeout > MaxFetchWait {
 		t := time.NewTimer(MaxFetchWait)
@@ -137,8 +130,9 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 		waited = t.C
 	}
 	select {
-	case <-f.done:
-		return f.set, f.err
+	case res := <-ch:
+		set, _ := res.Val.(*keySet)
+		return set, res.Err
 	case <-ctx.Done():
 		return is.current(), fmt.Errorf("%w: %w", errFetchPending, ctx.Err())
 	case <-waited:
@@ -158,8 +152,10 @@ func (v *Verifier) startFetch() bool {
 	return true
 }
 
-// fetch runs one flight and installs its result.
-func (v *Verifier) fetch(is *issuer, f *flight) {
+// fetch runs one flight, installs its result and logs it. It returns the
+// set in use afterwards (nil when there is none) and the fetch's error.
+// startFetch has registered it with the verifier's WaitGroup.
+func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 	defer v.wg.Done()
 	set, maxAge, err := v.fetchSet(v.ctx, is)
 	now := v.now()
@@ -175,26 +171,24 @@ func (v *Verifier) fetch(is *issuer, f *flight) {
 		v.caches.epoch.Add(1)
 		is.failures = 0
 		is.next = now.Add(clamp(maxAge, v.minRefresh, v.maxRefresh))
-		f.set = set
 	} else {
 		is.failures++
 		backoff := v.unknownRefresh << min(is.failures-1, 10)
 		is.next = now.Add(min(backoff, v.minRefresh))
-		f.set, f.err = prev, err
 	}
 	is.lastErr = err
-	is.flight = nil
 	next, jwks := is.next, is.jwks
 	is.mu.Unlock()
-	// Waiters are released after the outcome is logged, so that a request
-	// that saw a failed refresh can count on the log line being written.
-	defer close(f.done)
+	// Waiters are released when fetch returns, after the outcome is
+	// logged, so that a request that saw a failed refresh can count on
+	// the log line being written.
 
 	switch {
 	case err == nil:
 		v.log.Info().Str("issuer", is.iss).Str("url", redact(jwks)).Int("keys", len(set.keys)).
 			Int("skipped", len(set.skipped)).Time("next_refresh", next).
 			Msg("authgate/bearer: key set loaded")
+		return set, nil
 	case prev != nil:
 		// fetched_at is the last fetch that succeeded: the one whose set
 		// stays in use. This fetch failed, with the error logged.
@@ -205,6 +199,7 @@ func (v *Verifier) fetch(is *issuer, f *flight) {
 		v.log.Error().Err(err).Str("issuer", is.iss).Str("url", is.origin()).
 			Msg("authgate/bearer: key set fetch failed and no key set is cached; tokens of this issuer get 503 until a fetch succeeds")
 	}
+	return prev, err
 }
 
 // loop refreshes is in the background until the verifier is closed.
@@ -242,153 +237,6 @@ func clamp(d, lo, hi time.Duration) time.Duration {
 	return d
 }
 
-// fetchSet fetches and checks the issuer's key set, discovering its URL
-// first when needed. It returns the max-age the response allows (0: none
-// given).
-func (v *Verifier) fetchSet(ctx context.Context, is *issuer) (*keySet, time.Duration, error) {
-	if is.src.kind == srcDiscovery && (!is.discoveryOK || v.now().Sub(is.discoveredAt) >= v.maxRefresh) {
-		jwks, err := v.discover(ctx, is)
-		if err != nil {
-			return nil, 0, err
-		}
-		is.mu.Lock()
-		is.jwks = jwks
-		is.mu.Unlock()
-		is.discoveredAt, is.discoveryOK = v.now(), true
-	}
-	is.mu.Lock()
-	jwks := is.jwks
-	is.mu.Unlock()
-	body, maxAge, err := v.get(ctx, jwks, "application/jwk-set+json, application/json")
-	if err != nil {
-		is.discoveryOK = false // read the metadata again next time
-		return nil, 0, err
-	}
-	set, err := parseKeySet(body, loadOptions{origin: redact(jwks), allow: v.allow})
-	if err != nil {
-		return nil, 0, err
-	}
-	return set, maxAge, nil
-}
-
-// discover reads the issuer's metadata and returns its jwks_uri.
-func (v *Verifier) discover(ctx context.Context, is *issuer) (string, error) {
-	var errs []error
-	for _, u := range discoveryURLs(is.issURL) {
-		body, _, err := v.get(ctx, u, "application/json")
-		if err != nil {
-			errs = append(errs, err)
-			var se *statusError
-			if errors.As(err, &se) && se.code == http.StatusNotFound {
-				continue
-			}
-			break
-		}
-		var doc struct {
-			Issuer  *string `json:"issuer"`
-			JWKSURI *string `json:"jwks_uri"`
-		}
-		if err := json.Unmarshal(body, &doc); err != nil {
-			return "", fmt.Errorf("bearer: discovery document %s is not a JSON object with string issuer and jwks_uri: %v", redact(u), err)
-		}
-		if doc.Issuer == nil || doc.JWKSURI == nil {
-			return "", fmt.Errorf("bearer: discovery document %s lacks issuer or jwks_uri", redact(u))
-		}
-		if *doc.Issuer != is.iss {
-			is.mu.Lock()
-			if is.discoveredIssuer != *doc.Issuer {
-				is.discoveredIssuer = *doc.Issuer
-				// The hint of an issuer mismatch changes.
-				v.caches.epoch.Add(1)
-			}
-			is.mu.Unlock()
-			return "", fmt.Errorf("bearer: discovery document %s names the issuer %s, not the configured %s; OIDC Discovery §4.3 and RFC 8414 §3.3 forbid using it", redact(u), quote(*doc.Issuer), quote(is.iss))
-		}
-		if _, err := checkFetchURL(*doc.JWKSURI, v.plainHTTP); err != nil {
-			return "", fmt.Errorf("bearer: discovery document %s: jwks_uri: %w", redact(u), err)
-		}
-		return *doc.JWKSURI, nil
-	}
-	return "", fmt.Errorf("bearer: no metadata found for issuer %s: %w", quote(is.iss), errors.Join(errs...))
-}
-
-type statusError struct {
-	url  string
-	code int
-}
-
 func (e *statusError) Error() string {
 	return fmt.Sprintf("bearer: GET %s: status %d %s", e.url, e.code, http.StatusText(e.code))
-}
-
-// get fetches url with the fetch timeout and the response size cap.
-func (v *Verifier) get(ctx context.Context, u, accept string) ([]byte, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, v.fetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, fmt.Errorf("bearer: GET %s: %w", redact(u), err)
-	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", "authgate")
-	resp, err := v.client.Do(req)
-	if err != nil {
-		return nil, 0, fmt.Errorf("bearer: GET %s: %w", redact(u), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return nil, 0, &statusError{url: redact(u), code: resp.StatusCode}
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, v.maxResponse+1))
-	if err != nil {
-		return nil, 0, fmt.Errorf("bearer: GET %s: reading the body: %w", redact(u), err)
-	}
-	if int64(len(body)) > v.maxResponse {
-		return nil, 0, fmt.Errorf("bearer: GET %s: the response is over %d bytes", redact(u), v.maxResponse)
-	}
-	return body, maxAge(resp.Header.Get("Cache-Control")), nil
-}
-
-// maxAge reads max-age from a Cache-Control value. no-store and no-cache
-// count as max-age=0 with a minimum of one second, so that the minimum
-// refresh interval applies; absent, it is 0 (the maximum applies).
-func maxAge(cc string) time.Duration {
-	for _, d := range strings.Split(cc, ",") {
-		d = strings.TrimSpace(strings.ToLower(d))
-		switch {
-		case d == "no-store" || d == "no-cache":
-			return time.Nanosecond
-		case strings.HasPrefix(d, "max-age="):
-			n, err := strconv.ParseInt(strings.Trim(d[len("max-age="):], `"`), 10, 64)
-			if err != nil || n < 0 {
-				continue
-			}
-			if n == 0 {
-				return time.Nanosecond
-			}
-			if n > int64(365*24*time.Hour/time.Second) {
-				n = int64(365 * 24 * time.Hour / time.Second)
-			}
-			return time.Duration(n) * time.Second
-		}
-	}
-	return 0
-}
-
-// defaultClient refuses redirects that would leave https, or that go to a
-// plain-http host other than loopback.
-func defaultClient(plainHTTP bool) *http.Client {
-	return &http.Client{
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
-				return fmt.Errorf("redirect from https to %s refused", req.URL.Scheme)
-			}
-			_, err := checkFetchURL(req.URL.String(), plainHTTP)
-			return err
-		},
-	}
 }

@@ -79,8 +79,10 @@ func TestTokenCache_single_flight(t *testing.T) {
 			if got := checks(v); got != 1 {
 				t.Errorf("full verifications = %d, want 1 for %d concurrent requests", got, n)
 			}
-			if len(v.caches.inflight) != 0 {
-				t.Errorf("%d flights left behind", len(v.caches.inflight))
+			ran := false
+			<-v.caches.flights.DoChan(tok, func() (any, error) { ran = true; return nil, nil })
+			if !ran {
+				t.Error("a flight was left behind: a new request joined it")
 			}
 		})
 	}
@@ -115,5 +117,22 @@ func TestTokenCache_single_flight_follower_context(t *testing.T) {
 	}
 	if got := checks(v); got != 2 {
 		t.Errorf("full verifications = %d, want 2 (the follower checked on its own)", got)
+	}
+}
+
+// TestTokenCache_hit_allocates_nothing: a cache hit allocates nothing,
+// the single flight behind it included (its closure must not move the
+// request's time to the heap). Not under -race, which allocates itself.
+func TestTokenCache_hit_allocates_nothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	v := staticVerifier(t, allKeys())
+	r := bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims()))
+	if _, err := v.Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = v.Verify(r) }); n != 0 {
+		t.Errorf("a cache hit allocates %v times, want 0", n)
 	}
 }

@@ -2,6 +2,8 @@ package bearer
 
 import (
 	"fmt"
+
+	"github.com/authgate/authgate/internal/jose"
 	"net"
 	"net/url"
 	"os"
@@ -91,18 +93,18 @@ func (s KeySource) load(iss string, allow allowList) (*keySet, error) {
 		}
 		return parseKeySet(b, loadOptions{origin: "file " + s.path, allow: allow, symmetric: true})
 	case srcSecret:
-		a := lookupAlg(s.alg)
+		a := jose.LookupAlg(s.alg)
 		origin := "shared secret of issuer " + quote(iss)
-		if a == nil || a.fam != famHMAC {
+		if a == nil || !a.HMAC() {
 			return nil, &KeySetError{Origin: origin, Problem: fmt.Sprintf("alg %s is not HS256, HS384 or HS512", quote(s.alg))}
 		}
-		if len(s.secret) < a.size {
-			return nil, &KeySetError{Origin: origin, Problem: fmt.Sprintf("%s secret is %d bytes; RFC 7518 §3.2 requires at least %d", a.name, len(s.secret), a.size)}
+		if len(s.secret) < a.MinSecretBytes() {
+			return nil, &KeySetError{Origin: origin, Problem: fmt.Sprintf("%s secret is %d bytes; RFC 7518 §3.2 requires at least %d", a.Name(), len(s.secret), a.MinSecretBytes())}
 		}
-		if allow != nil && !allow.has(a) {
-			return nil, &KeySetError{Origin: origin, Problem: a.name + " is not in the allow-list"}
+		if allow != nil && !allow.Has(a) {
+			return nil, &KeySetError{Origin: origin, Problem: a.Name() + " is not in the allow-list"}
 		}
-		k := &key{alg: a, secret: s.secret}
+		k := &key{Alg: a, Secret: s.secret}
 		return &keySet{keys: []*key{k}, byKid: map[string]*key{}, symmetric: true, origin: origin}, nil
 	}
 	return nil, fmt.Errorf("bearer: issuer %s: no key source (use JWKS, JWKSFile, JWKSURL, Discovery or Secret)", quote(iss))

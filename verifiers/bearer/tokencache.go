@@ -3,11 +3,11 @@ package bearer
 import (
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/authgate/authgate/verifiers"
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of the verified-token cache (see WithTokenCache).
@@ -91,38 +91,13 @@ type tokenCaches struct {
 	epoch atomic.Uint64
 	// checks counts full verifications (cache misses), for tests.
 	checks atomic.Int64
-	// inflight maps a token being verified to a channel closed when its
-	// verification is done, so that concurrent first requests with one
-	// token (a client's burst after fetching a new token) verify it once.
-	// It holds at most one entry per request in progress.
-	mu       sync.Mutex
-	inflight map[string]chan struct{}
+	// flights shares a token's verification among concurrent first
+	// requests with it (a client's burst after fetching a new token), so
+	// that it is verified once. Its keys are whole tokens.
+	flights singleflight.Group
 	// beforeVerify, when set (tests only), runs in the leader of a
 	// flight before it verifies.
 	beforeVerify func()
-}
-
-// join makes the caller the leader of the flight for tok and returns
-// nil, or returns the channel of the flight in progress.
-func (c *tokenCaches) join(tok string) <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ch, ok := c.inflight[tok]; ok {
-		return ch
-	}
-	if c.inflight == nil {
-		c.inflight = make(map[string]chan struct{})
-	}
-	c.inflight[tok] = make(chan struct{})
-	return nil
-}
-
-// leave ends the flight for tok, once its outcome is remembered.
-func (c *tokenCaches) leave(tok string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	close(c.inflight[tok])
-	delete(c.inflight, tok)
 }
 
 func newTokenCaches(maxEntries int, maxBytes int64) *tokenCaches {
@@ -259,45 +234,6 @@ func nanos(t time.Time) int64 {
 		return math.MinInt64
 	}
 	return t.UnixNano()
-}
-
-// stillPicks reports whether the set would still verify a token with kid
-// and alg with the key used (the same key material, bound to the same
-// algorithm), as candidates would choose it.
-func (s *keySet) stillPicks(kid string, alg *algorithm, used *key) bool {
-	if kid != "" {
-		if k := s.byKid[kid]; k != nil {
-			return k.sameAs(used)
-		}
-	}
-	cands, _ := s.candidates(kid, alg)
-	for _, k := range cands {
-		if k.sameAs(used) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameAs reports whether k and o are the same key: kid, algorithm and
-// public key (or secret).
-func (k *key) sameAs(o *key) bool {
-	if k == o {
-		return true
-	}
-	if k.kid != o.kid || k.alg != o.alg {
-		return false
-	}
-	switch {
-	case k.rsa != nil:
-		return o.rsa != nil && k.rsa.Equal(o.rsa)
-	case k.ec != nil:
-		return o.ec != nil && k.ec.Equal(o.ec)
-	case k.ed != nil:
-		return o.ed != nil && k.ed.Equal(o.ed)
-	default:
-		return o.secret != nil && string(k.secret) == string(o.secret)
-	}
 }
 
 // Size estimates, in bytes, for the cache's byte bound. They are meant

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/internal/jose"
 	"github.com/authgate/authgate/verifiers"
 )
 
 // Project Wycheproof JOSE vectors (Apache-2.0), copied into
-// testdata/wycheproof; see COPIED.md there.
+// internal/jose/testdata/wycheproof (beside the JOSE layer they test
+// first; internal/jose/wycheproof_test.go); see COPIED.md there.
 
 type wycheFile struct {
 	TestGroups []struct {
@@ -34,7 +36,7 @@ type wycheFile struct {
 
 func loadWycheproof(t *testing.T, name, sum string) wycheFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/wycheproof/" + name)
+	b, err := os.ReadFile("../../internal/jose/testdata/wycheproof/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,28 +54,29 @@ func loadWycheproof(t *testing.T, name, sum string) wycheFile {
 // algorithm, payload encoding, key, signature) but without reading the
 // payload as claims, and names where tok stops: "ok" or the reason.
 func jwsStage(v *Verifier, tok string) (string, string) {
-	t, m := parseJWS(tok)
-	if m != nil {
-		return string(verifiers.TokenMalformed), m.detail
+	t, err := jose.Parse(tok)
+	if err != nil {
+		return string(verifiers.TokenMalformed), asMalformed(err).Detail
 	}
-	a := lookupAlg(t.hdr.Alg)
-	if rej := v.checkAlg(t, a); rej != nil {
+	a := jose.LookupAlg(t.Header.Alg)
+	if why := v.algRefusal(a); why != algAllowed {
+		rej := v.algRejection(&token{JWS: t}, a, why)
 		return string(rej.Reason), rej.Detail
 	}
-	if t.payload != "" { // an empty JWS payload is valid JWS (not a JWT)
-		if _, m := decodeSegment("payload", t.payload); m != nil {
-			return string(verifiers.TokenMalformed), m.detail
+	if p := t.SigningInput[strings.IndexByte(t.SigningInput, '.')+1:]; p != "" { // an empty JWS payload is valid JWS (not a JWT)
+		if _, err := t.DecodePayload(); err != nil {
+			return string(verifiers.TokenMalformed), asMalformed(err).Detail
 		}
 	}
 	is := v.order[0]
-	cands, _, err := v.findKeys(context.Background(), is, is.current(), t.hdr.Kid, a)
+	cands, _, err := v.findKeys(context.Background(), is, is.current(), t.Header.Kid, a)
 	if err != nil {
 		var rej *verifiers.Rejection
 		errors.As(err, &rej)
 		return string(rej.Reason), rej.Detail
 	}
 	for _, k := range cands {
-		if verifySignature(k, t.signingInput, t.sig) {
+		if k.Verify(t.SigningInput, t.Signature) {
 			return "ok", ""
 		}
 	}

@@ -1,4 +1,4 @@
-package bearer
+package jose
 
 import (
 	"crypto"
@@ -16,9 +16,10 @@ const (
 	famEdDSA                   // EdDSA, Ed25519 (with an Ed25519 key)
 )
 
-// algorithm describes one JWS "alg" value authgate can verify (RFC 7518
-// §3.1, RFC 8037 §3.1, RFC 9864).
-type algorithm struct {
+// Algorithm describes one JWS "alg" value this package verifies (RFC 7518
+// §3.1, RFC 8037 §3.1, RFC 9864). There is one Algorithm value per name,
+// so pointers compare equal exactly when the names do.
+type Algorithm struct {
 	name string
 	fam  family
 	hash crypto.Hash
@@ -30,10 +31,10 @@ type algorithm struct {
 	size int
 }
 
-// lookupAlg returns the algorithm named name, which is case-sensitive
-// (RFC 7515 §4.1.1): "NONE" and "es256" are no algorithms. "none" is
-// never one either.
-func lookupAlg(name string) *algorithm {
+// LookupAlg returns the algorithm named name, or nil. Names are
+// case-sensitive (RFC 7515 §4.1.1): "NONE" and "es256" are no algorithms.
+// "none" is never one either.
+func LookupAlg(name string) *Algorithm {
 	switch name {
 	case "HS256":
 		return &algHS256
@@ -68,29 +69,45 @@ func lookupAlg(name string) *algorithm {
 }
 
 // The algorithm descriptors are values that are never written; they are
-// variables only so that lookupAlg can return pointers to them.
+// variables only so that LookupAlg can return pointers to them.
 var (
-	algHS256   = algorithm{"HS256", famHMAC, crypto.SHA256, "", 32}
-	algHS384   = algorithm{"HS384", famHMAC, crypto.SHA384, "", 48}
-	algHS512   = algorithm{"HS512", famHMAC, crypto.SHA512, "", 64}
-	algRS256   = algorithm{"RS256", famPKCS1, crypto.SHA256, "", 0}
-	algRS384   = algorithm{"RS384", famPKCS1, crypto.SHA384, "", 0}
-	algRS512   = algorithm{"RS512", famPKCS1, crypto.SHA512, "", 0}
-	algPS256   = algorithm{"PS256", famPSS, crypto.SHA256, "", 0}
-	algPS384   = algorithm{"PS384", famPSS, crypto.SHA384, "", 0}
-	algPS512   = algorithm{"PS512", famPSS, crypto.SHA512, "", 0}
-	algES256   = algorithm{"ES256", famECDSA, crypto.SHA256, "P-256", 32}
-	algES384   = algorithm{"ES384", famECDSA, crypto.SHA384, "P-384", 48}
-	algES512   = algorithm{"ES512", famECDSA, crypto.SHA512, "P-521", 66}
-	algEdDSA   = algorithm{"EdDSA", famEdDSA, 0, "Ed25519", 0}
-	algEd25519 = algorithm{"Ed25519", famEdDSA, 0, "Ed25519", 0}
+	algHS256   = Algorithm{"HS256", famHMAC, crypto.SHA256, "", 32}
+	algHS384   = Algorithm{"HS384", famHMAC, crypto.SHA384, "", 48}
+	algHS512   = Algorithm{"HS512", famHMAC, crypto.SHA512, "", 64}
+	algRS256   = Algorithm{"RS256", famPKCS1, crypto.SHA256, "", 0}
+	algRS384   = Algorithm{"RS384", famPKCS1, crypto.SHA384, "", 0}
+	algRS512   = Algorithm{"RS512", famPKCS1, crypto.SHA512, "", 0}
+	algPS256   = Algorithm{"PS256", famPSS, crypto.SHA256, "", 0}
+	algPS384   = Algorithm{"PS384", famPSS, crypto.SHA384, "", 0}
+	algPS512   = Algorithm{"PS512", famPSS, crypto.SHA512, "", 0}
+	algES256   = Algorithm{"ES256", famECDSA, crypto.SHA256, "P-256", 32}
+	algES384   = Algorithm{"ES384", famECDSA, crypto.SHA384, "P-384", 48}
+	algES512   = Algorithm{"ES512", famECDSA, crypto.SHA512, "P-521", 66}
+	algEdDSA   = Algorithm{"EdDSA", famEdDSA, 0, "Ed25519", 0}
+	algEd25519 = Algorithm{"Ed25519", famEdDSA, 0, "Ed25519", 0}
 )
 
+// Name is the alg value, as in a JWS header ("ES256").
+func (a *Algorithm) Name() string { return a.name }
+
+// HMAC reports whether a verifies with a shared secret (HS256, HS384,
+// HS512) rather than a public key.
+func (a *Algorithm) HMAC() bool { return a.fam == famHMAC }
+
+// MinSecretBytes is the shortest secret an HMAC algorithm accepts: the
+// hash length (RFC 7518 §3.2). It is 0 for the other algorithms.
+func (a *Algorithm) MinSecretBytes() int {
+	if a.fam != famHMAC {
+		return 0
+	}
+	return a.size
+}
+
 // isRSA reports whether a verifies with an RSA key.
-func (a *algorithm) isRSA() bool { return a.fam == famPKCS1 || a.fam == famPSS }
+func (a *Algorithm) isRSA() bool { return a.fam == famPKCS1 || a.fam == famPSS }
 
 // kty is the JWK key type the algorithm needs.
-func (a *algorithm) kty() string {
+func (a *Algorithm) kty() string {
 	switch a.fam {
 	case famHMAC:
 		return "oct"
@@ -120,11 +137,13 @@ func isEncryptionAlg(name string) bool {
 	return false
 }
 
-// allowList is the set of algorithms a Verifier accepts. A nil allowList
-// means the default: each algorithm some configured key is bound to.
-type allowList []*algorithm
+// AllowList is a set of algorithms. A nil AllowList means the default,
+// which its user defines (bearer: each algorithm a configured key is
+// bound to).
+type AllowList []*Algorithm
 
-func (l allowList) has(a *algorithm) bool {
+// Has reports whether a is in l.
+func (l AllowList) Has(a *Algorithm) bool {
 	for _, b := range l {
 		if b == a {
 			return true
@@ -133,7 +152,8 @@ func (l allowList) has(a *algorithm) bool {
 	return false
 }
 
-func (l allowList) String() string {
+// String lists the names, comma-separated: "ES256, RS256".
+func (l AllowList) String() string {
 	names := make([]string, len(l))
 	for i, a := range l {
 		names[i] = a.name

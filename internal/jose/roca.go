@@ -1,4 +1,4 @@
-package bearer
+package jose
 
 import "math/big"
 

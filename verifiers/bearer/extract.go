@@ -16,10 +16,11 @@ import (
 // paramName is the query parameter and form field of RFC 6750 §2.2, §2.3.
 const paramName = "access_token"
 
-// transport finds the token in a request: the Authorization header and,
-// when enabled, the query string and a form body. It is shared by Verifier
-// and OpaqueVerifier.
-type transport struct {
+// extractor finds the token in a request: the Authorization header and,
+// when enabled, the query string and a form body. It also holds what
+// both verifiers answer with (the challenge, the fingerprinter). It is
+// shared by Verifier and OpaqueVerifier.
+type extractor struct {
 	ch            challenge.Challenge
 	maxTokenBytes int
 	query         bool
@@ -28,16 +29,16 @@ type transport struct {
 	fp            *verifiers.Fingerprinter
 }
 
-func newTransport(c *config) (transport, error) {
+func newExtractor(c *config) (extractor, error) {
 	ch, err := challenge.Bearer(challenge.BearerParams{Realm: c.realm, ResourceMetadata: c.resourceMetadata})
 	if err != nil {
-		return transport{}, fmt.Errorf("bearer: challenge: %w", err)
+		return extractor{}, fmt.Errorf("bearer: challenge: %w", err)
 	}
 	fp := c.fingerprinter
 	if fp == nil {
 		fp = verifiers.NewFingerprinter()
 	}
-	return transport{ch: ch, maxTokenBytes: c.maxTokenBytes, query: c.query, form: c.form, maxFormBytes: c.maxFormBytes, fp: fp}, nil
+	return extractor{ch: ch, maxTokenBytes: c.maxTokenBytes, query: c.query, form: c.form, maxFormBytes: c.maxFormBytes, fp: fp}, nil
 }
 
 // found is one place a token was found.
@@ -62,7 +63,7 @@ func (f found) where() string {
 // request_malformed (400) for an empty token, or one sent two ways or
 // twice (RFC 6750 §2, §3.1 invalid_request), and credentials_too_large
 // (431) for a token over the size cap, checked before any parsing.
-func (t *transport) token(r *http.Request) (string, verifiers.Source, error) {
+func (t *extractor) token(r *http.Request) (string, verifiers.Source, error) {
 	var hits [3]found
 	n := 0
 	// The canonical key directly: Header.Values would canonicalize
@@ -168,7 +169,7 @@ func bearerCredentials(v string) (rest string, ok bool) {
 // semantics; never GET), only for application/x-www-form-urlencoded. It
 // reads at most maxFormBytes and restores the body so that handlers read
 // it whole.
-func (t *transport) formValues(r *http.Request) ([]string, error) {
+func (t *extractor) formValues(r *http.Request) ([]string, error) {
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 	default:

@@ -1,0 +1,283 @@
+package jose
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Header holds the JOSE header members this package reads. jku, x5u, jwk
+// and x5c are never read: keys come from configuration only (RFC 8725
+// §3.10). Parse has already refused a header with crit, enc or cty JWT.
+type Header struct {
+	Alg, Kid, Typ, Cty string
+	// enc is read only to be refused; a field, not a local, so that
+	// reading it costs no allocation.
+	enc string
+}
+
+// JWS is a compact JWS split and decoded, not yet verified.
+type JWS struct {
+	Header Header
+	// SigningInput is "header.payload" as sent (RFC 7515 §5.2): what
+	// the signature covers.
+	SigningInput string
+	// Signature is the decoded signature; empty for alg "none" with an
+	// empty signature segment.
+	Signature []byte
+	// payload is the raw payload segment, base64url; decoded by Claims.
+	payload string
+}
+
+// Problem names the likely cause of a malformed token, for a hint: what
+// a client did to a good token on its way (wrapping it in quotes,
+// line-wrapping it, URL-encoding it) or what it sent instead.
+type Problem uint8
+
+// The problems MalformedError tells apart. NoProblem means the bytes say
+// nothing about how the token went wrong.
+const (
+	NoProblem   Problem = iota
+	Quoted              // the token is wrapped in quotes
+	BearerTwice         // the token starts with "Bearer "
+	Whitespace          // a space, tab or line break inside
+	Encrypted           // a JWE (5 segments, or an enc header), not a JWS
+	URLEncoded          // a '%': URL-encoded
+	StdBase64           // '+', '/' or '=': standard base64, or padding
+	NotJWT              // no '.', or a payload that is no JSON object
+)
+
+// MalformedError says what is wrong with a token's syntax. Detail never
+// holds the token or any part of it, except single bytes outside the
+// base64url alphabet (which are not token content) and member names that
+// appear twice, quoted and cut to 64 bytes.
+type MalformedError struct {
+	// Detail says what is wrong, in plain words, with the RFC section.
+	Detail string
+	// Problem is the likely cause, when the bytes show one.
+	Problem Problem
+}
+
+// Error returns "jose: " and the Detail.
+func (e *MalformedError) Error() string { return "jose: " + e.Detail }
+
+func malformed(p Problem, format string, args ...any) *MalformedError {
+	return &MalformedError{Detail: fmt.Sprintf(format, args...), Problem: p}
+}
+
+// b64 is the strict base64url decoder: no padding, and non-zero unused
+// trailing bits rejected, so that each value has exactly one encoding
+// (jwx accepts non-canonical encodings; Wycheproof tcId 374). Strict still
+// skips CR and LF, which checkSyntax has already refused.
+var b64 = base64.RawURLEncoding.Strict()
+
+func decodeSegment(name, seg string) ([]byte, *MalformedError) {
+	if seg == "" {
+		return nil, malformed(NoProblem, "the %s segment is empty", name)
+	}
+	if len(seg)%4 == 1 {
+		return nil, malformed(NoProblem, "the %s segment is %d characters, a length no base64url encoding has", name, len(seg))
+	}
+	b, err := b64.DecodeString(seg)
+	if err != nil {
+		return nil, malformed(NoProblem, "the %s segment is not canonical base64url: its last character has non-zero unused bits", name)
+	}
+	return b, nil
+}
+
+// Parse splits and decodes a compact JWS (RFC 7515 §7.1) without
+// verifying it. It decodes the header and the signature; Claims decodes
+// the payload. Every error is a *MalformedError.
+//
+// It is strict where JOSE leaves room for two readings of one text: only
+// base64url bytes and dots, canonical base64url without padding,
+// case-sensitive header names, no member twice, no crit (no extension is
+// understood, RFC 7515 §4.1.11), no JWE and no nested token (RFC 8725
+// §3.3).
+func Parse(tok string) (*JWS, error) {
+	t, m := parse(tok)
+	if m != nil {
+		return nil, m
+	}
+	return t, nil
+}
+
+func parse(tok string) (*JWS, *MalformedError) {
+	if m := checkSyntax(tok); m != nil {
+		return nil, m
+	}
+	dot1 := strings.IndexByte(tok, '.')
+	if dot1 < 0 {
+		if tok == "" {
+			return nil, malformed(NoProblem, "the token is empty")
+		}
+		return nil, malformed(NotJWT, "the token has no '.': it is not a compact JWS (header.payload.signature)")
+	}
+	dot2 := strings.IndexByte(tok[dot1+1:], '.')
+	n := strings.Count(tok, ".") + 1
+	if n != 3 {
+		if n == 5 {
+			return nil, malformed(Encrypted, "the token has 5 segments: it is a JWE (encrypted), not a JWS; nested or encrypted tokens are not accepted (RFC 8725 §3.3)")
+		}
+		return nil, malformed(NoProblem, "the token has %d segments; a compact JWS has 3 (header.payload.signature)", n)
+	}
+	dot2 += dot1 + 1
+	t := &JWS{SigningInput: tok[:dot2], payload: tok[dot1+1 : dot2]}
+	hb, m := decodeSegment("header", tok[:dot1])
+	if m != nil {
+		return nil, m
+	}
+	hasEnc, m := parseHeader(hb, &t.Header)
+	if m != nil {
+		return nil, m
+	}
+	if hasEnc {
+		return nil, malformed(Encrypted, "the header has an enc member: the token is a JWE, not a JWS")
+	}
+	sigSeg := tok[dot2+1:]
+	if sigSeg == "" && strings.EqualFold(t.Header.Alg, "none") {
+		// Reported by the caller as an algorithm that is never allowed.
+		return t, nil
+	}
+	sig, m := decodeSegment("signature", sigSeg)
+	if m != nil {
+		return nil, m
+	}
+	t.Signature = sig
+	return t, nil
+}
+
+// parseHeader decodes the header into h and reports whether it has an enc
+// member, whatever its value: only a JWE has one (RFC 7516 §4.1.2).
+func parseHeader(b []byte, h *Header) (hasEnc bool, m *MalformedError) {
+	if !utf8.Valid(b) {
+		return false, malformed(NoProblem, "the header is not UTF-8")
+	}
+	if firstNonSpace(b) != '{' {
+		return false, malformed(NoProblem, "the header is not a JSON object")
+	}
+	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
+	// is not "alg"), and encoding/json matches struct fields without
+	// regard to case.
+	members, jerr := decodeJSONObject(b)
+	switch {
+	case jerr == nil:
+	case jerr.dup != "" && jerr.nested:
+		return false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
+	case jerr.dup != "":
+		return false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
+	default:
+		return false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
+	}
+	for _, f := range [...]struct {
+		name string
+		dst  *string
+	}{{"alg", &h.Alg}, {"kid", &h.Kid}, {"typ", &h.Typ}, {"cty", &h.Cty}, {"enc", &h.enc}} {
+		raw, ok := members[f.name]
+		if !ok {
+			continue
+		}
+		s, ok := raw.(string)
+		if !ok {
+			return false, malformed(NoProblem, "the header member %s is not a string", f.name)
+		}
+		*f.dst = s
+	}
+	crit, hasCrit := members["crit"]
+	_, hasEnc = members["enc"]
+	if h.Alg == "" {
+		return false, malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
+	}
+	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
+		return false, malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
+	}
+	if hasCrit {
+		return false, checkCrit(crit)
+	}
+	return hasEnc, nil
+}
+
+// registeredHeaders are the header names that crit must not list (RFC
+// 7515 §4.1.11, RFC 7516 §4.1).
+var registeredHeaders = [...]string{"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc", "zip"}
+
+// checkCrit refuses every crit header: authgate understands no JWS
+// extension, and RFC 7515 §4.1.11 says a recipient that does not
+// understand a listed extension must reject the JWS.
+func checkCrit(raw any) *MalformedError {
+	list, _ := raw.([]any)
+	names := make([]string, 0, len(list))
+	for _, x := range list {
+		if n, ok := x.(string); ok {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 || len(names) != len(list) {
+		return malformed(NoProblem, "the header's crit is not a non-empty array of strings (RFC 7515 §4.1.11)")
+	}
+	for _, n := range names {
+		for _, r := range registeredHeaders {
+			if n == r {
+				return malformed(NoProblem, "the header's crit lists %s, a registered header name it must not list (RFC 7515 §4.1.11)", Quote(n))
+			}
+		}
+	}
+	return malformed(NoProblem, "the header's crit lists the extension %s, which authgate does not understand, so the token must be rejected (RFC 7515 §4.1.11)", Quote(names[0]))
+}
+
+// DecodePayload returns the payload, base64url-decoded, without reading
+// it as JSON. Its error is a *MalformedError.
+func (t *JWS) DecodePayload() ([]byte, error) {
+	b, m := decodeSegment("payload", t.payload)
+	if m != nil {
+		return nil, m
+	}
+	return b, nil
+}
+
+// Claims decodes the payload as a JWT claims set (RFC 7519 §7.2): a JSON
+// object, no claim twice, into the values encoding/json gives for a
+// map[string]any. Its error is a *MalformedError.
+func (t *JWS) Claims() (map[string]any, error) {
+	c, m := t.claims()
+	if m != nil {
+		return nil, m
+	}
+	return c, nil
+}
+
+func (t *JWS) claims() (map[string]any, *MalformedError) {
+	b, m := decodeSegment("payload", t.payload)
+	if m != nil {
+		return nil, m
+	}
+	if !utf8.Valid(b) {
+		return nil, malformed(NoProblem, "the payload is not UTF-8")
+	}
+	if firstNonSpace(b) != '{' {
+		return nil, malformed(NotJWT, "the payload is not a JSON object, so not a JWT claims set (RFC 7519 §7.2)")
+	}
+	claims, jerr := decodeJSONObject(b)
+	switch {
+	case jerr == nil:
+	case jerr.dup != "" && jerr.nested:
+		return nil, malformed(NoProblem, "the claims set has a claim whose object has the member %s twice (RFC 7519 §4)", Quote(jerr.dup))
+	case jerr.dup != "":
+		return nil, malformed(NoProblem, "the claims set has the claim %s twice (RFC 7519 §4)", Quote(jerr.dup))
+	default:
+		return nil, malformed(NoProblem, "the payload is not valid JSON: %s", jerr.msg)
+	}
+	return claims, nil
+}
+
+func firstNonSpace(b []byte) byte {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c
+	}
+	return 0
+}

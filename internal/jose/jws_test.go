@@ -1,0 +1,78 @@
+package jose
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestParse_problems: each copy-paste accident is told apart in the
+// error's Problem, so that a caller can word a hint without looking at
+// the token again.
+func TestParse_problems(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		tok  string
+		want Problem
+	}{
+		{`"eyJ.a.b"`, Quoted},
+		{"Bearer eyJ.a.b", BearerTwice},
+		{"eyJ a.b", Whitespace},
+		{"eyJ.a\n.b", Whitespace},
+		{"eyJ%2E.a.b", URLEncoded},
+		{"eyJ+.a.b", StdBase64},
+		{"a.b.c.d.e", Encrypted},
+		{"opaque-token", NotJWT},
+		{"a.b", NoProblem},
+	} {
+		_, err := Parse(c.tok)
+		m, ok := err.(*MalformedError)
+		if !ok {
+			t.Fatalf("Parse(%q) = %v, want a *MalformedError", c.tok, err)
+		}
+		if m.Problem != c.want {
+			t.Errorf("Parse(%q): Problem %d (%s), want %d", c.tok, m.Problem, m.Detail, c.want)
+		}
+	}
+}
+
+// FuzzParse feeds arbitrary tokens to Parse and Claims: never a panic,
+// every error a *MalformedError that does not hold the token, and an
+// accepted token is in the one encoding it has (canonical base64url, so
+// that no two texts read as one token).
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"", ".", "..", "....", "a.b.c", "eyJhbGciOiJub25lIn0.e30.",
+		b64u([]byte(`{"alg":"ES256","kid":"k"}`)) + "." + b64u([]byte(`{"sub":"a","n":[1,{"x":null}]}`)) + ".AAAA",
+		b64u([]byte(`{"alg":"ES256","alg":"none"}`)) + ".e30.AAAA",
+		b64u([]byte(`{"alg":"ES256","crit":["b64"],"b64":false}`)) + ".e30.AAAA",
+		b64u([]byte(`{"alg":"ES256","enc":"A128GCM"}`)) + ".e30.AAAA",
+		b64u([]byte(`{"alg":"ES256","cty":"JWT"}`)) + ".e30.AAAA",
+		b64u([]byte(`{"alg":"ES256"}`)) + "." + b64u([]byte(`{"a":1,"a":2}`)) + ".AAAB",
+		`"eyJ.a.b"`, "Bearer eyJ.a.b", "eyJ a.b.c", "a.b.c.d.e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		checkErr := func(err error) {
+			m, ok := err.(*MalformedError)
+			if !ok {
+				t.Fatalf("error %T %v is not a *MalformedError", err, err)
+			}
+			if len(tok) >= 12 && strings.Contains(m.Detail, tok) {
+				t.Fatalf("error holds the token: %s", m.Detail)
+			}
+		}
+		j, err := Parse(tok)
+		if err != nil {
+			checkErr(err)
+			return
+		}
+		if j.Header.Alg == "" || !strings.HasPrefix(tok, j.SigningInput+".") {
+			t.Fatalf("Parse(%q) = %+v", tok, j)
+		}
+		if sig := tok[len(j.SigningInput)+1:]; sig != b64u(j.Signature) {
+			t.Fatalf("signature segment %q decodes to %x, which encodes as %q", sig, j.Signature, b64u(j.Signature))
+		}
+		if _, err := j.Claims(); err != nil {
+			checkErr(err)
+		}
+	})
+}
