@@ -274,7 +274,8 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	// follower's own request, make it verify on its own.
 	led := false // set by the leader's function only, read after ch
 	start := now // a copy: capturing now, which changes below, would move it to the heap
-	ch := c.flights.DoChan(tok, func() (any, error) {
+	ch := c.flights.DoChan(tok, func() (_ any, err error) {
+		defer recoverFlight(&err)
 		led = true
 		if c.beforeVerify != nil {
 			c.beforeVerify()
@@ -283,6 +284,7 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	})
 	select {
 	case res := <-ch:
+		repanic(res.Err)
 		if led {
 			if res.Err != nil {
 				return nil, res.Err

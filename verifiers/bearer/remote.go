@@ -109,7 +109,8 @@ const MaxFetchWait = 2 * time.Second
 func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet, error) {
 	// Whether a fetch is due is decided by the caller that starts the
 	// flight, under is.mu; those that join it share its outcome.
-	ch := is.fetches.DoChan("", func() (any, error) {
+	ch := is.fetches.DoChan("", func() (_ any, err error) {
+		defer recoverFlight(&err)
 		is.mu.Lock()
 		if !force && !is.lastAttempt.IsZero() && v.now().Sub(is.lastAttempt) < v.unknownRefresh {
 			is.mu.Unlock()
@@ -131,6 +132,7 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 	}
 	select {
 	case res := <-ch:
+		repanic(res.Err)
 		set, _ := res.Val.(*keySet)
 		return set, res.Err
 	case <-ctx.Done():

@@ -136,3 +136,35 @@ func TestTokenCache_hit_allocates_nothing(t *testing.T) {
 		t.Errorf("a cache hit allocates %v times, want 0", n)
 	}
 }
+
+// TestTokenCache_flight_panic_reaches_the_caller: the leader's check runs
+// on singleflight's goroutine; a panic there comes back to the callers'
+// own goroutines (where the gate's recover turns it into a 503), the
+// leader's and the followers', instead of ending the process.
+func TestTokenCache_flight_panic_reaches_the_caller(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, allKeys())
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	v.caches.beforeVerify = func() {
+		once.Do(func() { close(entered) })
+		<-release
+		panic("boom")
+	}
+	tok := sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims())
+	recovered := make(chan any, 2)
+	verify := func() {
+		defer func() { recovered <- recover() }()
+		_, _ = v.Verify(bearerReq(tok))
+	}
+	go verify()
+	<-entered
+	go verify() // a follower, joining the flight
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	for range 2 {
+		if p := <-recovered; p != "boom" {
+			t.Fatalf("recovered %v on the caller's goroutine, want the panic's value", p)
+		}
+	}
+}
