@@ -163,7 +163,7 @@ func TestCanaryEveryAPIKeyReason(t *testing.T) {
 				t.Fatalf("status %d, want %d; log %s", w.Code, wantStatus, lb)
 			}
 			if c.reason != "" {
-				evs := lb.events(t)
+				evs := events(t, lb)
 				if len(evs) != 1 || evs[0]["reason"] != string(c.reason) {
 					t.Fatalf("logged %v, want one event with reason %s", evs, c.reason)
 				}
