@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
@@ -126,9 +127,9 @@ type attack struct {
 // every event captured, and extra gate options.
 func attackGate(t *testing.T, v verifiers.Verifier, r *http.Request, opts ...middleware.Option) gateResult {
 	t.Helper()
-	var buf bytes.Buffer
+	var lb authgatetest.Log
 	opts = append([]middleware.Option{
-		middleware.WithLogger(zerolog.New(&buf).Level(zerolog.DebugLevel)),
+		middleware.WithLogger(lb.Logger().Level(zerolog.DebugLevel)),
 		middleware.WithLogSampling(0, 0),
 	}, opts...)
 	g := middleware.New(opts...)
@@ -143,18 +144,7 @@ func attackGate(t *testing.T, v verifiers.Verifier, r *http.Request, opts ...mid
 	}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
-	res := gateResult{status: rec.Code, header: rec.Header(), body: rec.Body.String(), raw: buf.String()}
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		res.logs = append(res.logs, m)
-	}
-	return res
+	return gateResult{status: rec.Code, header: rec.Header(), body: rec.Body.String(), raw: lb.String(), logs: lb.Events(t)}
 }
 
 // canary fails when any secret, its standard or base64url encoding, or

@@ -23,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
 )
@@ -289,31 +288,7 @@ type gateResult struct {
 // captures events, and returns what came out.
 func throughGate(t *testing.T, v verifiers.Verifier, r *http.Request) gateResult {
 	t.Helper()
-	var buf bytes.Buffer
-	g := middleware.New(middleware.WithLogger(zerolog.New(&buf).Level(zerolog.DebugLevel)), middleware.WithLogSampling(0, 0))
-	h := g.Require(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := middleware.IdentityFrom(r.Context())
-		if !ok {
-			http.Error(w, "no identity", 500)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("hello " + id.Subject))
-	}))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	res := gateResult{status: rec.Code, header: rec.Header(), body: rec.Body.String(), raw: buf.String()}
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		res.logs = append(res.logs, m)
-	}
-	return res
+	return attackGate(t, v, r)
 }
 
 // refusal returns the one "request refused" event.
