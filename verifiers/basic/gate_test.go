@@ -301,7 +301,7 @@ func TestGate_I2_canary(t *testing.T) {
 				t.Fatalf("events %v, want one with reason %s", events, tc.wantReason)
 			}
 			_, creds := verifiers.SplitAuthorization(auth)
-			secrets := []string{tc.canary, base64.StdEncoding.EncodeToString([]byte(tc.canary)), auth, creds}
+			secrets := append(authgatetest.CredentialForms(tc.canary), auth, creds)
 			var resp strings.Builder
 			for _, l := range headerLines(w.Header()) {
 				resp.WriteString(l + "\n")
@@ -351,8 +351,7 @@ func TestGate_I2_API_key_as_user(t *testing.T) {
 					t.Fatalf("log %q: want one event", buf)
 				}
 				ev := evs[0]
-				for _, sec := range []string{user, user[len(user)-12:], auth, auth[len("Basic "):],
-					base64.StdEncoding.EncodeToString([]byte(user)), base64.RawURLEncoding.EncodeToString([]byte(user))} {
+				for _, sec := range append(authgatetest.CredentialForms(user), user[len(user)-12:], auth, auth[len("Basic "):]) {
 					var resp strings.Builder
 					for _, l := range headerLines(w.Header()) {
 						resp.WriteString(l + "\n")

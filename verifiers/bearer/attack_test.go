@@ -172,10 +172,9 @@ func leaks(res gateResult, secrets ...string) []string {
 		if len(s) < 12 {
 			continue
 		}
-		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)), base64.RawStdEncoding.EncodeToString([]byte(s))}
-		for i, f := range forms {
+		for i, f := range authgatetest.CredentialForms(s) {
 			if strings.Contains(hay, f) {
-				out = append(out, fmt.Sprintf("form %d (0 raw, 1 base64, 2 base64url, 3 raw base64) of a %d-byte secret appears in the log or response", i, len(s)))
+				out = append(out, fmt.Sprintf("form %d (0 raw, 1 base64, 2 raw base64, 3 base64url, 4 raw base64url) of a %d-byte secret appears in the log or response", i, len(s)))
 			}
 		}
 		if i := strings.LastIndexByte(s, '.'); i > 0 && len(s)-i > 20 && strings.Contains(hay, s[i+1:]) {

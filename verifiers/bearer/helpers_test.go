@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
 )
@@ -321,7 +322,7 @@ func (g gateResult) noSecret(t *testing.T, secrets ...string) {
 		if s == "" {
 			continue
 		}
-		for _, form := range []string{s, base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s))} {
+		for _, form := range authgatetest.CredentialForms(s) {
 			if strings.Contains(hay, form) {
 				t.Errorf("secret (or its base64) leaked into the response or log")
 			}
