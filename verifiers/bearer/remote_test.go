@@ -357,29 +357,29 @@ func TestRemote_E10_header_urls_never_fetched(t *testing.T) {
 
 func TestRemote_multi_tenant(t *testing.T) {
 	t.Parallel()
-	a := newKeyServer(t, jwkOf(fx.ec, "k1", "ES256"))
-	b := newKeyServer(t, jwkOf(fx.ec2, "k1", "ES256")) // same kid, other key
-	clk := authgatetest.NewClock(t0)
+	a := authgatetest.NewIssuer(t, authgatetest.WithKeyID("k1"), authgatetest.WithAudience(testAud))
+	b := authgatetest.NewIssuer(t, authgatetest.WithKeyID("k1"), authgatetest.WithAudience(testAud)) // same kid, other key
+	tenantB := b.URL() + "/tenant-b"
 	v, err := New(context.Background(), testAud, []Issuer{
-		{URL: a.URL, Keys: Discovery()},
-		{URL: b.URL + "/tenant-b", Keys: JWKSURL(b.URL + "/jwks")},
-	}, WithClock(clk.Now), quiet())
+		{URL: a.URL(), Keys: Discovery()},
+		{URL: tenantB, Keys: JWKSURL(b.JWKSURL())},
+	}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	if _, err := v.Verify(bearerReq(tokenFor(a.URL, fx.ec, "ES256", "k1"))); err != nil {
+	if _, err := v.Verify(bearerReq(a.Token(t))); err != nil {
 		t.Fatalf("tenant a: %v", err)
 	}
-	if _, err := v.Verify(bearerReq(tokenFor(b.URL+"/tenant-b", fx.ec2, "ES256", "k1"))); err != nil {
+	if _, err := v.Verify(bearerReq(b.Token(t, authgatetest.Claim("iss", tenantB)))); err != nil {
 		t.Fatalf("tenant b: %v", err)
 	}
 	// E3: b's token claiming a's issuer is checked with a's keys only.
-	_, err = v.Verify(bearerReq(tokenFor(a.URL, fx.ec2, "ES256", "k1")))
+	_, err = v.Verify(bearerReq(b.Token(t, authgatetest.Claim("iss", a.URL()))))
 	wantReject(t, err, verifiers.TokenSignatureInvalid)
-	_, err = v.Verify(bearerReq(tokenFor(b.URL, fx.ec2, "ES256", "k1")))
+	_, err = v.Verify(bearerReq(b.Token(t)))
 	rej := wantReject(t, err, verifiers.TokenIssuerMismatch)
-	if !strings.Contains(rej.Detail, `this verifier trusts "`+a.URL+`", "`+b.URL+`/tenant-b"`) {
+	if !strings.Contains(rej.Detail, `this verifier trusts "`+a.URL()+`", "`+tenantB+`"`) {
 		t.Fatalf("detail = %q", rej.Detail)
 	}
 }
