@@ -297,7 +297,7 @@ func (g gateResult) refusal(t *testing.T) map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, m := range g.logs {
-		if m["message"] == "authgate: request refused" {
+		if m["message"] == authgatetest.RefusalMessage {
 			out = append(out, m)
 		}
 	}
@@ -307,17 +307,42 @@ func (g gateResult) refusal(t *testing.T) map[string]any {
 	return out[0]
 }
 
-// noSecret fails if s, or its base64 forms, appear in the response or the
-// logs.
-func (g gateResult) noSecret(t *testing.T, secrets ...string) {
+// wantEvent fails unless ev's detail holds each of detail, its hint holds
+// hint, and it logs each of attrs with its value.
+func wantEvent(t *testing.T, ev map[string]any, detail []string, hint string, attrs map[string]string) {
 	t.Helper()
+	got, _ := ev["detail"].(string)
+	for _, d := range detail {
+		if !strings.Contains(got, d) {
+			t.Errorf("detail = %q\nwant it to contain %q", got, d)
+		}
+	}
+	if h, _ := ev["hint"].(string); !strings.Contains(h, hint) {
+		t.Errorf("hint = %q\nwant it to contain %q", h, hint)
+	}
+	for k, want := range attrs {
+		if ev[k] != want {
+			t.Errorf("logged %s = %v, want %q", k, ev[k], want)
+		}
+	}
+}
+
+// seen is everything a gate let out: the log, the body and the headers.
+func (g gateResult) seen() string {
 	var all strings.Builder
 	all.WriteString(g.raw)
 	all.WriteString(g.body)
 	for k, vs := range g.header {
 		all.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
 	}
-	hay := all.String()
+	return all.String()
+}
+
+// noSecret fails if s, or its base64 forms, appear in the response or the
+// logs.
+func (g gateResult) noSecret(t *testing.T, secrets ...string) {
+	t.Helper()
+	hay := g.seen()
 	for _, s := range secrets {
 		if s == "" {
 			continue
