@@ -42,10 +42,12 @@
 // HtpasswdFile write htpasswd entries as text, for a Basic verifier's
 // user list or file.
 //
-// # The gate's log, and time
+// # The gate's log, canaries, and time
 //
 // Log collects the gate's JSON log lines (give Log.Logger to
 // middleware.WithLogger) and returns its refusal events and reasons.
+// CredentialForms lists the forms of a credential (itself and its base64)
+// that a canary check looks for in that log and in the response.
 // Clock is a clock the test moves by hand, for the verifiers' WithClock
 // options.
 package authgatetest

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -94,6 +95,32 @@ func ExampleHtpasswdLine() {
 	line := authgatetest.HtpasswdLine(t, "alice", "correct horse")
 	fmt.Println(line[:len("alice:$2a$04$")], len(line))
 	// Output: alice:$2a$04$ 66
+}
+
+// The canary check: a unique credential, refused, must show in no form in
+// the log or the response.
+func ExampleCredentialForms() {
+	t := &testing.T{} // in a test, the test's t
+	var log authgatetest.Log
+	gate := middleware.New(middleware.WithLogger(log.Logger()))
+	keys, err := apikey.New(authgatetest.APIKeyStore(t), apikey.WithEnvironment("test"))
+	if err != nil {
+		panic(err)
+	}
+	key, _ := authgatetest.APIKey(t, "svc-canary") // a valid key, not in the store
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
+	r.Header.Set("X-API-Key", key)
+	gate.Require(keys)(http.HandlerFunc(me)).ServeHTTP(w, r)
+	seen := log.String() + fmt.Sprint(w.Header()) + w.Body.String()
+	leaked := 0
+	for _, form := range authgatetest.CredentialForms(key) {
+		if strings.Contains(seen, form) {
+			leaked++
+		}
+	}
+	fmt.Println(log.Reasons(t), len(authgatetest.CredentialForms(key)), "forms,", leaked, "leaked")
+	// Output: [apikey_unknown] 5 forms, 0 leaked
 }
 
 // The gate's log, read back: one refusal per request refused.

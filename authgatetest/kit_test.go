@@ -122,6 +122,16 @@ func TestHtpasswd(t *testing.T) {
 	}
 }
 
+func TestCredentialForms(t *testing.T) {
+	t.Parallel()
+	// "?>>?" is a secret whose base64 differs between the alphabets and
+	// needs padding: every form is distinct.
+	want := []string{"?>>?", "Pz4+Pw==", "Pz4+Pw", "Pz4-Pw==", "Pz4-Pw"}
+	if got := authgatetest.CredentialForms("?>>?"); !slices.Equal(got, want) {
+		t.Fatalf("CredentialForms = %q, want %q", got, want)
+	}
+}
+
 func TestLog(t *testing.T) {
 	t.Parallel()
 	var log authgatetest.Log

@@ -110,7 +110,7 @@ func TestGateBasicUser(t *testing.T) {
 					t.Errorf("Cache-Control %q Vary %q", res.Header.Get("Cache-Control"), res.Header.Get("Vary"))
 				}
 			} else {
-				evs := lb.events(t)
+				evs := events(t, lb)
 				if len(evs) != 1 || evs[0]["reason"] != string(c.reason) {
 					t.Fatalf("log %s, want one event %s", lb, c.reason)
 				}
@@ -167,7 +167,7 @@ func TestBasicUserBesideOtherPlaces(t *testing.T) {
 	if w.Code != 400 {
 		t.Fatalf("status %d", w.Code)
 	}
-	if evs := lb.events(t); len(evs) != 1 || !strings.Contains(evs[0]["detail"].(string), "both in header X-API-Key and in Authorization (Basic user name)") {
+	if evs := events(t, lb); len(evs) != 1 || !strings.Contains(evs[0]["detail"].(string), "both in header X-API-Key and in Authorization (Basic user name)") {
 		t.Errorf("log %s", lb)
 	}
 	for _, opts := range [][]apikey.Option{
@@ -207,7 +207,7 @@ func TestBasicUserClaimedPrincipal(t *testing.T) {
 			t.Fatalf("attempt %d: status %d, want %d; log %s", i+1, w.Code, want, lb)
 		}
 	}
-	evs := lb.events(t)
+	evs := events(t, lb)
 	if len(evs) != 2 || evs[1]["reason"] != string(verifiers.TooManyFailures) {
 		t.Fatalf("log %s", lb)
 	}

@@ -2,7 +2,6 @@ package apikey_test
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -34,13 +34,8 @@ func leakForms(key string) []string {
 	}
 	var out []string
 	for _, p := range parts {
-		out = append(out, p,
-			base64.StdEncoding.EncodeToString([]byte(p)),
-			base64.RawStdEncoding.EncodeToString([]byte(p)),
-			base64.URLEncoding.EncodeToString([]byte(p)),
-			base64.RawURLEncoding.EncodeToString([]byte(p)),
-			url.QueryEscape(p),
-		)
+		out = append(out, authgatetest.CredentialForms(p)...)
+		out = append(out, url.QueryEscape(p))
 		if len(p) > 16 {
 			out = append(out, p[len(p)-16:], p[:16])
 		}
@@ -163,7 +158,7 @@ func TestCanaryEveryAPIKeyReason(t *testing.T) {
 				t.Fatalf("status %d, want %d; log %s", w.Code, wantStatus, lb)
 			}
 			if c.reason != "" {
-				evs := lb.events(t)
+				evs := events(t, lb)
 				if len(evs) != 1 || evs[0]["reason"] != string(c.reason) {
 					t.Fatalf("logged %v, want one event with reason %s", evs, c.reason)
 				}

@@ -5,8 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
@@ -15,24 +15,15 @@ import (
 // never from the store, and nothing else is claimed.
 func TestClaimedPrincipal(t *testing.T) {
 	t.Parallel()
-	key, err := apikey.Generate(apikey.DefaultPrefix, "live")
-	if err != nil {
-		t.Fatal(err)
-	}
-	unknown, err := apikey.Generate(apikey.DefaultPrefix, "live") // not in the store
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := apikey.NewMemoryStore(key.Record("svc", nil, time.Time{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, rec := authgatetest.APIKeyIn(t, "live", "svc")
+	unknown, unknownRec := authgatetest.APIKeyIn(t, "live", "svc") // not in the store
+	store := authgatetest.APIKeyStore(t, rec)
 	v, err := apikey.New(store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var _ verifiers.PrincipalClaimer = v
-	typo := []byte(key.Reveal())
+	typo := []byte(key)
 	typo[len(typo)-1] ^= 1 // breaks the checksum
 	cases := []struct {
 		name    string
@@ -40,13 +31,13 @@ func TestClaimedPrincipal(t *testing.T) {
 		want    string
 		ok      bool
 	}{
-		{"known_key_claims_its_id", []string{"X-API-Key", key.Reveal()}, key.ID(), true},
-		{"unknown_key_claims_its_id_without_lookup", []string{"X-API-Key", unknown.Reveal()}, unknown.ID(), true},
+		{"known_key_claims_its_id", []string{"X-API-Key", key}, rec.ID, true},
+		{"unknown_key_claims_its_id_without_lookup", []string{"X-API-Key", unknown}, unknownRec.ID, true},
 		{"no_key", nil, "", false},
 		{"checksum_invalid", []string{"X-API-Key", string(typo)}, "", false},
 		{"foreign_key_has_no_id", []string{"X-API-Key", "sk_live_whatever"}, "", false},
-		{"two_keys", []string{"X-API-Key", key.Reveal(), "X-API-Key", key.Reveal()}, "", false},
-		{"oversized", []string{"X-API-Key", key.Reveal() + strings.Repeat("a", 4096)}, "", false},
+		{"two_keys", []string{"X-API-Key", key, "X-API-Key", key}, "", false},
+		{"oversized", []string{"X-API-Key", key + strings.Repeat("a", 4096)}, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +49,7 @@ func TestClaimedPrincipal(t *testing.T) {
 			if got != tc.want || ok != tc.ok {
 				t.Errorf("ClaimedPrincipal = %q, %v; want %q, %v", got, ok, tc.want, tc.ok)
 			}
-			if ok && strings.Contains(key.Reveal(), got) && len(got) >= len(key.Reveal())/2 {
+			if ok && strings.Contains(key, got) && len(got) >= len(key)/2 {
 				t.Errorf("claimed principal %q holds most of the key", got)
 			}
 		})
@@ -66,11 +57,10 @@ func TestClaimedPrincipal(t *testing.T) {
 }
 
 func BenchmarkClaimedPrincipal(b *testing.B) {
-	key, _ := apikey.Generate(apikey.DefaultPrefix, "live")
-	store, _ := apikey.NewMemoryStore(key.Record("svc", nil, time.Time{}))
-	v, _ := apikey.New(store)
+	key, rec := authgatetest.APIKeyIn(b, "live", "svc")
+	v, _ := apikey.New(authgatetest.APIKeyStore(b, rec))
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	r.Header.Set("X-API-Key", key.Reveal())
+	r.Header.Set("X-API-Key", key)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := v.ClaimedPrincipal(r); !ok {

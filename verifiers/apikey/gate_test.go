@@ -12,8 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/rs/zerolog"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -21,9 +20,9 @@ import (
 
 // testGate returns a gate logging every event (debug included) to a
 // buffer, without sampling.
-func testGate(opts ...middleware.Option) (*middleware.Gate, *logBuf) {
-	lb := &logBuf{}
-	opts = append([]middleware.Option{middleware.WithLogger(zerolog.New(lb)), middleware.WithLogSampling(0, 0)}, opts...)
+func testGate(opts ...middleware.Option) (*middleware.Gate, *authgatetest.Log) {
+	lb := &authgatetest.Log{}
+	opts = append([]middleware.Option{middleware.WithLogger(lb.Logger()), middleware.WithLogSampling(0, 0)}, opts...)
 	return middleware.New(opts...), lb
 }
 
@@ -123,7 +122,7 @@ func TestGateOutcomes(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body["reason"] != string(c.want.public) {
 				t.Errorf("body reason = %v (%v), want %s", body["reason"], err, c.want.public)
 			}
-			evs := lb.events(t)
+			evs := events(t, lb)
 			if len(evs) != 1 {
 				t.Fatalf("I1 %d log events, want 1:\n%s", len(evs), lb)
 			}
@@ -184,7 +183,7 @@ func TestGateSuccessCaching(t *testing.T) {
 			if got := strings.Join(h.Values("Vary"), ","); got != c.vary {
 				t.Errorf("Vary = %q, want %q", got, c.vary)
 			}
-			if evs := lb.events(t); len(evs) != 0 {
+			if evs := events(t, lb); len(evs) != 0 {
 				t.Errorf("success logged above debug: %v", evs)
 			}
 			if !strings.Contains(lb.String(), `"key_id":"`) {
@@ -213,7 +212,7 @@ func TestGateScopes(t *testing.T) {
 	if w.Code != 403 || len(w.Result().Header.Values("WWW-Authenticate")) != 0 {
 		t.Fatalf("A9 status %d, challenges %q; want 403 without challenge", w.Code, w.Result().Header.Values("WWW-Authenticate"))
 	}
-	if evs := lb.events(t); len(evs) != 1 || evs[0]["reason"] != string(verifiers.ScopeInsufficient) {
+	if evs := events(t, lb); len(evs) != 1 || evs[0]["reason"] != string(verifiers.ScopeInsufficient) {
 		t.Fatalf("log: %s", lb)
 	}
 }
@@ -249,7 +248,7 @@ func TestGateAuthorizationHints(t *testing.T) {
 	if w.Code != 401 {
 		t.Fatalf("status %d", w.Code)
 	}
-	ev := lb.events(t)[0]
+	ev := events(t, lb)[0]
 	if ev["reason"] != string(verifiers.APIKeyUnknown) || !strings.Contains(ev["hint"].(string), "wrapped in quotes") {
 		t.Errorf("quoted key: reason %v hint %v", ev["reason"], ev["hint"])
 	}
@@ -299,7 +298,7 @@ func TestGateQueryNamesAsHandlersSeeThem(t *testing.T) {
 				t.Errorf("the handler read %d values; body %q", len(seen), w.Body)
 			}
 			if c.reason != "" {
-				if evs := lb.events(t); len(evs) != 1 || evs[0]["reason"] != string(c.reason) {
+				if evs := events(t, lb); len(evs) != 1 || evs[0]["reason"] != string(c.reason) {
 					t.Errorf("logged %v, want %s", evs, c.reason)
 				}
 			}
@@ -349,7 +348,7 @@ func TestGateUnexpandedShellExpression(t *testing.T) {
 				if w.Code != 401 {
 					t.Fatalf("status %d; log %s", w.Code, lb)
 				}
-				evs := lb.events(t)
+				evs := events(t, lb)
 				if len(evs) != 1 || evs[0]["reason"] != string(verifiers.CredentialsMalformed) {
 					t.Fatalf("log: %s", lb)
 				}
@@ -380,7 +379,7 @@ func TestGateUnexpandedShellExpression(t *testing.T) {
 	for _, key := range []string{"$2a$10$abcdefghijklmnopqrstuv", "$API KEY", "$1abc", "a$API_KEY", "$"} {
 		g, lb := testGate()
 		g.Require(newVerifier(t, f.store))(whoami).ServeHTTP(httptest.NewRecorder(), get("/", "X-API-Key", key))
-		if evs := lb.events(t); len(evs) != 1 || evs[0]["reason"] != string(verifiers.APIKeyUnknown) {
+		if evs := events(t, lb); len(evs) != 1 || evs[0]["reason"] != string(verifiers.APIKeyUnknown) {
 			t.Errorf("%q: log %s", key, lb)
 		}
 	}

@@ -1,17 +1,15 @@
 package apikey_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
@@ -156,36 +154,11 @@ func attr(attrs []verifiers.Attr, key string) (string, bool) {
 	return "", false
 }
 
-// logBuf collects log lines; safe for concurrent writes.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// events returns the log events of level other than debug.
-func (l *logBuf) events(t *testing.T) []map[string]any {
+// events returns the events of lb of level other than debug.
+func events(t *testing.T, lb *authgatetest.Log) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		m := map[string]any{}
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %v: %s", err, line)
-		}
+	for _, m := range lb.Events(t) {
 		if m["level"] != "debug" {
 			out = append(out, m)
 		}

@@ -11,8 +11,7 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/rs/zerolog"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
@@ -316,10 +315,10 @@ func TestFileStoreWarnsWhenEmpty(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	warnings := func(lb *logBuf) int {
+	warnings := func(lb *authgatetest.Log) int {
 		t.Helper()
 		n := 0
-		for _, ev := range lb.events(t) {
+		for _, ev := range events(t, lb) {
 			if ev["level"] != "warn" || ev["file"] != path || !strings.Contains(ev["message"].(string), "holds no key") {
 				t.Fatalf("unexpected event %v", ev)
 			}
@@ -329,27 +328,27 @@ func TestFileStoreWarnsWhenEmpty(t *testing.T) {
 	}
 	for name, content := range map[string]string{"empty": "", "comments_only": apikey.FileHeader + "\n\n# nothing yet\n"} {
 		t.Run(name, func(t *testing.T) {
-			lb := &logBuf{}
+			lb := &authgatetest.Log{}
 			p := filepath.Join(t.TempDir(), "keys.txt")
 			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			s, err := apikey.OpenFileStore(p, apikey.WithFileLogger(zerolog.New(lb)))
+			s, err := apikey.OpenFileStore(p, apikey.WithFileLogger(lb.Logger()))
 			if err != nil || s.Len() != 0 {
 				t.Fatalf("OpenFileStore = %v, %v", s, err)
 			}
-			evs := lb.events(t)
+			evs := events(t, lb)
 			if len(evs) != 1 || evs[0]["level"] != "warn" || evs[0]["file"] != p {
 				t.Fatalf("log: %s", lb)
 			}
 		})
 	}
 
-	lb := &logBuf{}
+	lb := &authgatetest.Log{}
 	k := mustKey(t, "live")
 	line, _ := apikey.FormatFileLine(k.Record("one", nil, time.Time{}))
 	write(line + "\n")
-	s, err := apikey.OpenFileStore(path, apikey.WithFileLogger(zerolog.New(lb)))
+	s, err := apikey.OpenFileStore(path, apikey.WithFileLogger(lb.Logger()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,35 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
-// fakeClock is a settable clock for TTL tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // countingVerifier returns a verifier over src whose hash computations are
 // counted, with a fake clock.
-func countingVerifier(t *testing.T, src Store, opts ...Option) (*Verifier, *atomic.Int64, *fakeClock) {
+func countingVerifier(t *testing.T, src Store, opts ...Option) (*Verifier, *atomic.Int64, *authgatetest.Clock) {
 	t.Helper()
-	clk := &fakeClock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
-	v := newVerifier(t, src, append(opts, withClock(clk.now))...)
+	clk := authgatetest.NewClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+	v := newVerifier(t, src, append(opts, withClock(clk.Now))...)
 	n := &atomic.Int64{}
 	v.hashHook = func() { n.Add(1) }
 	return v, n, clk
@@ -93,10 +74,10 @@ func TestCache(t *testing.T) {
 		t.Parallel()
 		v, n, clk := countingVerifier(t, memory(t, "alice", "pw"), WithCache(10, time.Minute))
 		mustVerify(t, v, "alice", "pw")
-		clk.advance(59 * time.Second)
+		clk.Advance(59 * time.Second)
 		mustVerify(t, v, "alice", "pw")
 		wantHashes(t, n, 1)
-		clk.advance(time.Second) // now exactly at expiry
+		clk.Advance(time.Second) // now exactly at expiry
 		mustVerify(t, v, "alice", "pw")
 		wantHashes(t, n, 2)
 		mustVerify(t, v, "alice", "pw") // cached again, from the new check
@@ -146,7 +127,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "alice", "old")
 		mustVerify(t, v, "bob", "bobpw")
 		wantHashes(t, n, 2)
-		if err := m.Put("alice", bcryptHash(t, "new", bcrypt.MinCost)); err != nil {
+		if err := m.Put("alice", authgatetest.PasswordHash(t, "new")); err != nil {
 			t.Fatal(err)
 		}
 		mustReject(t, v, "alice", "old", verifiers.PasswordMismatch)
@@ -154,7 +135,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "bob", "bobpw") // another user's entry survives
 		wantHashes(t, n, 4)
 		// Setting the very same hash again still drops the entry.
-		if err := m.Put("bob", bcryptHash(t, "bobpw", bcrypt.MinCost)); err != nil {
+		if err := m.Put("bob", authgatetest.PasswordHash(t, "bobpw")); err != nil {
 			t.Fatal(err)
 		}
 		mustVerify(t, v, "bob", "bobpw")
@@ -165,7 +146,7 @@ func TestCache(t *testing.T) {
 
 	t.Run("invalidated_on_reload", func(t *testing.T) {
 		t.Parallel()
-		p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "pw", bcrypt.MinCost)+"\n")
+		p := writeFile(t, "users.htpasswd", authgatetest.HtpasswdLine(t, "alice", "pw")+"\n")
 		f, err := OpenFileStore(p)
 		if err != nil {
 			t.Fatal(err)
@@ -193,7 +174,7 @@ func TestCache(t *testing.T) {
 	t.Run("func_store_hash_change", func(t *testing.T) {
 		t.Parallel()
 		var stored atomic.Value
-		stored.Store(bcryptHash(t, "old", bcrypt.MinCost))
+		stored.Store(authgatetest.PasswordHash(t, "old"))
 		src, err := NewFuncStore(func(_ context.Context, _ string) (string, error) { return stored.Load().(string), nil }, "")
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +183,7 @@ func TestCache(t *testing.T) {
 		mustVerify(t, v, "alice", "old")
 		mustVerify(t, v, "alice", "old")
 		wantHashes(t, n, 1)
-		stored.Store(bcryptHash(t, "new", bcrypt.MinCost))
+		stored.Store(authgatetest.PasswordHash(t, "new"))
 		mustReject(t, v, "alice", "old", verifiers.PasswordMismatch)
 		wantHashes(t, n, 2)
 	})

@@ -1,7 +1,6 @@
 package basic_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -15,8 +14,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
@@ -29,7 +28,7 @@ const basicChallenge = `Basic realm="admin", charset="UTF-8"`
 // answers "hello USER", and logs every event at debug level into a buffer.
 type gated struct {
 	h   http.Handler
-	log *bytes.Buffer
+	log *authgatetest.Log
 }
 
 func newGated(t *testing.T, src basic.Store, extra ...verifiers.Verifier) *gated {
@@ -38,8 +37,8 @@ func newGated(t *testing.T, src basic.Store, extra ...verifiers.Verifier) *gated
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := &bytes.Buffer{}
-	g := middleware.New(middleware.WithLogger(zerolog.New(buf).Level(zerolog.DebugLevel)), middleware.WithLogSampling(0, 0))
+	buf := &authgatetest.Log{}
+	g := middleware.New(middleware.WithLogger(buf.Logger().Level(zerolog.DebugLevel)), middleware.WithLogSampling(0, 0))
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := middleware.IdentityFrom(r.Context())
 		if !ok {
@@ -62,18 +61,7 @@ func (g *gated) do(t *testing.T, auth ...string) (*httptest.ResponseRecorder, []
 	}
 	w := httptest.NewRecorder()
 	g.h.ServeHTTP(w, r)
-	var events []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(g.log.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var ev map[string]any
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		events = append(events, ev)
-	}
-	return w, events
+	return w, g.log.Events(t)
 }
 
 func basicAuth(user, pw string) string {
@@ -84,11 +72,7 @@ func testMemory(t *testing.T, pairs ...string) *basic.MemoryStore {
 	t.Helper()
 	users := map[string]string{}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		h, err := bcrypt.GenerateFromPassword([]byte(pairs[i+1]), bcrypt.MinCost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[pairs[i]] = string(h)
+		users[pairs[i]] = authgatetest.PasswordHash(t, pairs[i+1])
 	}
 	m, err := basic.NewMemoryStore(users)
 	if err != nil {
@@ -317,7 +301,7 @@ func TestGate_I2_canary(t *testing.T) {
 				t.Fatalf("events %v, want one with reason %s", events, tc.wantReason)
 			}
 			_, creds := verifiers.SplitAuthorization(auth)
-			secrets := []string{tc.canary, base64.StdEncoding.EncodeToString([]byte(tc.canary)), auth, creds}
+			secrets := append(authgatetest.CredentialForms(tc.canary), auth, creds)
 			var resp strings.Builder
 			for _, l := range headerLines(w.Header()) {
 				resp.WriteString(l + "\n")
@@ -351,8 +335,8 @@ func TestGate_I2_API_key_as_user(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			buf := &bytes.Buffer{}
-			g := middleware.New(middleware.WithLogger(zerolog.New(buf)), middleware.WithLogSampling(0, 0),
+			buf := &authgatetest.Log{}
+			g := middleware.New(middleware.WithLogger(buf.Logger()), middleware.WithLogSampling(0, 0),
 				middleware.WithFailureLimit(middleware.FailureLimit{PerIP: 100, PerPrincipal: 1, Window: time.Minute}))
 			h := g.Require(v)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler reached") }))
 			auth := basicAuth(user, "")
@@ -362,12 +346,12 @@ func TestGate_I2_API_key_as_user(t *testing.T) {
 				r.Header.Set("Authorization", auth)
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)
-				var ev map[string]any
-				if err := json.Unmarshal(buf.Bytes(), &ev); err != nil {
-					t.Fatalf("log %q: %v", buf, err)
+				evs := buf.Events(t)
+				if len(evs) != 1 {
+					t.Fatalf("log %q: want one event", buf)
 				}
-				for _, sec := range []string{user, user[len(user)-12:], auth, auth[len("Basic "):],
-					base64.StdEncoding.EncodeToString([]byte(user)), base64.RawURLEncoding.EncodeToString([]byte(user))} {
+				ev := evs[0]
+				for _, sec := range append(authgatetest.CredentialForms(user), user[len(user)-12:], auth, auth[len("Basic "):]) {
 					var resp strings.Builder
 					for _, l := range headerLines(w.Header()) {
 						resp.WriteString(l + "\n")

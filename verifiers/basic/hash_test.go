@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/authgate/authgate/authgatetest"
 )
 
 func TestParseHash(t *testing.T) {
 	t.Parallel()
-	bc := bcryptHash(t, "pw", bcrypt.MinCost) // $2a$04$...
+	bc := authgatetest.PasswordHash(t, "pw") // $2a$04$...
 	ar := argonHash("pw", 64, 1, 1)
 	tests := []struct {
 		name    string
@@ -100,7 +100,7 @@ func TestParseHash(t *testing.T) {
 // TestParseHash_at_the_maxima: the maxima themselves are accepted.
 func TestParseHash_at_the_maxima(t *testing.T) {
 	t.Parallel()
-	bc := bcryptHash(t, "pw", bcrypt.MinCost)
+	bc := authgatetest.PasswordHash(t, "pw")
 	ar := argonHash("pw", 64, 1, 1)
 	for _, enc := range []string{
 		"$2y$14$" + bc[7:],

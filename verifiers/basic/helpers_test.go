@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -62,7 +63,7 @@ func memory(t testing.TB, pairs ...string) *MemoryStore {
 	t.Helper()
 	users := map[string]string{}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		users[pairs[i]] = bcryptHash(t, pairs[i+1], bcrypt.MinCost)
+		users[pairs[i]] = authgatetest.PasswordHash(t, pairs[i+1])
 	}
 	m, err := NewMemoryStore(users)
 	if err != nil {

@@ -1,8 +1,6 @@
 package basic
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,15 +9,15 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
 func TestOpenFileStore(t *testing.T) {
 	t.Parallel()
-	alice := bcryptHash(t, "alicepw", bcrypt.MinCost)
-	bob := bcryptHash(t, "bobpw", bcrypt.MinCost)
+	alice := authgatetest.PasswordHash(t, "alicepw")
+	bob := authgatetest.PasswordHash(t, "bobpw")
 	good := "# admins\nalice:" + alice + "\n\n   \nbob:" + bob + "\n"
 	p := writeFile(t, "users.htpasswd", good)
 	f, err := OpenFileStore(p)
@@ -43,7 +41,7 @@ func TestOpenFileStore(t *testing.T) {
 
 func TestOpenFileStore_formats(t *testing.T) {
 	t.Parallel()
-	bc := bcryptHash(t, "pw", bcrypt.MinCost)
+	bc := authgatetest.PasswordHash(t, "pw")
 	ar := argonHash("pw", 64, 1, 1)
 	tests := []struct {
 		name     string
@@ -143,8 +141,8 @@ func TestOpenFileStore_too_large(t *testing.T) {
 
 func TestFileStore_Reload(t *testing.T) {
 	t.Parallel()
-	old := bcryptHash(t, "old", bcrypt.MinCost)
-	neu := bcryptHash(t, "new", bcrypt.MinCost)
+	old := authgatetest.PasswordHash(t, "old")
+	neu := authgatetest.PasswordHash(t, "new")
 	p := writeFile(t, "users.htpasswd", "alice:"+old+"\n")
 	f, err := OpenFileStore(p)
 	if err != nil {
@@ -213,31 +211,15 @@ func TestFileStore_decoy(t *testing.T) {
 }
 
 // loadLogged loads the file at p with a logger into a buffer and returns
-// the file and the log events.
-func loadLogged(t *testing.T, p string) (*FileStore, *bytes.Buffer) {
+// the file and the log.
+func loadLogged(t *testing.T, p string) (*FileStore, *authgatetest.Log) {
 	t.Helper()
-	buf := &bytes.Buffer{}
-	f, err := OpenFileStore(p, WithFileLogger(zerolog.New(buf)))
+	buf := &authgatetest.Log{}
+	f, err := OpenFileStore(p, WithFileLogger(buf.Logger()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f, buf
-}
-
-func logEvents(t *testing.T, buf *bytes.Buffer) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var ev map[string]any
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		out = append(out, ev)
-	}
-	return out
 }
 
 // TestOpenFileStore_warns_weak_and_mixed_costs: a file whose users have costs
@@ -248,7 +230,7 @@ func TestOpenFileStore_warns_weak_and_mixed_costs(t *testing.T) {
 	t.Parallel()
 	p := writeFile(t, "users.htpasswd", "alice:"+bcryptHash(t, "x", 6)+"\nbob:"+bcryptHash(t, "x", 4)+"\ncarol:"+bcryptHash(t, "x", 6)+"\n")
 	f, buf := loadLogged(t, p)
-	evs := logEvents(t, buf)
+	evs := buf.Events(t)
 	if len(evs) != 1 {
 		t.Fatalf("%d events: %s", len(evs), buf)
 	}
@@ -267,7 +249,7 @@ func TestOpenFileStore_warns_weak_and_mixed_costs(t *testing.T) {
 	if err := f.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(logEvents(t, buf)); n != 1 {
+	if n := len(buf.Events(t)); n != 1 {
 		t.Errorf("%d events on Reload, want 1", n)
 	}
 }
@@ -278,7 +260,7 @@ func TestOpenFileStore_no_warning_for_uniform_strong_costs(t *testing.T) {
 	t.Parallel()
 	h := bcryptHash(t, "x", 10)
 	_, buf := loadLogged(t, writeFile(t, "users.htpasswd", "alice:"+h+"\nbob:$2y$"+h[4:]+"\n"))
-	if buf.Len() != 0 {
+	if buf.String() != "" {
 		t.Errorf("logged %s", buf)
 	}
 }
@@ -290,7 +272,7 @@ func TestOpenFileStore_warns_mixed_algorithms(t *testing.T) {
 	b := bcryptHash(t, "x", 10)
 	a := argonHash("x", 40000, 1, 1)
 	_, buf := loadLogged(t, writeFile(t, "users.htpasswd", "alice:"+b+"\nbob:"+b+"\ncarol:"+a+"\n"))
-	evs := logEvents(t, buf)
+	evs := buf.Events(t)
 	if len(evs) != 1 || fmt.Sprint(evs[0]["cheaper_users"]) != "[carol (argon2id m=40000,t=1,p=1)]" ||
 		evs[0]["strongest"] != "bcrypt cost 10 plus argon2id m=40000,t=1,p=1" || evs[0]["weak_users"] != nil {
 		t.Errorf("events %v", evs)
@@ -303,7 +285,7 @@ func TestOpenFileStore_warns_empty(t *testing.T) {
 	t.Parallel()
 	for _, content := range []string{"", "# no users yet\n\n   \n"} {
 		f, buf := loadLogged(t, writeFile(t, "users.htpasswd", content))
-		evs := logEvents(t, buf)
+		evs := buf.Events(t)
 		if f.Len() != 0 || len(evs) != 1 || evs[0]["level"] != "warn" ||
 			evs[0]["message"] != "basic: the htpasswd file holds no users (it is empty or only comments): every Basic login checked against it is refused" {
 			t.Errorf("%q: events %v", content, evs)

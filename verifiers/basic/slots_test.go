@@ -1,9 +1,7 @@
 package basic
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 )
@@ -43,8 +40,8 @@ func slowVerifier(t *testing.T, wait time.Duration) (v *Verifier, started chan s
 func TestVerify_check_slots_busy_503(t *testing.T) {
 	t.Parallel()
 	v, started, release := slowVerifier(t, 50*time.Millisecond)
-	buf := &bytes.Buffer{}
-	g := middleware.New(middleware.WithLogger(zerolog.New(buf)), middleware.WithLogSampling(0, 0))
+	buf := &authgatetest.Log{}
+	g := middleware.New(middleware.WithLogger(buf.Logger()), middleware.WithLogSampling(0, 0))
 	h := g.Require(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	first := make(chan int)
 	go func() {
@@ -63,10 +60,11 @@ func TestVerify_check_slots_busy_503(t *testing.T) {
 	if waited < 50*time.Millisecond {
 		t.Errorf("answered after %v, before the 50ms wait", waited)
 	}
-	var ev map[string]any
-	if err := json.Unmarshal(buf.Bytes(), &ev); err != nil {
-		t.Fatal(err)
+	evs := buf.Events(t)
+	if len(evs) != 1 {
+		t.Fatalf("log %q: want one event", buf)
 	}
+	ev := evs[0]
 	if ev["reason"] != "verifier_unavailable" || ev["detail"] != "all 1 password check slots stayed busy for 50ms (basic.WithConcurrentChecks): too many bcrypt or argon2id checks at once" {
 		t.Errorf("log %v", ev)
 	}
@@ -95,16 +93,7 @@ func TestVerify_check_slot_wait_ends_with_context(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	cancel()
-	select {
-	case err := <-done:
-		var ue *verifiers.UnavailableError
-		if !errors.As(err, &ue) || !errors.Is(err, context.Canceled) || ue.RetryAfter != time.Second ||
-			ue.Detail != "the request ended while it waited for its password check" {
-			t.Errorf("error %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("still waiting 5s after the context ended")
-	}
+	wantEndedWhileWaiting(t, done)
 }
 
 // TestVerify_cache_hit_needs_no_slot: with every slot held, a cached
@@ -184,6 +173,17 @@ func TestVerify_joined_wait_ends_with_context(t *testing.T) {
 	}()
 	<-joined
 	cancel()
+	wantEndedWhileWaiting(t, done)
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the check in flight: %v", err)
+	}
+}
+
+// wantEndedWhileWaiting fails unless done yields, within 5s, the 503 of a
+// request whose context ended while it waited for a check slot.
+func wantEndedWhileWaiting(t *testing.T, done <-chan error) {
+	t.Helper()
 	select {
 	case err := <-done:
 		var ue *verifiers.UnavailableError
@@ -193,9 +193,5 @@ func TestVerify_joined_wait_ends_with_context(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("still waiting 5s after the context ended")
-	}
-	close(release)
-	if err := <-first; err != nil {
-		t.Errorf("the check in flight: %v", err)
 	}
 }

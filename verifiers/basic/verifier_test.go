@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -229,7 +228,7 @@ func TestVerify_source_unavailable(t *testing.T) {
 
 func TestFuncStore(t *testing.T) {
 	t.Parallel()
-	alice := bcryptHash(t, "pw", bcrypt.MinCost)
+	alice := authgatetest.PasswordHash(t, "pw")
 	strong := bcryptHash(t, "pw", 6)
 	dbDown := errors.New("db down")
 	fn := func(_ context.Context, user string) (string, error) {
@@ -308,7 +307,7 @@ func TestFuncStore(t *testing.T) {
 
 func TestMemoryStore(t *testing.T) {
 	t.Parallel()
-	good := bcryptHash(t, "pw", bcrypt.MinCost)
+	good := authgatetest.PasswordHash(t, "pw")
 	tests := []struct {
 		name    string
 		users   map[string]string

@@ -23,7 +23,7 @@ func TestAttackRemote(t *testing.T) {
 	// at every path.
 	attacker := newCounter(t, jwks(jwkOf(fx.ec2, "ec1", "ES256"), jwkOf(fx.ec2, "attacker", "ES256")))
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
-	clk.advance(time.Hour) // the unknown-kid refresh is allowed
+	clk.Advance(time.Hour) // the unknown-kid refresh is allowed
 	t.Cleanup(func() {
 		if n := attacker.hits.Load(); n != 0 {
 			t.Errorf("E10: the attacker's server got %d requests; want 0", n)

@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
@@ -126,9 +127,9 @@ type attack struct {
 // every event captured, and extra gate options.
 func attackGate(t *testing.T, v verifiers.Verifier, r *http.Request, opts ...middleware.Option) gateResult {
 	t.Helper()
-	var buf bytes.Buffer
+	var lb authgatetest.Log
 	opts = append([]middleware.Option{
-		middleware.WithLogger(zerolog.New(&buf).Level(zerolog.DebugLevel)),
+		middleware.WithLogger(lb.Logger().Level(zerolog.DebugLevel)),
 		middleware.WithLogSampling(0, 0),
 	}, opts...)
 	g := middleware.New(opts...)
@@ -143,18 +144,7 @@ func attackGate(t *testing.T, v verifiers.Verifier, r *http.Request, opts ...mid
 	}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
-	res := gateResult{status: rec.Code, header: rec.Header(), body: rec.Body.String(), raw: buf.String()}
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		res.logs = append(res.logs, m)
-	}
-	return res
+	return gateResult{status: rec.Code, header: rec.Header(), body: rec.Body.String(), raw: lb.String(), logs: lb.Events(t)}
 }
 
 // canary fails when any secret, its standard or base64url encoding, or
@@ -170,22 +160,15 @@ func canary(t *testing.T, res gateResult, secrets ...string) {
 // leaks lists where secrets show in res. Secrets shorter than 12 bytes are
 // not looked for: they would match ordinary text.
 func leaks(res gateResult, secrets ...string) []string {
-	var all strings.Builder
-	all.WriteString(res.raw)
-	all.WriteString(res.body)
-	for k, vs := range res.header {
-		all.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
-	}
-	hay := all.String()
+	hay := res.seen()
 	var out []string
 	for _, s := range secrets {
 		if len(s) < 12 {
 			continue
 		}
-		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)), base64.RawStdEncoding.EncodeToString([]byte(s))}
-		for i, f := range forms {
+		for i, f := range authgatetest.CredentialForms(s) {
 			if strings.Contains(hay, f) {
-				out = append(out, fmt.Sprintf("form %d (0 raw, 1 base64, 2 base64url, 3 raw base64) of a %d-byte secret appears in the log or response", i, len(s)))
+				out = append(out, fmt.Sprintf("form %d (0 raw, 1 base64, 2 raw base64, 3 base64url, 4 raw base64url) of a %d-byte secret appears in the log or response", i, len(s)))
 			}
 		}
 		if i := strings.LastIndexByte(s, '.'); i > 0 && len(s)-i > 20 && strings.Contains(hay, s[i+1:]) {
@@ -282,7 +265,7 @@ func runAttacks(t *testing.T, def *Verifier, cases []attack) {
 			res := attackGate(t, v, r, c.gate...)
 			outcome := "accepted"
 			for _, ev := range res.logs {
-				if ev["message"] == "authgate: request refused" {
+				if ev["message"] == authgatetest.RefusalMessage {
 					outcome = fmt.Sprint(ev["reason"])
 				}
 			}
@@ -309,7 +292,7 @@ func runAttacks(t *testing.T, def *Verifier, cases []attack) {
 			}
 			if status < 300 {
 				for _, ev := range res.logs {
-					if ev["message"] == "authgate: request refused" {
+					if ev["message"] == authgatetest.RefusalMessage {
 						t.Errorf("accepted, yet a refusal was logged: %s", res.raw)
 					}
 				}
@@ -335,20 +318,7 @@ func runAttacks(t *testing.T, def *Verifier, cases []attack) {
 			if err := json.Unmarshal([]byte(res.body), &body); err != nil || body.Status != status || body.Reason != string(c.reason.Public()) {
 				t.Errorf("body = %s (%v)", res.body, err)
 			}
-			detail, _ := ev["detail"].(string)
-			for _, d := range c.detail {
-				if !strings.Contains(detail, d) {
-					t.Errorf("detail = %q\nwant it to contain %q", detail, d)
-				}
-			}
-			if hint, _ := ev["hint"].(string); !strings.Contains(hint, c.hint) {
-				t.Errorf("hint = %q\nwant it to contain %q", hint, c.hint)
-			}
-			for k, want := range c.attrs {
-				if ev[k] != want {
-					t.Errorf("logged %s = %q, want %q", k, ev[k], want)
-				}
-			}
+			wantEvent(t, ev, c.detail, c.hint, c.attrs)
 			eventInvariants(t, ev)
 			if c.check != nil {
 				c.check(t, res, ev)

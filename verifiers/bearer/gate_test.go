@@ -183,20 +183,7 @@ func TestGate(t *testing.T) {
 			if ev["reason"] != string(c.reason) {
 				t.Fatalf("logged reason = %v, want %s", ev["reason"], c.reason)
 			}
-			detail, _ := ev["detail"].(string)
-			for _, d := range c.detail {
-				if !strings.Contains(detail, d) {
-					t.Errorf("detail = %q\nwant it to contain %q", detail, d)
-				}
-			}
-			if hint, _ := ev["hint"].(string); !strings.Contains(hint, c.hint) {
-				t.Errorf("hint = %q\nwant it to contain %q", hint, c.hint)
-			}
-			for k, want := range c.attrs {
-				if ev[k] != want {
-					t.Errorf("logged %s = %v, want %q", k, ev[k], want)
-				}
-			}
+			wantEvent(t, ev, c.detail, c.hint, c.attrs)
 			if c.reason == verifiers.TokenMalformed && ev["fingerprint"] == nil {
 				t.Errorf("malformed token logged without a fingerprint")
 			}

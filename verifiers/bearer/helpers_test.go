@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
 )
@@ -289,31 +289,7 @@ type gateResult struct {
 // captures events, and returns what came out.
 func throughGate(t *testing.T, v verifiers.Verifier, r *http.Request) gateResult {
 	t.Helper()
-	var buf bytes.Buffer
-	g := middleware.New(middleware.WithLogger(zerolog.New(&buf).Level(zerolog.DebugLevel)), middleware.WithLogSampling(0, 0))
-	h := g.Require(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := middleware.IdentityFrom(r.Context())
-		if !ok {
-			http.Error(w, "no identity", 500)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("hello " + id.Subject))
-	}))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	res := gateResult{status: rec.Code, header: rec.Header(), body: rec.Body.String(), raw: buf.String()}
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		res.logs = append(res.logs, m)
-	}
-	return res
+	return attackGate(t, v, r)
 }
 
 // refusal returns the one "request refused" event.
@@ -321,7 +297,7 @@ func (g gateResult) refusal(t *testing.T) map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, m := range g.logs {
-		if m["message"] == "authgate: request refused" {
+		if m["message"] == authgatetest.RefusalMessage {
 			out = append(out, m)
 		}
 	}
@@ -331,22 +307,47 @@ func (g gateResult) refusal(t *testing.T) map[string]any {
 	return out[0]
 }
 
-// noSecret fails if s, or its base64 forms, appear in the response or the
-// logs.
-func (g gateResult) noSecret(t *testing.T, secrets ...string) {
+// wantEvent fails unless ev's detail holds each of detail, its hint holds
+// hint, and it logs each of attrs with its value.
+func wantEvent(t *testing.T, ev map[string]any, detail []string, hint string, attrs map[string]string) {
 	t.Helper()
+	got, _ := ev["detail"].(string)
+	for _, d := range detail {
+		if !strings.Contains(got, d) {
+			t.Errorf("detail = %q\nwant it to contain %q", got, d)
+		}
+	}
+	if h, _ := ev["hint"].(string); !strings.Contains(h, hint) {
+		t.Errorf("hint = %q\nwant it to contain %q", h, hint)
+	}
+	for k, want := range attrs {
+		if ev[k] != want {
+			t.Errorf("logged %s = %v, want %q", k, ev[k], want)
+		}
+	}
+}
+
+// seen is everything a gate let out: the log, the body and the headers.
+func (g gateResult) seen() string {
 	var all strings.Builder
 	all.WriteString(g.raw)
 	all.WriteString(g.body)
 	for k, vs := range g.header {
 		all.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
 	}
-	hay := all.String()
+	return all.String()
+}
+
+// noSecret fails if s, or its base64 forms, appear in the response or the
+// logs.
+func (g gateResult) noSecret(t *testing.T, secrets ...string) {
+	t.Helper()
+	hay := g.seen()
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
-		for _, form := range []string{s, base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s))} {
+		for _, form := range authgatetest.CredentialForms(s) {
 			if strings.Contains(hay, form) {
 				t.Errorf("secret (or its base64) leaked into the response or log")
 			}

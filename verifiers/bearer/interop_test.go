@@ -90,7 +90,7 @@ func TestInterop(t *testing.T) {
 	ks.set(func(ks *keyServer) {
 		ks.keys = []map[string]any{jwkOf(ec3, "es-2", ""), jwkOf(fx.rsa, "rs-1", ""), jwkOf(fx.ed, "ed-1", "")}
 	})
-	clk.advance(DefaultUnknownKeyRefresh)
+	clk.Advance(DefaultUnknownKeyRefresh)
 	if _, err := v.Verify(bearerReq(mintJWT(t, jwt.SigningMethodES256, ec3, "es-2", ks.URL, exp))); err != nil {
 		t.Fatalf("after rotation, new key: %v", err)
 	}

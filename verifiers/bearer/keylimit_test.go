@@ -90,7 +90,7 @@ func TestKeyLimit_token_without_kid_tried_against_at_most_MaxKeysTried(t *testin
 			t.Fatal(err)
 		}
 		ks.set(func(ks *keyServer) { ks.keys = kidlessRSA(MaxKeysTried+1, 0) })
-		clk.advance(time.Minute)
+		clk.Advance(time.Minute)
 		_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec, "ES256", "unknown"))) // makes the set be fetched
 		wantReject(t, err, verifiers.TokenKeyUnknown)
 		_, err = v.Verify(bearerReq(tok))

@@ -279,7 +279,7 @@ func TestKeySet_RSA_bounds_name_the_key(t *testing.T) {
 			ks := newKeyServer(t, ok)
 			v, clk, logs := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
 			ks.set(func(ks *keyServer) { ks.keys = []map[string]any{ok, tc.bad} })
-			clk.advance(time.Hour)
+			clk.Advance(time.Hour)
 			_, _ = v.Verify(bearerReq(tokenFor(ks.URL, fx.rsa, "RS256", "big")))
 			if !strings.Contains(logs.String(), `refused: key 1 (kid \"big\"): `+tc.problem) {
 				t.Fatalf("log: %s", logs.String())

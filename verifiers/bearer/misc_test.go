@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -206,12 +207,12 @@ func TestRemote_client_options(t *testing.T) {
 	if calls.Load() != 2 { // metadata + JWKS
 		t.Fatalf("client used %d times, want 2", calls.Load())
 	}
-	clk.advance(59 * time.Second)
+	clk.Advance(59 * time.Second)
 	_, _ = v.Verify(bearerReq(tokenFor(ks.URL, fx.ec, "ES256", "other")))
 	if ks.jwksHits.Load() != 1 {
 		t.Fatal("refreshed before the 1-minute interval")
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	_, _ = v.Verify(bearerReq(tokenFor(ks.URL, fx.ec, "ES256", "other")))
 	if ks.jwksHits.Load() != 2 {
 		t.Fatal("no refresh after the 1-minute interval")
@@ -243,7 +244,7 @@ func TestDiscovery_bad_documents(t *testing.T) {
 				_, _ = w.Write([]byte(strings.ReplaceAll(tc.body, "ISS", srv.URL)))
 			}))
 			defer srv.Close()
-			logs := &syncBuffer{}
+			logs := &authgatetest.Log{}
 			v, err := New(context.Background(), testAud, []Issuer{{URL: srv.URL, Keys: Discovery()}}, logTo(logs))
 			if err != nil {
 				t.Fatal(err)
@@ -257,7 +258,7 @@ func TestDiscovery_bad_documents(t *testing.T) {
 	// Neither location has metadata.
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	logs := &syncBuffer{}
+	logs := &authgatetest.Log{}
 	v, err := New(context.Background(), testAud, []Issuer{{URL: srv.URL + "/realms/x", Keys: Discovery()}}, logTo(logs))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -142,14 +143,14 @@ func TestOpaque_through_gate(t *testing.T) {
 
 func TestOpaque_cache(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: t0}
+	clk := authgatetest.NewClock(t0)
 	store := &tokenStore{tokens: map[string]*verifiers.Identity{
 		"tok-a": {Subject: "a"},
 		"tok-b": {Subject: "b"},
 		"tok-c": {Subject: "c"},
 		"tok-e": {Subject: "e", Claims: map[string]any{"exp": float64(t0.Add(70 * time.Second).Unix())}},
 	}}
-	v, err := NewOpaque(store.check, WithCache(2, time.Minute), WithClock(clk.now))
+	v, err := NewOpaque(store.check, WithCache(2, time.Minute), WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,19 +173,19 @@ func TestOpaque_cache(t *testing.T) {
 		t.Fatalf("eviction: calls = %d, want 4", n)
 	}
 	// TTL.
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	call("tok-a")
 	if n := store.calls.Load(); n != 5 {
 		t.Fatalf("ttl: calls = %d, want 5", n)
 	}
 	// Never past the identity's exp.
 	call("tok-e")
-	clk.advance(9 * time.Second)
+	clk.Advance(9 * time.Second)
 	call("tok-e")
 	if n := store.calls.Load(); n != 6 {
 		t.Fatalf("before exp: calls = %d, want 6", n)
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	call("tok-e")
 	if n := store.calls.Load(); n != 7 {
 		t.Fatalf("at exp: calls = %d, want 7", n)

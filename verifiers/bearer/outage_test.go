@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -107,7 +108,7 @@ func TestRemote_E12_outage_during_rotation_is_503(t *testing.T) {
 			rotated := tokenFor(ks.URL, fx.ec2, "ES256", "ec2")
 
 			// The issuer rotates to ec2 while its key server fails.
-			clk.advance(time.Minute)
+			clk.Advance(time.Minute)
 			kind.brk(ks, d)
 			res := throughGate(t, v, bearerReq(rotated))
 			if res.status != 503 || res.header.Get("Retry-After") != "30" || res.header.Get("Www-Authenticate") != "" {
@@ -152,13 +153,13 @@ func TestRemote_E12_outage_during_rotation_is_503(t *testing.T) {
 			}
 			// Within the interval: still 503, Retry-After counting down to
 			// the next allowed fetch, and no fetch.
-			clk.advance(10 * time.Second)
+			clk.Advance(10 * time.Second)
 			if res := throughGate(t, v, bearerReq(rotated)); res.status != 503 || res.header.Get("Retry-After") != "20" ||
 				!strings.Contains(res.refusal(t)["detail"].(string), "the next fetch is allowed in 20s") ||
 				!hasErr(res.refusal(t)) {
 				t.Fatalf("10 s on: status %d, Retry-After %q: %s", res.status, res.header.Get("Retry-After"), res.raw)
 			}
-			clk.advance(19 * time.Second)
+			clk.Advance(19 * time.Second)
 			if res := throughGate(t, v, bearerReq(rotated)); res.status != 503 || res.header.Get("Retry-After") != "1" {
 				t.Fatalf("29 s on: status %d, Retry-After %q: %s", res.status, res.header.Get("Retry-After"), res.raw)
 			}
@@ -176,13 +177,13 @@ func TestRemote_E12_outage_during_rotation_is_503(t *testing.T) {
 				ks.keys = []map[string]any{jwkOf(fx.ec, "ec1", "ES256"), jwkOf(fx.ec2, "ec2", "ES256")}
 			})
 			d.to(ks.Listener.Addr().String())
-			clk.advance(time.Second)
+			clk.Advance(time.Second)
 			if res := throughGate(t, v, bearerReq(rotated)); res.status != 200 {
 				t.Fatalf("as soon as the next fetch is allowed: %d %s", res.status, res.raw)
 			}
 
 			// token_key_unknown only once a fetch succeeded without the kid.
-			clk.advance(time.Minute)
+			clk.Advance(time.Minute)
 			unknown := tokenFor(ks.URL, fx.ec2, "ES256", "ec3")
 			res = throughGate(t, v, bearerReq(unknown))
 			if res.status != 401 || res.header.Get("Www-Authenticate") != invalidToken(verifiers.TokenKeyUnknown) {
@@ -207,7 +208,7 @@ func TestRemote_E12_outage_token_without_kid(t *testing.T) {
 	ks := newKeyServer(t, jwkOf(fx.rsa, "rsa1", "RS256"))
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
 	ks.set(func(ks *keyServer) { ks.status = http.StatusServiceUnavailable })
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	_, err := v.Verify(bearerReq(sign("ES256", fx.ec, nil, claims("iss", ks.URL))))
 	var ue *verifiers.UnavailableError
 	if !errors.As(err, &ue) || ue.RetryAfter != 30*time.Second ||
@@ -225,10 +226,10 @@ func TestRemote_New_context_bounds_start_up_only(t *testing.T) {
 	t.Parallel()
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
 	ks.cacheControl = "max-age=0"
-	clk := &fakeClock{t: t0}
+	clk := authgatetest.NewClock(t0)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	v, err := New(ctx, testAud, []Issuer{{URL: ks.URL, Keys: JWKSURL(ks.URL + "/jwks")}},
-		WithClock(clk.now), WithRefreshInterval(20*time.Millisecond, time.Second), quiet())
+		WithClock(clk.Now), WithRefreshInterval(20*time.Millisecond, time.Second), quiet())
 	cancel()
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +250,7 @@ func TestRemote_New_context_bounds_start_up_only(t *testing.T) {
 	}
 
 	v.Close()
-	clk.advance(time.Hour) // an unknown kid would be allowed a fetch
+	clk.Advance(time.Hour) // an unknown kid would be allowed a fetch
 	n := ks.jwksHits.Load()
 	unknown := tokenFor(ks.URL, fx.ec, "ES256", "ec3")
 	res := throughGate(t, v, bearerReq(unknown))
@@ -277,7 +278,7 @@ func TestRemote_closed_before_any_set_is_503(t *testing.T) {
 	ks.status = http.StatusInternalServerError
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
 	v.Close()
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec, "ES256", "ec1")))
 	var ue *verifiers.UnavailableError
 	if !errors.As(err, &ue) || !errors.Is(err, errClosed) || !strings.Contains(ue.Detail, "closed") {
@@ -293,7 +294,7 @@ func TestRemote_E12_outage_short_interval(t *testing.T) {
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"), WithUnknownKeyRefresh(500*time.Millisecond))
 	ks.set(func(ks *keyServer) { ks.status = http.StatusBadGateway })
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	res := throughGate(t, v, bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2")))
 	if res.status != 503 || res.header.Get("Retry-After") != "1" || !strings.HasSuffix(res.refusal(t)["detail"].(string), "the next fetch is allowed in 500ms") {
 		t.Fatalf("status %d, Retry-After %q: %s", res.status, res.header.Get("Retry-After"), res.raw)

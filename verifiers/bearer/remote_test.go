@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
 )
@@ -91,49 +92,13 @@ func (ks *keyServer) set(f func(ks *keyServer)) {
 	f(ks)
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // remoteVerifier makes a verifier for the issuer ks.URL with keys from src,
 // a fake clock at t0 and a captured log.
-func remoteVerifier(t *testing.T, ks *keyServer, src KeySource, opts ...Option) (*Verifier, *fakeClock, *syncBuffer) {
+func remoteVerifier(t *testing.T, ks *keyServer, src KeySource, opts ...Option) (*Verifier, *authgatetest.Clock, *authgatetest.Log) {
 	t.Helper()
-	clk := &fakeClock{t: t0}
-	logs := &syncBuffer{}
-	opts = append([]Option{WithClock(clk.now), WithLogger(zerolog.New(logs))}, opts...)
+	clk := authgatetest.NewClock(t0)
+	logs := &authgatetest.Log{}
+	opts = append([]Option{WithClock(clk.Now), WithLogger(zerolog.New(logs))}, opts...)
 	v, err := New(context.Background(), testAud, []Issuer{{URL: ks.URL, Keys: src}}, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -159,7 +124,7 @@ func TestRemote_JWKSURL_and_unknown_kid_refresh(t *testing.T) {
 	// The issuer rotates: ec2 appears. The first token with kid ec2 makes
 	// the set be fetched again, once the interval has passed.
 	ks.set(func(ks *keyServer) { ks.keys = append(ks.keys, jwkOf(fx.ec2, "ec2", "ES256")) })
-	clk.advance(DefaultUnknownKeyRefresh)
+	clk.Advance(DefaultUnknownKeyRefresh)
 	if _, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2"))); err != nil {
 		t.Fatalf("rotated key: %v", err)
 	}
@@ -189,7 +154,7 @@ func TestRemote_unknown_kid_refresh_shared_by_concurrent_requests(t *testing.T) 
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
 	ks.set(func(ks *keyServer) { ks.delay = 50 * time.Millisecond })
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	tok := tokenFor(ks.URL, fx.ec2, "ES256", "unknown")
 	var wg sync.WaitGroup
 	for range 50 {
@@ -205,12 +170,12 @@ func TestRemote_unknown_kid_refresh_shared_by_concurrent_requests(t *testing.T) 
 		t.Fatalf("50 concurrent unknown-kid requests made %d fetches in all, want 2 (New + one shared)", n)
 	}
 	// Still limited for the rest of the interval, then one more.
-	clk.advance(DefaultUnknownKeyRefresh - time.Second)
+	clk.Advance(DefaultUnknownKeyRefresh - time.Second)
 	_, _ = v.Verify(bearerReq(tok))
 	if n := ks.jwksHits.Load(); n != 2 {
 		t.Fatalf("fetches = %d within the interval, want 2", n)
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	_, _ = v.Verify(bearerReq(tok))
 	if n := ks.jwksHits.Load(); n != 3 {
 		t.Fatalf("fetches = %d after the interval, want 3", n)
@@ -225,7 +190,7 @@ func TestRemote_bad_set_refused_previous_kept(t *testing.T) {
 	ks.set(func(ks *keyServer) {
 		ks.keys = []map[string]any{jwkOf(fx.ec2, "ec2", "ES256"), jwkOf(fx.ec, "ec2", "ES256")}
 	})
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	// The refused set is a failed fetch: the new kid may be valid, 503.
 	_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2")))
 	var ue *verifiers.UnavailableError
@@ -281,7 +246,7 @@ func TestRemote_E12_unreachable_nothing_cached_is_503(t *testing.T) {
 	// Once the server recovers and the interval has passed, a request
 	// fetches the set and succeeds.
 	ks.set(func(ks *keyServer) { ks.status = 0; ks.keys = []map[string]any{jwkOf(fx.ec, "ec1", "ES256")} })
-	clk.advance(DefaultUnknownKeyRefresh)
+	clk.Advance(DefaultUnknownKeyRefresh)
 	if _, err := v.Verify(bearerReq(tok)); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
@@ -292,7 +257,7 @@ func TestRemote_unreachable_with_cache_keeps_serving(t *testing.T) {
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
 	v, clk, logs := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
 	ks.set(func(ks *keyServer) { ks.status = http.StatusBadGateway })
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "new")))
 	var ue *verifiers.UnavailableError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Err.Error(), "status 502") {
@@ -335,9 +300,9 @@ func TestRemote_Discovery(t *testing.T) {
 		t.Parallel()
 		ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
 		// Configured with a trailing slash; the issuer writes none.
-		clk := &fakeClock{t: t0}
-		logs := &syncBuffer{}
-		v, err := New(context.Background(), testAud, []Issuer{{URL: ks.URL + "/", Keys: Discovery()}}, WithClock(clk.now), WithLogger(zerolog.New(logs)))
+		clk := authgatetest.NewClock(t0)
+		logs := &authgatetest.Log{}
+		v, err := New(context.Background(), testAud, []Issuer{{URL: ks.URL + "/", Keys: Discovery()}}, WithClock(clk.Now), WithLogger(zerolog.New(logs)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +331,7 @@ func TestRemote_E10_header_urls_never_fetched(t *testing.T) {
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
 	attacker := newKeyServer(t, jwkOf(fx.ec2, "ec1", "ES256"))
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
-	clk.advance(time.Hour) // every refresh allowed
+	clk.Advance(time.Hour) // every refresh allowed
 	base := claims("iss", ks.URL)
 	tests := map[string]map[string]any{
 		"jku":         {"kid": "ec1", "jku": attacker.URL + "/jwks"},
@@ -392,29 +357,29 @@ func TestRemote_E10_header_urls_never_fetched(t *testing.T) {
 
 func TestRemote_multi_tenant(t *testing.T) {
 	t.Parallel()
-	a := newKeyServer(t, jwkOf(fx.ec, "k1", "ES256"))
-	b := newKeyServer(t, jwkOf(fx.ec2, "k1", "ES256")) // same kid, other key
-	clk := &fakeClock{t: t0}
+	a := authgatetest.NewIssuer(t, authgatetest.WithKeyID("k1"), authgatetest.WithAudience(testAud))
+	b := authgatetest.NewIssuer(t, authgatetest.WithKeyID("k1"), authgatetest.WithAudience(testAud)) // same kid, other key
+	tenantB := b.URL() + "/tenant-b"
 	v, err := New(context.Background(), testAud, []Issuer{
-		{URL: a.URL, Keys: Discovery()},
-		{URL: b.URL + "/tenant-b", Keys: JWKSURL(b.URL + "/jwks")},
-	}, WithClock(clk.now), quiet())
+		{URL: a.URL(), Keys: Discovery()},
+		{URL: tenantB, Keys: JWKSURL(b.JWKSURL())},
+	}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	if _, err := v.Verify(bearerReq(tokenFor(a.URL, fx.ec, "ES256", "k1"))); err != nil {
+	if _, err := v.Verify(bearerReq(a.Token(t))); err != nil {
 		t.Fatalf("tenant a: %v", err)
 	}
-	if _, err := v.Verify(bearerReq(tokenFor(b.URL+"/tenant-b", fx.ec2, "ES256", "k1"))); err != nil {
+	if _, err := v.Verify(bearerReq(b.Token(t, authgatetest.Claim("iss", tenantB)))); err != nil {
 		t.Fatalf("tenant b: %v", err)
 	}
 	// E3: b's token claiming a's issuer is checked with a's keys only.
-	_, err = v.Verify(bearerReq(tokenFor(a.URL, fx.ec2, "ES256", "k1")))
+	_, err = v.Verify(bearerReq(b.Token(t, authgatetest.Claim("iss", a.URL()))))
 	wantReject(t, err, verifiers.TokenSignatureInvalid)
-	_, err = v.Verify(bearerReq(tokenFor(b.URL, fx.ec2, "ES256", "k1")))
+	_, err = v.Verify(bearerReq(b.Token(t)))
 	rej := wantReject(t, err, verifiers.TokenIssuerMismatch)
-	if !strings.Contains(rej.Detail, `this verifier trusts "`+a.URL+`", "`+b.URL+`/tenant-b"`) {
+	if !strings.Contains(rej.Detail, `this verifier trusts "`+a.URL()+`", "`+tenantB+`"`) {
 		t.Fatalf("detail = %q", rej.Detail)
 	}
 }
@@ -532,7 +497,7 @@ func hungAfterFirstFetch(t *testing.T, key map[string]any) (*keyServer, *Verifie
 	ks := newKeyServer(t, key)
 	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
 	ks.set(func(ks *keyServer) { ks.delay = MaxFetchWait + time.Second })
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	return ks, v
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -84,8 +85,8 @@ func TestTokenCache_hit(t *testing.T) {
 
 func TestTokenCache_expiry(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: t0}
-	v := secretVerifier(t, clk.now)
+	clk := authgatetest.NewClock(t0)
+	v := secretVerifier(t, clk.Now)
 	exp := t0.Add(2 * time.Minute)
 	tok := hsToken("exp", exp.Unix(), "nbf", t0.Unix())
 	first, err := v.Verify(bearerReq(tok))
@@ -94,9 +95,7 @@ func TestTokenCache_expiry(t *testing.T) {
 	}
 	step := func(name string, at time.Time, wantChecks int64, wantSame bool, reason verifiers.Reason) {
 		t.Helper()
-		clk.mu.Lock()
-		clk.t = at
-		clk.mu.Unlock()
+		clk.Set(at)
 		id, err := v.Verify(bearerReq(tok))
 		switch {
 		case reason != "":
@@ -120,9 +119,7 @@ func TestTokenCache_expiry(t *testing.T) {
 	// served either (the token is not valid yet).
 	tok2 := hsToken("exp", exp.Unix(), "nbf", t0.Unix(), "jti", "2")
 	step2 := func(at time.Time) (*verifiers.Identity, error) {
-		clk.mu.Lock()
-		clk.t = at
-		clk.mu.Unlock()
+		clk.Set(at)
 		return v.Verify(bearerReq(tok2))
 	}
 	if _, err := step2(t0); err != nil {
@@ -134,16 +131,14 @@ func TestTokenCache_expiry(t *testing.T) {
 	// The TTL: a token valid for ever (exp in the year 36,812, beyond
 	// what UnixNano holds) is verified again after TokenCacheTTL.
 	tok3 := hsToken("exp", int64(1)<<40, "nbf", -(int64(1) << 40), "jti", "3")
-	clk.mu.Lock()
-	clk.t = t0
-	clk.mu.Unlock()
+	clk.Set(t0)
 	a, _ := v.Verify(bearerReq(tok3))
 	n := checks(v)
-	clk.advance(TokenCacheTTL - time.Nanosecond)
+	clk.Advance(TokenCacheTTL - time.Nanosecond)
 	if b, _ := v.Verify(bearerReq(tok3)); b != a || checks(v) != n {
 		t.Error("within the TTL: not served from the cache")
 	}
-	clk.advance(time.Nanosecond)
+	clk.Advance(time.Nanosecond)
 	if b, _ := v.Verify(bearerReq(tok3)); b == a || b == nil || checks(v) != n+1 {
 		t.Error("at the TTL: served from the cache")
 	}
@@ -162,7 +157,7 @@ func TestTokenCache_key_removal(t *testing.T) {
 	fetches := 1
 	refetch := func() {
 		t.Helper()
-		clk.advance(DefaultUnknownKeyRefresh)
+		clk.Advance(DefaultUnknownKeyRefresh)
 		_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "unknown")))
 		// A refused set is a failed fetch: the unknown kid gets 503.
 		if ue := (*verifiers.UnavailableError)(nil); !errors.As(err, &ue) {
@@ -227,7 +222,7 @@ func TestTokenCache_key_rebound(t *testing.T) {
 	tok := tokenFor(ks.URL, fx.rsa, "RS256", "r1")
 	must(v.Verify(bearerReq(tok)))
 	ks.set(func(ks *keyServer) { ks.keys = []map[string]any{jwkOf(fx.rsa, "r1", "PS256")} })
-	clk.advance(DefaultUnknownKeyRefresh)
+	clk.Advance(DefaultUnknownKeyRefresh)
 	_, _ = v.Verify(bearerReq(tokenFor(ks.URL, fx.rsa, "RS256", "unknown")))
 	_, err := v.Verify(bearerReq(tok))
 	wantReject(t, err, verifiers.TokenAlgNotAllowed)
@@ -580,14 +575,14 @@ func TestRejectionCache(t *testing.T) {
 // check would word it at the current time.
 func TestRejectionCache_expired(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: t0}
-	v := secretVerifier(t, clk.now)
-	fresh := secretVerifier(t, clk.now, WithTokenCache(0, 0))
+	clk := authgatetest.NewClock(t0)
+	v := secretVerifier(t, clk.Now)
+	fresh := secretVerifier(t, clk.Now, WithTokenCache(0, 0))
 	tok := hsToken("exp", t0.Add(-time.Minute).Unix())
 	// Within the TTL: the same second, 400ms later, a second later, then
 	// past skewWindow since exp (the hint changes).
 	for i, step := range []time.Duration{0, 0, 400 * time.Millisecond, time.Second, 3 * time.Minute, time.Minute} {
-		clk.advance(step)
+		clk.Advance(step)
 		_, err := v.Verify(bearerReq(tok))
 		got := wantReject(t, err, verifiers.TokenExpired)
 		_, err = fresh.Verify(bearerReq(tok))
@@ -600,9 +595,7 @@ func TestRejectionCache_expired(t *testing.T) {
 		}
 	}
 	// A clock set back before exp + leeway: not served.
-	clk.mu.Lock()
-	clk.t = t0.Add(-time.Minute)
-	clk.mu.Unlock()
+	clk.Set(t0.Add(-time.Minute))
 	if _, err := v.Verify(bearerReq(tok)); err != nil {
 		t.Errorf("within the leeway after the clock went back: %v", err)
 	}
@@ -612,18 +605,18 @@ func TestRejectionCache_expired(t *testing.T) {
 // passed is not served once they would fail.
 func TestRejectionCache_time_window(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: t0}
-	v := secretVerifier(t, clk.now)
+	clk := authgatetest.NewClock(t0)
+	v := secretVerifier(t, clk.Now)
 	tok := hsToken("aud", "https://other.example.com", "exp", t0.Add(time.Minute).Unix())
 	_, err := v.Verify(bearerReq(tok))
 	wantReject(t, err, verifiers.TokenAudienceMismatch)
-	clk.advance(time.Minute + DefaultLeeway - time.Nanosecond)
+	clk.Advance(time.Minute + DefaultLeeway - time.Nanosecond)
 	_, err = v.Verify(bearerReq(tok))
 	wantReject(t, err, verifiers.TokenAudienceMismatch)
 	if checks(v) != 1 {
 		t.Errorf("full verifications = %d, want 1", checks(v))
 	}
-	clk.advance(time.Nanosecond)
+	clk.Advance(time.Nanosecond)
 	_, err = v.Verify(bearerReq(tok))
 	wantReject(t, err, verifiers.TokenExpired)
 	// The TTL applies to rejections too.
@@ -631,7 +624,7 @@ func TestRejectionCache_time_window(t *testing.T) {
 	_, err = v.Verify(bearerReq(tok2))
 	wantReject(t, err, verifiers.TokenSignatureInvalid)
 	n := checks(v)
-	clk.advance(TokenCacheTTL)
+	clk.Advance(TokenCacheTTL)
 	_, err = v.Verify(bearerReq(tok2))
 	wantReject(t, err, verifiers.TokenSignatureInvalid)
 	if checks(v) != n+1 {
@@ -655,7 +648,7 @@ func TestRejectionCache_key_set_change(t *testing.T) {
 		t.Fatalf("full verifications = %d, want 1", n)
 	}
 	ks.set(func(ks *keyServer) { ks.keys = []map[string]any{jwkOf(fx.ec2, "ec1", "ES256")} })
-	clk.advance(DefaultUnknownKeyRefresh)
+	clk.Advance(DefaultUnknownKeyRefresh)
 	_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "unknown")))
 	wantReject(t, err, verifiers.TokenKeyUnknown)
 	if n := ks.jwksHits.Load(); n != 2 {
@@ -704,7 +697,7 @@ func TestRejectionCache_unavailable_never_remembered(t *testing.T) {
 		if !errors.As(err, &ue) {
 			t.Fatalf("request %d: %v, want 503", i, err)
 		}
-		clk.advance(DefaultUnknownKeyRefresh)
+		clk.Advance(DefaultUnknownKeyRefresh)
 	}
 	if n := checks(v); n != 2 {
 		t.Errorf("full verifications = %d, want 2", n)
@@ -762,7 +755,7 @@ func TestTokenCache_concurrent(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range 10 {
-			clk.advance(time.Millisecond) // past the unknown-key interval
+			clk.Advance(time.Millisecond) // past the unknown-key interval
 			_, err := v.Verify(bearerReq(unknown))
 			var rej *verifiers.Rejection
 			if !errors.As(err, &rej) || rej.Reason != verifiers.TokenKeyUnknown {
