@@ -44,6 +44,16 @@ type refusal struct {
 	// credHeaders are the route's credential header fields besides
 	// Authorization, whose values are scrubbed like it.
 	credHeaders []string
+	// d is the data of reason, once looked up; see data.
+	d *reasonData
+}
+
+// data returns the data of rf's reason, looking it up once per refusal.
+func (rf *refusal) data() *reasonData {
+	if rf.d == nil {
+		rf.d = dataOf(rf.reason)
+	}
+	return rf.d
 }
 
 const (
@@ -73,7 +83,7 @@ func (g *Gate) logger4(r *http.Request) *zerolog.Logger {
 
 // refuse logs rf once and writes the response.
 func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
-	d := dataOf(rf.reason)
+	d := rf.data()
 	rid := requestID(r)
 	// One scrubber for the log and the response: whatever reaches either
 	// went through the same redaction of the request's credentials.
@@ -98,7 +108,7 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	}
 	vals[n] = "no-store"
 	h["Cache-Control"] = vals[n : n+1 : n+1]
-	if d.retry {
+	if d.Retry {
 		switch {
 		case rf.retryAfter > 0:
 			vals[n+1] = strconv.FormatInt(int64((rf.retryAfter+time.Second-1)/time.Second), 10)
@@ -108,14 +118,14 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 		h["Retry-After"] = vals[n+1 : n+2 : n+2]
 	}
 	p := Problem{
-		Status:    d.status,
+		Status:    d.Status,
 		Title:     d.title,
 		Detail:    rf.clientDetail,
-		Reason:    d.public,
+		Reason:    d.Public,
 		RequestID: rid,
 	}
 	if p.Detail == "" {
-		p.Detail = d.desc
+		p.Detail = d.Description
 	} else {
 		p.Detail = clean(sc.scrub(p.Detail), maxDetailLen)
 	}
@@ -123,7 +133,7 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 		p.Hint = rf.clientHint(d, &sc)
 	}
 	if g.writeProblem == nil {
-		writeProblem(w, r, p, vals[n+2:])
+		writeProblem(w, r, p, d, vals[n+2:])
 		return
 	}
 	g.writeProblem(w, r, p)
@@ -151,7 +161,7 @@ func (rf *refusal) logHint(sc *scrubber) string {
 // text, whatever the verifier said: a precise hint would tell the client
 // what the public code hides. The log keeps the precise hint.
 func (rf *refusal) clientHint(d *reasonData, sc *scrubber) string {
-	if d.public != rf.reason {
+	if d.Public != rf.reason {
 		return d.groupHint
 	}
 	return rf.logHint(sc)
@@ -181,7 +191,7 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 		return
 	}
 	ev.Str("reason", string(rf.reason)).
-		Int("status", d.status).
+		Int("status", d.Status).
 		Str("scheme", rf.scheme).
 		Str("method", clean(r.Method, 32)).
 		Str("path", clean(r.URL.Path, maxPathLen)).
@@ -212,7 +222,7 @@ func (g *Gate) logSuppressed(p *pending) {
 		return
 	}
 	ev.Str("reason", string(p.key.reason)).
-		Int("status", d.status).
+		Int("status", d.Status).
 		Str("remote_ip", p.ip).
 		Int("suppressed", p.count).
 		Str("window", g.sampleWindow.String()).

@@ -356,7 +356,7 @@ func (rt *route) refuse(w http.ResponseWriter, r *http.Request, at *attempt, rf 
 	if at != nil {
 		rf.cl, rf.hasCl = at.cl, true
 		o := outcomeOther
-		if dataOf(rf.reason).failure {
+		if rf.data().Guess {
 			o = outcomeFailure
 		}
 		rt.g.limiter.end(at, o)
@@ -483,7 +483,7 @@ func (rt *route) rejectedBy(w http.ResponseWriter, r *http.Request, at *attempt,
 	if h := authorizationHint(r, e.ch.Scheme); h != "" {
 		rf.hint = h
 	}
-	switch dataOf(rf.reason).status {
+	switch rf.data().Status {
 	case http.StatusUnauthorized:
 		switch {
 		case len(rej.Params) > 0:
