@@ -459,12 +459,22 @@ func (l *limiter) count(st failState, now time.Time) failState {
 	return st
 }
 
+// endAttempt ends at (nil when failure limiting is off) with outcome o.
+func (g *Gate) endAttempt(at *attempt, o outcome) {
+	if at != nil {
+		g.limiter.end(at, o)
+	}
+}
+
 // startAttempt identifies the client and the principal it claims, and
 // answers 429 when a limit is hit. It reports false when it answered the
-// request.
-func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, at *attempt) bool {
+// request; the attempt is nil when failure limiting is off.
+func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request) (*attempt, bool) {
 	g := rt.g
-	at.cl = g.client(r)
+	if g.limiter == nil {
+		return nil, true
+	}
+	at := &attempt{cl: g.client(r)}
 	if g.limiter.fl.PerPrincipal > 0 {
 		for _, e := range rt.entries {
 			if e.claimer == nil {
@@ -487,7 +497,7 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, at *attemp
 	}
 	b, hit := g.limiter.check(r.Context(), at)
 	if !hit {
-		return true
+		return at, true
 	}
 	rf := &refusal{
 		reason:     verifiers.TooManyFailures,
@@ -525,7 +535,7 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, at *attemp
 		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + per + "; no verifier was called"
 	}
 	g.refuse(w, r, rf)
-	return false
+	return nil, false
 }
 
 // claimedPrincipal calls c, turning a panic into no claim: a broken
