@@ -31,6 +31,7 @@ type Gate struct {
 	sampler         *sampler
 	clientIP        *clientIPHeader // nil: the client is r.RemoteAddr
 	limiter         *limiter        // nil: no failure limiting
+	failureStore    FailureStore    // WithFailureStore's; nil: in memory
 	now             func() time.Time
 	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
 	afterFunc func(time.Duration, func())
@@ -96,7 +97,7 @@ func New(opts ...Option) *Gate {
 		g.sampler = newSampler(g.sampleBurst, g.sampleWindow, g.now, g.afterFunc, g.logSuppressed)
 	}
 	if g.failureLimit.on() {
-		g.limiter = newLimiter(g.failureLimit, g.now)
+		g.limiter = newLimiter(g.failureLimit, g.now, g.failureStore)
 	}
 	return g
 }

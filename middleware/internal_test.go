@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	core "github.com/authgate/authgate/internal/limiter"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -235,7 +236,7 @@ func (l *limiter) failOnce(at *attempt) {
 func TestLimiterBoundUnderFlood(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1000, 0)
-	l := newLimiter(FailureLimit{PerIP: 3, PerPrincipal: 3, Window: time.Hour, MaxTracked: 1000}, func() time.Time { return now })
+	l := newLimiter(FailureLimit{PerIP: 3, PerPrincipal: 3, Window: time.Hour, MaxTracked: 1000}, func() time.Time { return now }, nil)
 	attacker := &attempt{cl: client{key: ipKey("192.0.2.66")}}
 	for range 3 {
 		l.failOnce(attacker)
@@ -243,12 +244,12 @@ func TestLimiterBoundUnderFlood(t *testing.T) {
 	for i := range 100000 {
 		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 		at := &attempt{cl: client{key: keyOf(a)}, claimed: true}
-		at.pair = pairKey{scheme: "Basic", principal: "user", client: at.cl.key}
+		at.pair = pairKey{Scheme: "Basic", Principal: "user", Client: at.cl.key}
 		l.failOnce(at)
-		if n := l.ips.len(); n > 1000 {
+		if n := l.ips.(*core.Memory).Len(); n > 1000 {
 			t.Fatalf("after %d addresses: %d tracked, bound 1000", i+1, n)
 		}
-		if n := l.pairs.len(); n > 1000 {
+		if n := l.pairs.(*core.Memory).Len(); n > 1000 {
 			t.Fatalf("after %d pairs: %d tracked, bound 1000", i+1, n)
 		}
 		if i%100 == 0 {

@@ -32,7 +32,7 @@ func waitersOf(l *limiter, k clientKey) int {
 // ends; nothing is left in the busy and wait maps afterwards.
 func TestLimiterWakesOnlyItsKey(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(FailureLimit{PerIP: 1, Window: time.Minute}, time.Now)
+	l := newLimiter(FailureLimit{PerIP: 1, Window: time.Minute}, time.Now, nil)
 	l.waitLimit = time.Minute
 	a, b := ipKey("192.0.2.1"), ipKey("192.0.2.2")
 	holder := &attempt{cl: client{key: a}}
@@ -62,7 +62,7 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 		other := &attempt{cl: client{key: b}}
 		holdPlace(t, l, other)
 		l.end(other, outcomeFailure)
-		l.ips.del(b)
+		_ = l.ips.Forget(context.Background(), ipStoreKey(b))
 	}
 	select {
 	case <-wl.ch:
@@ -94,7 +94,7 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 func TestLimiterWaiterLooksAgainWhenFailuresExpire(t *testing.T) {
 	t.Parallel()
 	const window = 400 * time.Millisecond
-	l := newLimiter(FailureLimit{PerIP: 2, Window: window}, time.Now)
+	l := newLimiter(FailureLimit{PerIP: 2, Window: window}, time.Now, nil)
 	l.waitLimit = time.Minute
 	k := ipKey("192.0.2.1")
 	failed := time.Now()
@@ -124,7 +124,7 @@ func TestLimiterWaiterLooksAgainWhenFailuresExpire(t *testing.T) {
 // bound comes, rather than a 429.
 func TestLimiterLooksOnceMoreAtTheWaitBound(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(FailureLimit{PerIP: 2, Window: time.Hour}, time.Now)
+	l := newLimiter(FailureLimit{PerIP: 2, Window: time.Hour}, time.Now, nil)
 	l.waitLimit = 200 * time.Millisecond
 	k := ipKey("192.0.2.1")
 	l.failOnce(&attempt{cl: client{key: k}})
@@ -136,7 +136,7 @@ func TestLimiterLooksOnceMoreAtTheWaitBound(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		l.mu.Lock()
-		l.ips.del(k)
+		_ = l.ips.Forget(context.Background(), ipStoreKey(k))
 		l.mu.Unlock()
 	}()
 	at := &attempt{cl: client{key: k}}
