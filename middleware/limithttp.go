@@ -17,13 +17,14 @@ func (g *Gate) endAttempt(at *attempt, o outcome) {
 
 // startAttempt identifies the client and the principal it claims, and
 // answers 429 when a limit is hit. It reports false when it answered the
-// request; the attempt is nil when failure limiting is off.
-func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request) (*attempt, bool) {
+// request. The attempt is place, or nil when failure limiting is off.
+func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *attempt) (*attempt, bool) {
 	g := rt.g
 	if g.limiter == nil {
 		return nil, true
 	}
-	at := &attempt{cl: g.client(r)}
+	at := place
+	at.cl = g.client(r)
 	if g.limiter.fl.PerPrincipal > 0 {
 		for _, e := range rt.entries {
 			if e.claimer == nil {

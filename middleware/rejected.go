@@ -12,9 +12,9 @@ import (
 
 // rejectedBy is the refusal of a verifier's Rejection: the reason checked,
 // the hint, and the challenges for the reason's status.
-func (rt *route) rejectedBy(r *http.Request, i int, rej *verifiers.Rejection) *refusal {
+func (rt *route) rejectedBy(r *http.Request, i int, rej *verifiers.Rejection) refusal {
 	e := rt.entries[i]
-	rf := &refusal{
+	rf := refusal{
 		reason: rej.Reason,
 		scheme: e.ch.Scheme,
 		detail: rej.Detail,
@@ -115,9 +115,9 @@ func (e *entry) rejectedLine(reason verifiers.Reason, params []challenge.Param) 
 
 // schemeNotAccepted is the refusal of an Authorization whose scheme no
 // verifier of the route takes.
-func (rt *route) schemeNotAccepted(auth string) *refusal {
+func (rt *route) schemeNotAccepted(auth string) refusal {
 	sent, _ := verifiers.SplitAuthorization(auth)
-	rf := &refusal{
+	rf := refusal{
 		reason:       verifiers.SchemeNotAccepted,
 		challenges:   rt.challenges,
 		clientDetail: rt.notAcceptedBody,

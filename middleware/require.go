@@ -57,7 +57,8 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		rt.answerPreflight(w, r)
 		return
 	}
-	at, ok := rt.startAttempt(w, r)
+	var place attempt // on the stack: startAttempt returns &place or nil
+	at, ok := rt.startAttempt(w, r, &place)
 	if !ok {
 		return
 	}
@@ -67,19 +68,21 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		// panics with http.ErrAbortHandler.
 		defer rt.g.endAttempt(at, outcomeOther)
 	}
-	if rf := rt.checkAuthorization(r); rf != nil {
-		rt.refuseAttempt(w, r, at, rf)
+	// Refusals are values until answered, so that they stay on the stack.
+	if rf, bad := rt.checkAuthorization(r); bad {
+		rt.refuseAttempt(w, r, at, &rf)
 		return
 	}
-	e, id, rf := rt.authenticate(r)
+	e, id, rf, refused := rt.authenticate(r)
 	switch {
-	case rf != nil:
-		rt.refuseAttempt(w, r, at, rf)
+	case refused:
+		rt.refuseAttempt(w, r, at, &rf)
 	case id != nil:
 		rt.g.endAttempt(at, outcomeSuccess)
 		rt.succeed(w, r, next, e, id)
 	case len(r.Header["Authorization"]) == 1:
-		rt.refuseAttempt(w, r, at, rt.schemeNotAccepted(r.Header["Authorization"][0]))
+		rf := rt.schemeNotAccepted(r.Header["Authorization"][0])
+		rt.refuseAttempt(w, r, at, &rf)
 	case rt.optional:
 		rt.g.endAttempt(at, outcomeOther)
 		rt.anonymous(w, r, next)
@@ -95,12 +98,12 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 }
 
 // checkAuthorization refuses, before any verifier runs, an Authorization
-// that is too large, sent twice, or empty; nil when it is none of those
+// that is too large, sent twice, or empty; false when it is none of those
 // (or absent).
-func (rt *route) checkAuthorization(r *http.Request) *refusal {
+func (rt *route) checkAuthorization(r *http.Request) (refusal, bool) {
 	auth := r.Header["Authorization"]
 	if len(auth) == 0 {
-		return nil
+		return refusal{}, false
 	}
 	size := 0
 	for _, v := range auth {
@@ -108,63 +111,63 @@ func (rt *route) checkAuthorization(r *http.Request) *refusal {
 	}
 	switch {
 	case size > rt.g.maxAuthBytes:
-		return &refusal{
+		return refusal{
 			reason:       verifiers.CredentialsTooLarge,
 			detail:       "the Authorization header field is " + strconv.Itoa(size) + rt.g.tooLargeTail,
 			clientDetail: authorizationTooLarge,
 			gateText:     true,
-		}
+		}, true
 	case len(auth) > 1:
-		return &refusal{
+		return refusal{
 			reason:     verifiers.RequestMalformed,
 			detail:     "the request has " + strconv.Itoa(len(auth)) + " Authorization header fields; exactly one is allowed",
 			hint:       "a proxy or client library may be adding its own Authorization header beside the application's",
 			challenges: rt.badRequest,
 			gateText:   true,
-		}
+		}, true
 	case strings.Trim(auth[0], " \t") == "":
-		return &refusal{
+		return refusal{
 			reason:     verifiers.RequestMalformed,
 			detail:     "the Authorization header field is empty",
 			hint:       "the client sent the header without a value; check that the variable holding the credentials is set",
 			challenges: rt.badRequest,
 			gateText:   true,
-		}
+		}, true
 	}
-	return nil
+	return refusal{}, false
 }
 
 // authenticate asks the route's verifiers in order. The first that finds
 // its credentials decides: its entry and identity, or the refusal of its
-// error. All nil: no verifier found credentials.
-func (rt *route) authenticate(r *http.Request) (*entry, *verifiers.Identity, *refusal) {
+// error (refused). All zero: no verifier found credentials.
+func (rt *route) authenticate(r *http.Request) (*entry, *verifiers.Identity, refusal, bool) {
 	for i, e := range rt.entries {
 		id, err := verify(e.v, r)
 		switch {
 		case err == nil && id != nil:
-			return e, id, nil
+			return e, id, refusal{}, false
 		case err == nil:
-			return e, nil, &refusal{
+			return e, nil, refusal{
 				reason: verifiers.VerifierUnavailable,
 				scheme: e.ch.Scheme,
 				detail: fmt.Sprintf("verifier %T returned neither an identity nor an error; this is a bug in the verifier", e.v),
-			}
+			}, true
 		case err == verifiers.ErrNoCredentials || errors.Is(err, verifiers.ErrNoCredentials):
 			continue
 		}
 		if rej, ok := asRejection(err); ok {
 			if rej == nil {
-				return e, nil, &refusal{
+				return e, nil, refusal{
 					reason: verifiers.VerifierUnavailable,
 					scheme: e.ch.Scheme,
 					detail: fmt.Sprintf("verifier %T returned a nil *Rejection as its error; this is a bug in the verifier", e.v),
-				}
+				}, true
 			}
-			return e, nil, rt.rejectedBy(r, i, rej)
+			return e, nil, rt.rejectedBy(r, i, rej), true
 		}
-		return e, nil, unavailable(e, err)
+		return e, nil, unavailable(e, err), true
 	}
-	return nil, nil, nil
+	return nil, nil, refusal{}, false
 }
 
 // anonymous lets a request without credentials through an Optional route.
@@ -226,8 +229,8 @@ func (rt *route) refuseAttempt(w http.ResponseWriter, r *http.Request, at *attem
 	rt.g.refuse(w, r, rf)
 }
 
-func unavailable(e *entry, err error) *refusal {
-	rf := &refusal{reason: verifiers.VerifierUnavailable, scheme: e.ch.Scheme, err: err}
+func unavailable(e *entry, err error) refusal {
+	rf := refusal{reason: verifiers.VerifierUnavailable, scheme: e.ch.Scheme, err: err}
 	ue, found := asUnavailable(err)
 	if found && ue == nil {
 		rf.detail = fmt.Sprintf("verifier %T returned a nil *UnavailableError; this is a bug in the verifier", e.v)
