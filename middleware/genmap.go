@@ -66,11 +66,5 @@ func (m *genMap[K, V]) put(key K, v V) {
 	m.cur[key] = v
 }
 
-// del removes key from both generations.
-func (m *genMap[K, V]) del(key K) {
-	delete(m.cur, key)
-	delete(m.prev, key)
-}
-
 // len is the number of entries held, both generations.
 func (m *genMap[K, V]) len() int { return len(m.cur) + len(m.prev) }
