@@ -221,45 +221,6 @@ func TestScrubberMatchesReference(t *testing.T) {
 	}
 }
 
-// failOnce counts one failed attempt of at, as a request that was let
-// through and then failed.
-func (l *limiter) failOnce(at *attempt) {
-	l.mu.Lock()
-	l.reserve(at)
-	l.mu.Unlock()
-	l.end(at, outcomeFailure)
-}
-
-// TestLimiterBoundUnderFlood: 100k distinct failing addresses (and as
-// many pairs) never grow the limiter past MaxTracked per kind, and an
-// address that keeps failing stays blocked throughout.
-func TestLimiterBoundUnderFlood(t *testing.T) {
-	t.Parallel()
-	now := time.Unix(1000, 0)
-	l := newLimiter(FailureLimit{PerIP: 3, PerPrincipal: 3, Window: time.Hour, MaxTracked: 1000}, func() time.Time { return now }, nil)
-	attacker := &attempt{cl: client{key: ipKey("192.0.2.66")}}
-	for range 3 {
-		l.failOnce(attacker)
-	}
-	for i := range 100000 {
-		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		at := &attempt{cl: client{key: keyOf(a)}, claimed: true}
-		at.pair = pairKey{Scheme: "Basic", Principal: "user", Client: at.cl.key}
-		l.failOnce(at)
-		if n := l.ips.(*core.Memory).Len(); n > 1000 {
-			t.Fatalf("after %d addresses: %d tracked, bound 1000", i+1, n)
-		}
-		if n := l.pairs.(*core.Memory).Len(); n > 1000 {
-			t.Fatalf("after %d pairs: %d tracked, bound 1000", i+1, n)
-		}
-		if i%100 == 0 {
-			if _, hit := l.check(context.Background(), attacker); !hit {
-				t.Fatalf("the attacker was forgotten after %d other addresses", i+1)
-			}
-		}
-	}
-}
-
 func TestClientKeyGrouping(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -314,16 +275,19 @@ func TestClientFromRemoteAddr(t *testing.T) {
 func BenchmarkLimiterSuccessOverhead(b *testing.B) {
 	g := New(WithFailureLimit(FailureLimit{PerIP: 5, Window: time.Minute}))
 	for i := range 1000 {
-		g.limiter.failOnce(&attempt{cl: client{key: keyOf(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))}})
+		at := core.Attempt{Client: keyOf(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))}
+		g.limiter.Check(context.Background(), &at)
+		g.limiter.End(&at, outcomeFailure)
 	}
 	r := &http.Request{RemoteAddr: "192.0.2.1:1234", Header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		at := attempt{cl: g.client(r)}
-		if _, hit := g.limiter.check(context.Background(), &at); hit {
+		at.Client = at.cl.key
+		if _, hit := g.limiter.Check(context.Background(), &at.Attempt); hit {
 			b.Fatal("blocked")
 		}
-		g.limiter.end(&at, outcomeSuccess)
+		g.limiter.End(&at.Attempt, outcomeSuccess)
 	}
 }
 

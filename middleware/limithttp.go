@@ -5,13 +5,14 @@ import (
 	"strconv"
 	"strings"
 
+	core "github.com/authgate/authgate/internal/limiter"
 	"github.com/authgate/authgate/verifiers"
 )
 
 // endAttempt ends at (nil when failure limiting is off) with outcome o.
 func (g *Gate) endAttempt(at *attempt, o outcome) {
 	if at != nil {
-		g.limiter.end(at, o)
+		g.limiter.End(&at.Attempt, o)
 	}
 }
 
@@ -25,7 +26,8 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *att
 	}
 	at := place
 	at.cl = g.client(r)
-	if g.limiter.fl.PerPrincipal > 0 {
+	at.Client = at.cl.key
+	if g.failureLimit.PerPrincipal > 0 {
 		for _, e := range rt.entries {
 			if e.claimer == nil {
 				continue
@@ -38,51 +40,51 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *att
 				// header, and map keys (stored on a lookup too, when an
 				// entry moves generation) outlive the request.
 				p = strings.Clone(p)
-				at.claimed = true
-				at.pair = pairKey{Scheme: e.ch.Scheme, Principal: p, Client: at.cl.key}
+				at.Claimed = true
+				at.Pair = core.Key{Client: at.cl.key, Scheme: e.ch.Scheme, Principal: p}
 				at.attr = e.principalAttr
 				break
 			}
 		}
 	}
-	b, hit := g.limiter.check(r.Context(), at)
+	b, hit := g.limiter.Check(r.Context(), &at.Attempt)
 	if !hit {
 		return at, true
 	}
 	rf := &refusal{
 		reason:     verifiers.TooManyFailures,
 		hint:       "a client is guessing credentials, or a misconfigured client retries with bad credentials in a loop",
-		retryAfter: b.retry,
+		retryAfter: b.Retry,
 		cl:         at.cl,
 		hasCl:      true,
 	}
-	window := g.limiter.fl.Window.String()
-	what, limit := "from this client IP", g.limiter.fl.PerIP
-	if b.perPrincipal {
-		what, limit = "for this "+at.attr+" from this client IP", g.limiter.fl.PerPrincipal
-		rf.scheme = at.pair.Scheme
-		rf.attrs = []verifiers.Attr{{Key: at.attr, Value: at.pair.Principal}}
+	window := g.failureLimit.Window.String()
+	what, limit := "from this client IP", g.failureLimit.PerIP
+	if b.PerPrincipal {
+		what, limit = "for this "+at.attr+" from this client IP", g.failureLimit.PerPrincipal
+		rf.scheme = at.Pair.Scheme
+		rf.attrs = []verifiers.Attr{{Key: at.attr, Value: at.Pair.Principal}}
 	} else {
 		rf.gateText = true
 	}
 	per := " (limit " + strconv.Itoa(limit) + " per client IP)"
-	if b.perPrincipal {
+	if b.PerPrincipal {
 		per = " (limit " + strconv.Itoa(limit) + " per principal and client IP)"
 	}
-	if b.busy > 0 {
+	if b.Busy > 0 {
 		var why string
 		switch {
-		case b.crowded > 0:
-			why = "; " + strconv.Itoa(b.crowded) + " more requests were already waiting for them to finish, the most allowed"
-		case b.ended:
+		case b.Crowded > 0:
+			why = "; " + strconv.Itoa(b.Crowded) + " more requests were already waiting for them to finish, the most allowed"
+		case b.Ended:
 			why = "; the request ended (the client went away or its deadline passed) while it waited for them to finish"
 		default:
 			why = "; the request gave up waiting for them to finish"
 		}
-		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + " and " +
-			strconv.Itoa(b.busy) + " more still being verified" + per + why + "; no verifier was called"
+		rf.detail = strconv.Itoa(b.N) + " failed attempts " + what + " within " + window + " and " +
+			strconv.Itoa(b.Busy) + " more still being verified" + per + why + "; no verifier was called"
 	} else {
-		rf.detail = strconv.Itoa(b.n) + " failed attempts " + what + " within " + window + per + "; no verifier was called"
+		rf.detail = strconv.Itoa(b.N) + " failed attempts " + what + " within " + window + per + "; no verifier was called"
 	}
 	g.refuse(w, r, rf)
 	return nil, false

@@ -1,28 +1,47 @@
-package middleware
+package limiter
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
 )
 
+// newTest is a Limiter with limits fl counting in two Memory stores on
+// the real clock, waiting at most wait.
+func newTest(cfg Config, now func() time.Time, maxTracked int) *Limiter {
+	return New(cfg, NewMemory(maxTracked, cfg.Window, now), NewMemory(maxTracked, cfg.Window, now))
+}
+
+// ipKey is the Client of an address, as the gate keys IPv4 clients.
+func ipKey(s string) [16]byte { return netip.MustParseAddr(s).Unmap().As16() }
+
 // holdPlace reserves a place for at, failing the test if it is refused.
-func holdPlace(t *testing.T, l *limiter, at *attempt) {
+func holdPlace(t *testing.T, l *Limiter, at *Attempt) {
 	t.Helper()
-	if b, hit := l.check(context.Background(), at); hit {
-		t.Fatalf("check refused %+v: %+v", at.cl, b)
+	if b, hit := l.Check(context.Background(), at); hit {
+		t.Fatalf("check refused %+v: %+v", at.Client, b)
 	}
 }
 
-// waitersOf is how many requests wait for a place of the client key k.
-func waitersOf(l *limiter, k clientKey) int {
+// waitersOf is how many requests wait for a place of the client k.
+func waitersOf(l *Limiter, k [16]byte) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if wl := l.ipWait[k]; wl != nil {
 		return wl.n
 	}
 	return 0
+}
+
+// failOnce counts one failed attempt of at, as a request that was let
+// through and then failed.
+func (l *Limiter) failOnce(at *Attempt) {
+	l.mu.Lock()
+	l.reserve(at)
+	l.mu.Unlock()
+	l.End(at, Failure)
 }
 
 // TestLimiterWakesOnlyItsKey: requests waiting for a place of one address
@@ -32,10 +51,9 @@ func waitersOf(l *limiter, k clientKey) int {
 // ends; nothing is left in the busy and wait maps afterwards.
 func TestLimiterWakesOnlyItsKey(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(FailureLimit{PerIP: 1, Window: time.Minute}, time.Now, nil)
-	l.waitLimit = time.Minute
+	l := newTest(Config{PerIP: 1, Window: time.Minute, MaxWait: time.Minute}, time.Now, 10000)
 	a, b := ipKey("192.0.2.1"), ipKey("192.0.2.2")
-	holder := &attempt{cl: client{key: a}}
+	holder := &Attempt{Client: a}
 	holdPlace(t, l, holder)
 	const waiters = 10
 	var wg sync.WaitGroup
@@ -44,10 +62,10 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			at := &attempt{cl: client{key: a}}
-			_, hit := l.check(context.Background(), at)
+			at := &Attempt{Client: a}
+			_, hit := l.Check(context.Background(), at)
 			through <- !hit
-			l.end(at, outcomeSuccess)
+			l.End(at, Success)
 		}()
 	}
 	for deadline := time.Now().Add(10 * time.Second); waitersOf(l, a) < waiters; time.Sleep(time.Millisecond) {
@@ -59,10 +77,10 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 	wl := l.ipWait[a]
 	l.mu.Unlock()
 	for range 100 {
-		other := &attempt{cl: client{key: b}}
+		other := &Attempt{Client: b}
 		holdPlace(t, l, other)
-		l.end(other, outcomeFailure)
-		_ = l.ips.Forget(context.Background(), ipStoreKey(b))
+		l.End(other, Failure)
+		_ = l.ips.Forget(context.Background(), Key{Client: b})
 	}
 	select {
 	case <-wl.ch:
@@ -72,7 +90,7 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 	if n := waitersOf(l, a); n != waiters {
 		t.Fatalf("%d waiting after the other address's attempts, want %d", n, waiters)
 	}
-	l.end(holder, outcomeSuccess)
+	l.End(holder, Success)
 	wg.Wait()
 	close(through)
 	for ok := range through {
@@ -94,22 +112,21 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 func TestLimiterWaiterLooksAgainWhenFailuresExpire(t *testing.T) {
 	t.Parallel()
 	const window = 400 * time.Millisecond
-	l := newLimiter(FailureLimit{PerIP: 2, Window: window}, time.Now, nil)
-	l.waitLimit = time.Minute
+	l := newTest(Config{PerIP: 2, Window: window, MaxWait: time.Minute}, time.Now, 10000)
 	k := ipKey("192.0.2.1")
 	failed := time.Now()
-	l.failOnce(&attempt{cl: client{key: k}})
-	holder := &attempt{cl: client{key: k}}
+	l.failOnce(&Attempt{Client: k})
+	holder := &Attempt{Client: k}
 	holdPlace(t, l, holder)
-	defer l.end(holder, outcomeSuccess)
+	defer l.End(holder, Success)
 	time.Sleep(window / 2)
 	start := time.Now()
-	at := &attempt{cl: client{key: k}}
-	b, hit := l.check(context.Background(), at)
+	at := &Attempt{Client: k}
+	b, hit := l.Check(context.Background(), at)
 	if hit {
 		t.Fatalf("refused after %v: %+v", time.Since(start), b)
 	}
-	l.end(at, outcomeSuccess)
+	l.End(at, Success)
 	if since := time.Since(failed); since < window {
 		t.Errorf("let through %v after the failure, before its window (%v) ended", since, window)
 	}
@@ -124,24 +141,50 @@ func TestLimiterWaiterLooksAgainWhenFailuresExpire(t *testing.T) {
 // bound comes, rather than a 429.
 func TestLimiterLooksOnceMoreAtTheWaitBound(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(FailureLimit{PerIP: 2, Window: time.Hour}, time.Now, nil)
-	l.waitLimit = 200 * time.Millisecond
+	l := newTest(Config{PerIP: 2, Window: time.Hour, MaxWait: 200 * time.Millisecond}, time.Now, 10000)
 	k := ipKey("192.0.2.1")
-	l.failOnce(&attempt{cl: client{key: k}})
-	holder := &attempt{cl: client{key: k}}
+	l.failOnce(&Attempt{Client: k})
+	holder := &Attempt{Client: k}
 	holdPlace(t, l, holder)
-	defer l.end(holder, outcomeSuccess)
+	defer l.End(holder, Success)
 	go func() {
 		for waitersOf(l, k) == 0 {
 			time.Sleep(time.Millisecond)
 		}
-		l.mu.Lock()
-		_ = l.ips.Forget(context.Background(), ipStoreKey(k))
-		l.mu.Unlock()
+		_ = l.ips.Forget(context.Background(), Key{Client: k})
 	}()
-	at := &attempt{cl: client{key: k}}
-	if b, hit := l.check(context.Background(), at); hit {
+	at := &Attempt{Client: k}
+	if b, hit := l.Check(context.Background(), at); hit {
 		t.Fatalf("refused at the wait bound although a place was free: %+v", b)
 	}
-	l.end(at, outcomeSuccess)
+	l.End(at, Success)
+}
+
+// TestLimiterBoundUnderFlood: 100k distinct failing addresses (and as
+// many pairs) never grow the memory stores past their bound, and an
+// address that keeps failing stays blocked throughout.
+func TestLimiterBoundUnderFlood(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	l := newTest(Config{PerIP: 3, PerPrincipal: 3, Window: time.Hour}, func() time.Time { return now }, 1000)
+	attacker := &Attempt{Client: ipKey("192.0.2.66")}
+	for range 3 {
+		l.failOnce(attacker)
+	}
+	for i := range 100000 {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}).As16()
+		at := &Attempt{Client: a, Claimed: true, Pair: Key{Client: a, Scheme: "Basic", Principal: "user"}}
+		l.failOnce(at)
+		if n := l.ips.(*Memory).Len(); n > 1000 {
+			t.Fatalf("after %d addresses: %d tracked, bound 1000", i+1, n)
+		}
+		if n := l.pairs.(*Memory).Len(); n > 1000 {
+			t.Fatalf("after %d pairs: %d tracked, bound 1000", i+1, n)
+		}
+		if i%100 == 0 {
+			if _, hit := l.Check(context.Background(), attacker); !hit {
+				t.Fatalf("the attacker was forgotten after %d other addresses", i+1)
+			}
+		}
+	}
 }
