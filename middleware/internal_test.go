@@ -387,3 +387,22 @@ func TestRoutePatternFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizationHintSchemeTwice: the scheme written twice is found by
+// the first word of the credentials only, whatever separates it.
+func TestAuthorizationHintSchemeTwice(t *testing.T) {
+	t.Parallel()
+	for v, twice := range map[string]bool{
+		"Bearer Bearer tok":  true,
+		"Bearer bearer\ttok": true,
+		"Bearer Bearer":      true,
+		"Bearer Bearerx tok": false,
+		"Bearer tok Bearer":  false,
+		"Bearer Bear":        false,
+	} {
+		r := &http.Request{Header: http.Header{"Authorization": {v}}}
+		if got := strings.Contains(authorizationHint(r, "Bearer"), "written twice"); got != twice {
+			t.Errorf("%q: twice %v, want %v", v, got, twice)
+		}
+	}
+}

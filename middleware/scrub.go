@@ -33,8 +33,13 @@ type scrubber struct {
 	r     *http.Request // for the other credential fields, read on first need
 	names []string      // the route's credential header fields
 	ready bool
-	first scrubForms   // forms of auth[0]
-	more  []scrubForms // forms of the other credentials
+	first scrubForms // forms of auth[0]
+	// second holds the forms of the first other credential (an API key's
+	// header field), inside the scrubber like first, when hasSecond; more
+	// the rest, rare enough to allocate.
+	second    scrubForms
+	hasSecond bool
+	more      []scrubForms
 }
 
 // scrubInline is the longest decoded or encoded form kept in a
@@ -65,6 +70,9 @@ func (sc *scrubber) scrub(s string) string {
 		sc.prepare()
 	}
 	s = sc.first.redact(s)
+	if sc.hasSecond {
+		s = sc.second.redact(s)
+	}
 	for i := range sc.more {
 		s = sc.more[i].redact(s)
 	}
@@ -107,6 +115,11 @@ func (sc *scrubber) add(v string) {
 	if len(v) < 8 {
 		return
 	}
+	if !sc.hasSecond {
+		sc.hasSecond = true
+		sc.second.init(v)
+		return
+	}
 	sc.more = append(sc.more, scrubForms{})
 	sc.more[len(sc.more)-1].init(v)
 }
@@ -124,7 +137,7 @@ func (f *scrubForms) init(rest string) {
 	f.rest = rest
 	// Padded standard base64 is a multiple of 4 long, line breaks aside:
 	// anything else does not decode, and is not worth decoding to find out.
-	if len(rest)%4 != 0 && !strings.ContainsAny(rest, "\r\n") {
+	if len(rest)%4 != 0 && strings.IndexByte(rest, '\n') < 0 && strings.IndexByte(rest, '\r') < 0 {
 		return
 	}
 	var n int
