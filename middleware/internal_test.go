@@ -50,7 +50,7 @@ func TestSamplerMemoryBound(t *testing.T) {
 		if ok, _ := s.allow(sampleKey{keyOf(ip), "x"}, "", nil); !ok {
 			t.Fatalf("first event of a new client %d suppressed", i)
 		}
-		if n := s.keys.len(); n > 2*maxSampleKeys {
+		if n := s.keys.Len(); n > 2*maxSampleKeys {
 			t.Fatalf("%d keys, bound %d", n, 2*maxSampleKeys)
 		}
 		if i%1000 == 0 {
