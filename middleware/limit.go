@@ -136,9 +136,9 @@ type FailureCount = core.Count
 // read that fails lets the request go on to its verifier (the bound on
 // attempts in flight still holds), a failure that cannot be recorded is
 // lost. A store that must keep limiting while its backend is down counts
-// locally meanwhile, itself. s is called while the gate holds the lock of
-// its attempts in flight: it must answer promptly (a network store
-// bounds each call with a short timeout).
+// locally meanwhile, itself. The gate calls s without holding any lock,
+// so a slow store delays only the requests that wait for it; a network
+// store still bounds each call with a short timeout.
 func WithFailureStore(s FailureStore) Option {
 	return func(g *Gate) { g.failureStore = s }
 }

@@ -26,6 +26,11 @@ const (
 	DefaultMaxWaiters = 64
 )
 
+// maxRereads bounds how often Check reads a key's count again because an
+// attempt of that key ended while it read; after that it decides on what
+// it read (a failure stored meanwhile may then be missed once).
+const maxRereads = 4
+
 // Limiter decides whether an attempt may go on to be verified, from the
 // failures its Store counts and the attempts in flight it counts itself.
 //
@@ -33,10 +38,15 @@ const (
 // address and per pair, so that guesses sent in parallel are held to the
 // limit as if they had been sent one after another. Requests waiting for
 // a place wait on their key's list, which only the end of an attempt with
-// that key wakes. The in-flight and wait maps hold an entry only while a
-// request is being verified or waiting: they are bounded by the server's
-// concurrency, not by the number of clients, and they stay in the
-// process whatever the Store.
+// that key wakes. The per-key slots exist only while a request is being
+// verified, waiting, or reading the key's count: they are bounded by the
+// server's concurrency, not by the number of clients, and they stay in
+// the process whatever the Store.
+//
+// The Store is never called under the Limiter's lock, so a network store
+// delays only the requests that wait for it. The count a check reads is
+// kept exact by the slot's end counter: a check that read while an
+// attempt of the same key ended reads again.
 type Limiter struct {
 	mu  sync.Mutex
 	cfg Config
@@ -44,10 +54,28 @@ type Limiter struct {
 	// one Store. Two by default, so that one address's junk principals
 	// cannot push its own address's count out.
 	ips, pairs Store
-	ipBusy     map[[16]byte]int
-	pairBusy   map[Key]int
-	ipWait     map[[16]byte]*waitList
-	pairWait   map[Key]*waitList
+	ipSlots    map[[16]byte]slot
+	pairSlots  map[Key]slot
+}
+
+// slot is the in-process state of one key.
+type slot struct {
+	busy    int       // attempts in flight
+	pending int       // attempts ended as failures, not yet in the store
+	readers int       // checks reading the key's count from the store
+	ends    uint64    // attempts that finished ending since the slot was made
+	wait    *waitList // requests waiting for a place; nil when none
+}
+
+func (s slot) idle() bool { return s.busy == 0 && s.pending == 0 && s.readers == 0 && s.wait == nil }
+
+// put stores s for k, or drops the slot when it holds nothing.
+func put[K comparable](m map[K]slot, k K, s slot) {
+	if s.idle() {
+		delete(m, k)
+	} else {
+		m[k] = s
+	}
 }
 
 // New returns a Limiter with cfg's limits, counting failures of client
@@ -59,15 +87,7 @@ func New(cfg Config, ips, pairs Store) *Limiter {
 	if cfg.MaxWaiters <= 0 {
 		cfg.MaxWaiters = DefaultMaxWaiters
 	}
-	return &Limiter{
-		cfg:      cfg,
-		ips:      ips,
-		pairs:    pairs,
-		ipBusy:   make(map[[16]byte]int),
-		pairBusy: make(map[Key]int),
-		ipWait:   make(map[[16]byte]*waitList),
-		pairWait: make(map[Key]*waitList),
-	}
+	return &Limiter{cfg: cfg, ips: ips, pairs: pairs, ipSlots: make(map[[16]byte]slot), pairSlots: make(map[Key]slot)}
 }
 
 // Attempt is one request on a limited route, from Check to End.
@@ -104,37 +124,83 @@ const (
 	Success                // authenticated
 )
 
+// counts reads the failures of at's keys from the stores, with l.mu
+// released meanwhile (the caller holds it, and holds it again on return).
+// A count the store cannot read counts as none: the limit fails open,
+// never with an error.
+func (l *Limiter) counts(ctx context.Context, at *Attempt) (ip, pair Count) {
+	byIP, byPair := l.cfg.PerIP > 0, at.Claimed
+	for try := 1; ; try++ {
+		var ipEnds, pairEnds uint64
+		if byIP {
+			s := l.ipSlots[at.Client]
+			s.readers++
+			ipEnds = s.ends
+			l.ipSlots[at.Client] = s
+		}
+		if byPair {
+			s := l.pairSlots[at.Pair]
+			s.readers++
+			pairEnds = s.ends
+			l.pairSlots[at.Pair] = s
+		}
+		l.mu.Unlock()
+		var err error
+		if byIP {
+			if ip, err = l.ips.Failures(ctx, Key{Client: at.Client}); err != nil {
+				ip = Count{}
+			}
+		}
+		if byPair {
+			if pair, err = l.pairs.Failures(ctx, at.Pair); err != nil {
+				pair = Count{}
+			}
+		}
+		l.mu.Lock()
+		same := true
+		if byIP {
+			s := l.ipSlots[at.Client]
+			s.readers--
+			same = s.ends == ipEnds
+			put(l.ipSlots, at.Client, s)
+		}
+		if byPair {
+			s := l.pairSlots[at.Pair]
+			s.readers--
+			same = same && s.ends == pairEnds
+			put(l.pairSlots, at.Pair, s)
+		}
+		if same || try == maxRereads {
+			return ip, pair
+		}
+	}
+}
+
 // look reads the limits for at: hit when its failures reach a limit (b
-// says which), full when its failures and attempts in flight do (b then
-// says which, with the busy count). A count the store cannot read counts
-// as none: the limit fails open, never with an error. The caller holds
-// l.mu.
+// says which), full when its failures and attempts in flight (or ending
+// as failures) do (b then says which, with the busy count). The caller
+// holds l.mu, which look releases while it reads the stores.
 func (l *Limiter) look(ctx context.Context, at *Attempt) (b Blocked, hit, full bool) {
+	ip, pair := l.counts(ctx, at)
 	if l.cfg.PerIP > 0 {
-		c, err := l.ips.Failures(ctx, Key{Client: at.Client})
-		if err != nil {
-			c = Count{}
+		if ip.N >= l.cfg.PerIP {
+			return Blocked{N: ip.N, Retry: ip.Left}, true, true
 		}
-		if c.N >= l.cfg.PerIP {
-			return Blocked{N: c.N, Retry: c.Left}, true, true
-		}
-		if busy := l.ipBusy[at.Client]; c.N+busy >= l.cfg.PerIP {
-			return Blocked{N: c.N, Busy: busy, expires: c.Left}, false, true
+		s := l.ipSlots[at.Client]
+		if busy := s.busy + s.pending; ip.N+busy >= l.cfg.PerIP {
+			return Blocked{N: ip.N, Busy: busy, expires: ip.Left}, false, true
 		}
 	}
 	if at.Claimed {
-		c, err := l.pairs.Failures(ctx, at.Pair)
-		if err != nil {
-			c = Count{}
-		}
-		if c.N > 0 {
+		if pair.N > 0 {
 			at.pairSeen = true
 		}
-		if c.N >= l.cfg.PerPrincipal {
-			return Blocked{PerPrincipal: true, N: c.N, Retry: c.Left}, true, true
+		if pair.N >= l.cfg.PerPrincipal {
+			return Blocked{PerPrincipal: true, N: pair.N, Retry: pair.Left}, true, true
 		}
-		if busy := l.pairBusy[at.Pair]; c.N+busy >= l.cfg.PerPrincipal {
-			return Blocked{PerPrincipal: true, N: c.N, Busy: busy, expires: c.Left}, false, true
+		s := l.pairSlots[at.Pair]
+		if busy := s.busy + s.pending; pair.N+busy >= l.cfg.PerPrincipal {
+			return Blocked{PerPrincipal: true, N: pair.N, Busy: busy, expires: pair.Left}, false, true
 		}
 	}
 	return Blocked{}, false, false
@@ -143,10 +209,14 @@ func (l *Limiter) look(ctx context.Context, at *Attempt) (b Blocked, hit, full b
 // reserve gives at a place in flight; the caller holds l.mu.
 func (l *Limiter) reserve(at *Attempt) {
 	if l.cfg.PerIP > 0 {
-		l.ipBusy[at.Client]++
+		s := l.ipSlots[at.Client]
+		s.busy++
+		l.ipSlots[at.Client] = s
 	}
 	if at.Claimed {
-		l.pairBusy[at.Pair]++
+		s := l.pairSlots[at.Pair]
+		s.busy++
+		l.pairSlots[at.Pair] = s
 	}
 	at.reserved = true
 }
@@ -155,40 +225,67 @@ func (l *Limiter) reserve(at *Attempt) {
 // resetting the pair it authenticated, and wakes the requests waiting for
 // a place of its keys. It does nothing when at holds no place (it ended
 // already, or it was blocked), so a deferred End after an explicit one is
-// harmless. The store is called with a context that no request cancels:
-// a client that hangs up at once is counted all the same. Its errors lose
-// the failure (or the reset), never the answer.
+// harmless. The store is called without the lock, with a context that no
+// request cancels: a client that hangs up at once is counted all the
+// same. Its errors lose the failure (or the reset), never the answer.
 func (l *Limiter) End(at *Attempt, o Outcome) {
 	if !at.reserved {
 		return
 	}
 	at.reserved = false
+	byIP, byPair := l.cfg.PerIP > 0, at.Claimed
+	fail := 0
+	if o == Failure {
+		fail = 1
+	}
+	// Until the store has it, a failure counts as pending: checks
+	// meanwhile see its place taken.
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	if byIP {
+		s := l.ipSlots[at.Client]
+		s.busy--
+		s.pending += fail
+		l.ipSlots[at.Client] = s
+	}
+	if byPair {
+		s := l.pairSlots[at.Pair]
+		s.busy--
+		s.pending += fail
+		l.pairSlots[at.Pair] = s
+	}
+	l.mu.Unlock()
 	ctx := context.Background()
-	if l.cfg.PerIP > 0 {
-		if o == Failure {
+	switch {
+	case o == Failure:
+		if byIP {
 			_, _ = l.ips.Fail(ctx, Key{Client: at.Client}, l.cfg.Window)
 		}
-		decBusy(l.ipBusy, at.Client)
-		wakeWait(l.ipWait, at.Client)
-	}
-	if at.Claimed {
-		switch {
-		case o == Failure:
+		if byPair {
 			_, _ = l.pairs.Fail(ctx, at.Pair, l.cfg.Window)
-		case o == Success && at.pairSeen:
-			_ = l.pairs.Forget(ctx, at.Pair)
 		}
-		decBusy(l.pairBusy, at.Pair)
-		wakeWait(l.pairWait, at.Pair)
+	case o == Success && byPair && at.pairSeen:
+		_ = l.pairs.Forget(ctx, at.Pair)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if byIP {
+		l.ipSlots[at.Client] = ended(l.ipSlots[at.Client], fail)
+		put(l.ipSlots, at.Client, l.ipSlots[at.Client])
+	}
+	if byPair {
+		l.pairSlots[at.Pair] = ended(l.pairSlots[at.Pair], fail)
+		put(l.pairSlots, at.Pair, l.pairSlots[at.Pair])
 	}
 }
 
-func decBusy[K comparable](m map[K]int, k K) {
-	if n := m[k]; n > 1 {
-		m[k] = n - 1
-	} else {
-		delete(m, k)
+// ended is s once an attempt's end is stored: its failure no longer
+// pending, the end counted, and its waiters woken.
+func ended(s slot, fail int) slot {
+	s.pending -= fail
+	s.ends++
+	if s.wait != nil {
+		close(s.wait.ch)
+		s.wait = nil
 	}
+	return s
 }

@@ -57,9 +57,10 @@ type Count struct {
 // its window ends. A store that wants to keep limiting while its backend
 // is down falls back to counting locally itself (a Memory of its own).
 //
-// Methods are called concurrently, and must return promptly: the gate
-// calls them while requests of the same client wait. They honour ctx, the
-// request's context.
+// Methods are called concurrently and never under the Limiter's lock;
+// they should return promptly all the same, since requests of the same
+// client wait for them. Failures gets the request's context; Fail and
+// Forget a context no request cancels.
 type Store interface {
 	// Failures returns the live count of k.
 	Failures(ctx context.Context, k Key) (Count, error)

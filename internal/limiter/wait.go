@@ -45,9 +45,9 @@ func (l *Limiter) Check(ctx context.Context, at *Attempt) (Blocked, bool) {
 		}
 		var wl *waitList
 		if b.PerPrincipal {
-			wl = joinWait(l.pairWait, at.Pair)
+			wl = joinWait(l.pairSlots, at.Pair)
 		} else {
-			wl = joinWait(l.ipWait, at.Client)
+			wl = joinWait(l.ipSlots, at.Client)
 		}
 		if wl.n >= l.cfg.MaxWaiters {
 			b.Crowded = wl.n
@@ -96,35 +96,30 @@ type waitList struct {
 // leave takes a waiter off wl, the list it waited on.
 func (l *Limiter) leave(at *Attempt, perPrincipal bool, wl *waitList) {
 	if perPrincipal {
-		leaveWait(l.pairWait, at.Pair, wl)
+		leaveWait(l.pairSlots, at.Pair, wl)
 	} else {
-		leaveWait(l.ipWait, at.Client, wl)
+		leaveWait(l.ipSlots, at.Client, wl)
 	}
 }
 
 // joinWait returns the wait list of k, making one if none.
-func joinWait[K comparable](m map[K]*waitList, k K) *waitList {
-	wl := m[k]
-	if wl == nil {
-		wl = &waitList{ch: make(chan struct{})}
-		m[k] = wl
+func joinWait[K comparable](m map[K]slot, k K) *waitList {
+	s := m[k]
+	if s.wait == nil {
+		s.wait = &waitList{ch: make(chan struct{})}
+		m[k] = s
 	}
-	return wl
+	return s.wait
 }
 
 // leaveWait takes a waiter off wl, the list it waited on for k, and drops
-// the list when it was the last one.
-func leaveWait[K comparable](m map[K]*waitList, k K, wl *waitList) {
-	if wl.n--; wl.n == 0 && m[k] == wl {
-		delete(m, k)
-	}
-}
-
-// wakeWait wakes every request waiting for a place of k.
-func wakeWait[K comparable](m map[K]*waitList, k K) {
-	if wl := m[k]; wl != nil {
-		close(wl.ch)
-		delete(m, k)
+// the list when it was the last one (End may have replaced it already).
+func leaveWait[K comparable](m map[K]slot, k K, wl *waitList) {
+	if wl.n--; wl.n == 0 {
+		if s, ok := m[k]; ok && s.wait == wl {
+			s.wait = nil
+			put(m, k, s)
+		}
 	}
 }
 
@@ -133,11 +128,15 @@ func (l *Limiter) Waiters() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
-	for _, wl := range l.ipWait {
-		n += wl.n
+	for _, s := range l.ipSlots {
+		if s.wait != nil {
+			n += s.wait.n
+		}
 	}
-	for _, wl := range l.pairWait {
-		n += wl.n
+	for _, s := range l.pairSlots {
+		if s.wait != nil {
+			n += s.wait.n
+		}
 	}
 	return n
 }

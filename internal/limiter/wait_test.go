@@ -29,7 +29,7 @@ func holdPlace(t *testing.T, l *Limiter, at *Attempt) {
 func waitersOf(l *Limiter, k [16]byte) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if wl := l.ipWait[k]; wl != nil {
+	if wl := l.ipSlots[k].wait; wl != nil {
 		return wl.n
 	}
 	return 0
@@ -74,7 +74,7 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 		}
 	}
 	l.mu.Lock()
-	wl := l.ipWait[a]
+	wl := l.ipSlots[a].wait
 	l.mu.Unlock()
 	for range 100 {
 		other := &Attempt{Client: b}
@@ -100,8 +100,8 @@ func TestLimiterWakesOnlyItsKey(t *testing.T) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.ipBusy) != 0 || len(l.ipWait) != 0 || len(l.pairWait) != 0 {
-		t.Errorf("left behind: busy %v, ip waits %d, pair waits %d", l.ipBusy, len(l.ipWait), len(l.pairWait))
+	if len(l.ipSlots) != 0 || len(l.pairSlots) != 0 {
+		t.Errorf("left behind: %d address slots %v, %d pair slots", len(l.ipSlots), l.ipSlots, len(l.pairSlots))
 	}
 }
 
