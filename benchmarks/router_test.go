@@ -66,9 +66,18 @@ func sameResponse(b *testing.B, h http.Handler, req *http.Request) http.Handler 
 	return r
 }
 
-// BenchmarkFloorSame: the same-response floor of authgate's API key rows
-// (keys=1): "over the same-response floor" subtracts these.
+// BenchmarkFloorSame: the same-response floors of authgate's API key rows
+// (keys=1) and JWT rows: "over the same-response floor" subtracts these.
+// A JWT row's answer is the same with and without the token cache.
 func BenchmarkFloorSame(b *testing.B) {
+	f := getFixture()
+	for _, a := range f.algs {
+		h := authgateBearer(b, f.jwks)
+		for _, p := range paths {
+			req := bearerRequest(f.tokens[a.name][p])
+			b.Run("jwt/alg="+a.name+"/path="+p, func(b *testing.B) { serve(b, sameResponse(b, h, req), req, wantStatus(p)) })
+		}
+	}
 	ks := getAPIKeys()
 	h := authgateAPIKey(b, 1)
 	for _, p := range []struct {
