@@ -15,9 +15,9 @@ const (
 	maxDetailLen = 1024
 )
 
-// logger4 returns the logger of the gate's events for r: WithLogger's,
+// loggerFor returns the logger of the gate's events for r: WithLogger's,
 // else the one in r's context, else the gate's default to stderr.
-func (g *Gate) logger4(r *http.Request) *zerolog.Logger {
+func (g *Gate) loggerFor(r *http.Request) *zerolog.Logger {
 	if g.logger != nil {
 		return g.logger
 	}
@@ -37,7 +37,7 @@ func (g *Gate) logger4(r *http.Request) *zerolog.Logger {
 // logRefusal writes the one event of a refused request, unless the
 // logger's level or the sampler skips it; sc scrubs what a verifier wrote.
 func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid string, sc *scrubber) {
-	l := g.logger4(r)
+	l := g.loggerFor(r)
 	if l.GetLevel() > d.level || zerolog.GlobalLevel() > d.level {
 		return
 	}
