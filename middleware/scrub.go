@@ -55,6 +55,11 @@ type scrubForms struct {
 	rawN, pw int
 	heapRaw  []byte
 	buf      [scrubInline]byte
+	// stdPre and urlPre are the first 4 characters of the encodings of
+	// rest (the encoding of its first 3 bytes), once preDone: a text
+	// without either cannot hold an encoding, which is then not computed.
+	preDone        bool
+	stdPre, urlPre [4]byte
 	// The encodings of rest, once encoded.
 	encoded          bool
 	stdN, urlN       int
@@ -181,12 +186,23 @@ func (f *scrubForms) redact(s string) string {
 		}
 	}
 	// Both encodings are longer than rest; the raw URL one is the shorter.
-	if len(s) >= base64.RawURLEncoding.EncodedLen(len(f.rest)) {
+	if len(s) >= base64.RawURLEncoding.EncodedLen(len(f.rest)) && f.mayHoldEncoding(s) {
 		f.encode()
 		s = redactBytes(s, f.std())
 		s = redactBytes(s, f.url())
 	}
 	return s
+}
+
+// mayHoldEncoding reports whether s holds the first 4 characters of
+// either encoding of rest (which is at least 8 bytes long).
+func (f *scrubForms) mayHoldEncoding(s string) bool {
+	if !f.preDone {
+		f.preDone = true
+		base64.StdEncoding.Encode(f.stdPre[:], []byte(f.rest[:3]))
+		base64.RawURLEncoding.Encode(f.urlPre[:], []byte(f.rest[:3]))
+	}
+	return strings.Contains(s, string(f.stdPre[:])) || strings.Contains(s, string(f.urlPre[:]))
 }
 
 func (f *scrubForms) encode() {
