@@ -124,25 +124,65 @@ const (
 	Success                // authenticated
 )
 
+// look decides on at, with l.mu held (and released while it reads the
+// stores): hit when its failures reach a limit (b says which), full when
+// its failures and attempts in flight (or ending as failures) do (b then
+// says which, with the busy count). Otherwise it reserves at a place in
+// flight, which End releases.
+func (l *Limiter) look(ctx context.Context, at *Attempt) (b Blocked, hit, full bool) {
+	byIP, byPair := l.cfg.PerIP > 0, at.Claimed
+	ip, pair, ipS, pairS := l.counts(ctx, at)
+	switch {
+	case byIP && ip.N >= l.cfg.PerIP:
+		b, hit, full = Blocked{N: ip.N, Retry: ip.Left}, true, true
+	case byIP && ip.N+ipS.busy+ipS.pending >= l.cfg.PerIP:
+		b, full = Blocked{N: ip.N, Busy: ipS.busy + ipS.pending, expires: ip.Left}, true
+	case byPair && pair.N >= l.cfg.PerPrincipal:
+		b, hit, full = Blocked{PerPrincipal: true, N: pair.N, Retry: pair.Left}, true, true
+	case byPair && pair.N+pairS.busy+pairS.pending >= l.cfg.PerPrincipal:
+		b, full = Blocked{PerPrincipal: true, N: pair.N, Busy: pairS.busy + pairS.pending, expires: pair.Left}, true
+	default:
+		// A place: reserved in the same write that ends the read.
+		ipS.busy++
+		pairS.busy++
+		at.reserved = true
+	}
+	if byPair && pair.N > 0 {
+		at.pairSeen = true
+	}
+	if byIP {
+		put(l.ipSlots, at.Client, ipS)
+	}
+	if byPair {
+		put(l.pairSlots, at.Pair, pairS)
+	}
+	return b, hit, full
+}
+
 // counts reads the failures of at's keys from the stores, with l.mu
-// released meanwhile (the caller holds it, and holds it again on return).
-// A count the store cannot read counts as none: the limit fails open,
-// never with an error.
-func (l *Limiter) counts(ctx context.Context, at *Attempt) (ip, pair Count) {
+// released meanwhile (the caller holds it, and holds it again on return),
+// and returns them with the keys' slots as they are once it holds the
+// lock again, for the caller to write back. A read that overlapped the
+// end of an attempt of the same key (its slot's ends moved) is done
+// again. A count the store cannot read counts as none: the limit fails
+// open, never with an error.
+func (l *Limiter) counts(ctx context.Context, at *Attempt) (ip, pair Count, ipS, pairS slot) {
 	byIP, byPair := l.cfg.PerIP > 0, at.Claimed
 	for try := 1; ; try++ {
+		// The readers count keeps the slots, and so their ends, in
+		// place while the lock is released.
 		var ipEnds, pairEnds uint64
 		if byIP {
-			s := l.ipSlots[at.Client]
-			s.readers++
-			ipEnds = s.ends
-			l.ipSlots[at.Client] = s
+			ipS = l.ipSlots[at.Client]
+			ipS.readers++
+			ipEnds = ipS.ends
+			l.ipSlots[at.Client] = ipS
 		}
 		if byPair {
-			s := l.pairSlots[at.Pair]
-			s.readers++
-			pairEnds = s.ends
-			l.pairSlots[at.Pair] = s
+			pairS = l.pairSlots[at.Pair]
+			pairS.readers++
+			pairEnds = pairS.ends
+			l.pairSlots[at.Pair] = pairS
 		}
 		l.mu.Unlock()
 		var err error
@@ -159,66 +199,25 @@ func (l *Limiter) counts(ctx context.Context, at *Attempt) (ip, pair Count) {
 		l.mu.Lock()
 		same := true
 		if byIP {
-			s := l.ipSlots[at.Client]
-			s.readers--
-			same = s.ends == ipEnds
-			put(l.ipSlots, at.Client, s)
+			ipS = l.ipSlots[at.Client]
+			ipS.readers--
+			same = ipS.ends == ipEnds
 		}
 		if byPair {
-			s := l.pairSlots[at.Pair]
-			s.readers--
-			same = same && s.ends == pairEnds
-			put(l.pairSlots, at.Pair, s)
+			pairS = l.pairSlots[at.Pair]
+			pairS.readers--
+			same = same && pairS.ends == pairEnds
 		}
 		if same || try == maxRereads {
-			return ip, pair
+			return ip, pair, ipS, pairS
+		}
+		if byIP {
+			put(l.ipSlots, at.Client, ipS)
+		}
+		if byPair {
+			put(l.pairSlots, at.Pair, pairS)
 		}
 	}
-}
-
-// look reads the limits for at: hit when its failures reach a limit (b
-// says which), full when its failures and attempts in flight (or ending
-// as failures) do (b then says which, with the busy count). The caller
-// holds l.mu, which look releases while it reads the stores.
-func (l *Limiter) look(ctx context.Context, at *Attempt) (b Blocked, hit, full bool) {
-	ip, pair := l.counts(ctx, at)
-	if l.cfg.PerIP > 0 {
-		if ip.N >= l.cfg.PerIP {
-			return Blocked{N: ip.N, Retry: ip.Left}, true, true
-		}
-		s := l.ipSlots[at.Client]
-		if busy := s.busy + s.pending; ip.N+busy >= l.cfg.PerIP {
-			return Blocked{N: ip.N, Busy: busy, expires: ip.Left}, false, true
-		}
-	}
-	if at.Claimed {
-		if pair.N > 0 {
-			at.pairSeen = true
-		}
-		if pair.N >= l.cfg.PerPrincipal {
-			return Blocked{PerPrincipal: true, N: pair.N, Retry: pair.Left}, true, true
-		}
-		s := l.pairSlots[at.Pair]
-		if busy := s.busy + s.pending; pair.N+busy >= l.cfg.PerPrincipal {
-			return Blocked{PerPrincipal: true, N: pair.N, Busy: busy, expires: pair.Left}, false, true
-		}
-	}
-	return Blocked{}, false, false
-}
-
-// reserve gives at a place in flight; the caller holds l.mu.
-func (l *Limiter) reserve(at *Attempt) {
-	if l.cfg.PerIP > 0 {
-		s := l.ipSlots[at.Client]
-		s.busy++
-		l.ipSlots[at.Client] = s
-	}
-	if at.Claimed {
-		s := l.pairSlots[at.Pair]
-		s.busy++
-		l.pairSlots[at.Pair] = s
-	}
-	at.reserved = true
 }
 
 // End releases the place of at, counting a failure or, on a success,
@@ -234,6 +233,19 @@ func (l *Limiter) End(at *Attempt, o Outcome) {
 	}
 	at.reserved = false
 	byIP, byPair := l.cfg.PerIP > 0, at.Claimed
+	forget := o == Success && byPair && at.pairSeen
+	if o != Failure && !forget {
+		// Nothing to store: the place is free at once.
+		l.mu.Lock()
+		if byIP {
+			put(l.ipSlots, at.Client, woken(l.ipSlots[at.Client], -1))
+		}
+		if byPair {
+			put(l.pairSlots, at.Pair, woken(l.pairSlots[at.Pair], -1))
+		}
+		l.mu.Unlock()
+		return
+	}
 	fail := 0
 	if o == Failure {
 		fail = 1
@@ -263,7 +275,7 @@ func (l *Limiter) End(at *Attempt, o Outcome) {
 		if byPair {
 			_, _ = l.pairs.Fail(ctx, at.Pair, l.cfg.Window)
 		}
-	case o == Success && byPair && at.pairSeen:
+	case forget:
 		_ = l.pairs.Forget(ctx, at.Pair)
 	}
 	l.mu.Lock()
@@ -279,10 +291,18 @@ func (l *Limiter) End(at *Attempt, o Outcome) {
 }
 
 // ended is s once an attempt's end is stored: its failure no longer
-// pending, the end counted, and its waiters woken.
+// pending, the end counted (so that a read that overlapped it is done
+// again), and its waiters woken.
 func ended(s slot, fail int) slot {
 	s.pending -= fail
 	s.ends++
+	return woken(s, 0)
+}
+
+// woken is s with busy changed by d and its waiters woken: a place of the
+// key may be free.
+func woken(s slot, d int) slot {
+	s.busy += d
 	if s.wait != nil {
 		close(s.wait.ch)
 		s.wait = nil

@@ -6,14 +6,17 @@ import (
 	"time"
 )
 
-// Memory is a Store in memory, bounded: a GenMap of maxKeys/2 keys per
+// Memory is a Store in memory, bounded: GenMaps of maxKeys/2 keys per
 // generation, so a flood of distinct addresses forgets the least recently
 // seen ones rather than growing. It never fails. Its clock is the one
 // given to NewMemory.
 type Memory struct {
 	mu  sync.Mutex
 	now func() time.Time
-	m   *GenMap[Key, state]
+	// Addresses are keyed by their 16 bytes alone, which hash faster
+	// than a Key with its two strings; pairs by the whole Key.
+	ips   *GenMap[[16]byte, state]
+	pairs *GenMap[Key, state]
 }
 
 type state struct {
@@ -25,14 +28,21 @@ type state struct {
 // NewMemory returns a Memory holding at most about maxKeys keys, whose
 // generations turn every window, reading time from now.
 func NewMemory(maxKeys int, window time.Duration, now func() time.Time) *Memory {
-	return &Memory{now: now, m: NewGenMap[Key, state](max(maxKeys/2, 1), window, now())}
+	half, t := max(maxKeys/2, 1), now()
+	return &Memory{now: now, ips: NewGenMap[[16]byte, state](half, window, t), pairs: NewGenMap[Key, state](half, window, t)}
 }
 
 // Failures implements Store. A key without failures costs a lookup in
 // each generation and no clock reading.
 func (m *Memory) Failures(_ context.Context, k Key) (Count, error) {
 	m.mu.Lock()
-	st, ok := m.m.Get(k)
+	var st state
+	var ok bool
+	if k.isAddress() {
+		st, ok = m.ips.Get(k.Client)
+	} else {
+		st, ok = m.pairs.Get(k)
+	}
 	m.mu.Unlock()
 	if !ok {
 		return Count{}, nil
@@ -45,20 +55,28 @@ func (m *Memory) Fail(_ context.Context, k Key, window time.Duration) (Count, er
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.m.TurnIfDue(now)
-	st, _ := m.m.Get(k)
-	if st.count(now).N == 0 {
-		st = state{start: now, win: window}
+	if k.isAddress() {
+		m.ips.TurnIfDue(now)
+		st, _ := m.ips.Get(k.Client)
+		st = st.fail(now, window)
+		m.ips.Put(k.Client, st)
+		return st.count(now), nil
 	}
-	st.n++
-	m.m.Put(k, st)
+	m.pairs.TurnIfDue(now)
+	st, _ := m.pairs.Get(k)
+	st = st.fail(now, window)
+	m.pairs.Put(k, st)
 	return st.count(now), nil
 }
 
 // Forget implements Store.
 func (m *Memory) Forget(_ context.Context, k Key) error {
 	m.mu.Lock()
-	m.m.Delete(k)
+	if k.isAddress() {
+		m.ips.Delete(k.Client)
+	} else {
+		m.pairs.Delete(k)
+	}
 	m.mu.Unlock()
 	return nil
 }
@@ -67,7 +85,17 @@ func (m *Memory) Forget(_ context.Context, k Key) error {
 func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.m.Len()
+	return m.ips.Len() + m.pairs.Len()
+}
+
+// fail is st with one more failure at now, in a new window when none is
+// running.
+func (st state) fail(now time.Time, window time.Duration) state {
+	if st.count(now).N == 0 {
+		st = state{start: now, win: window}
+	}
+	st.n++
+	return st
 }
 
 // count is st's live count at now.

@@ -28,11 +28,14 @@ type Key struct {
 // length and the principal, and the client, so that no two keys share a
 // string whatever bytes the principal holds.
 func (k Key) String() string {
-	if k.Scheme == "" && k.Principal == "" {
+	if k.isAddress() {
 		return "ip:" + hex.EncodeToString(k.Client[:])
 	}
 	return "pair:" + k.Scheme + ":" + strconv.Itoa(len(k.Principal)) + ":" + k.Principal + ":" + hex.EncodeToString(k.Client[:])
 }
+
+// isAddress reports whether k is a client address's own key.
+func (k Key) isAddress() bool { return k.Scheme == "" && k.Principal == "" }
 
 // Count is the failures of a key in its current window.
 type Count struct {

@@ -36,8 +36,7 @@ func (l *Limiter) Check(ctx context.Context, at *Attempt) (Blocked, bool) {
 			return b, true
 		}
 		if !full {
-			l.reserve(at)
-			return b, false
+			return b, false // look reserved the place
 		}
 		b.Retry = time.Second
 		if final {

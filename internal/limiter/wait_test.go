@@ -39,7 +39,15 @@ func waitersOf(l *Limiter, k [16]byte) int {
 // through and then failed.
 func (l *Limiter) failOnce(at *Attempt) {
 	l.mu.Lock()
-	l.reserve(at)
+	s := l.ipSlots[at.Client]
+	s.busy++
+	l.ipSlots[at.Client] = s
+	if at.Claimed {
+		s := l.pairSlots[at.Pair]
+		s.busy++
+		l.pairSlots[at.Pair] = s
+	}
+	at.reserved = true
 	l.mu.Unlock()
 	l.End(at, Failure)
 }
