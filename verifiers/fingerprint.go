@@ -42,6 +42,11 @@ type macState struct {
 func NewFingerprinter() *Fingerprinter {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+	return newFingerprinter(key)
+}
+
+// newFingerprinter is a Fingerprinter under key, for tests with vectors.
+func newFingerprinter(key []byte) *Fingerprinter {
 	f := &Fingerprinter{}
 	f.pool.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
 	return f
