@@ -52,6 +52,8 @@
 // own reverse proxies, WithClientIPHeader names the header that carries
 // the client address, trusted only from the proxies' prefixes; the same
 // address is logged as remote_ip and used for log sampling.
+// WithFailureStore keeps the counts in a store of your own (shared by a
+// fleet of gates); when it fails, the limit fails open, never with a 5xx.
 //
 // # CORS preflight
 //

@@ -12,25 +12,16 @@ func WithClock(now func() time.Time) Option {
 }
 
 // SetLimitWait shortens how long a request waits for a place among its
-// client's attempts in flight (maxLimitWait), so that tests of giving up
-// do not take seconds.
-func SetLimitWait(g *Gate, d time.Duration) { g.limiter.waitLimit = d }
+// client's attempts in flight (2 s), so that tests of giving up do not
+// take seconds. It replaces the gate's limiter: call it before any
+// request.
+func SetLimitWait(g *Gate, d time.Duration) {
+	g.limiter = newLimiter(g.failureLimit, g.now, g.failureStore, d)
+}
 
 // LimitWaiters is how many requests are waiting for a place among their
 // client's attempts in flight.
-func LimitWaiters(g *Gate) int {
-	l := g.limiter
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, wl := range l.ipWait {
-		n += wl.n
-	}
-	for _, wl := range l.pairWait {
-		n += wl.n
-	}
-	return n
-}
+func LimitWaiters(g *Gate) int { return g.limiter.Waiters() }
 
 // WithTimer makes the gate's log sampler arm its timer with after instead
 // of time.AfterFunc: tests fire it when they like.

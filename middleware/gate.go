@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	core "github.com/authgate/authgate/internal/limiter"
 )
 
 // Gate holds the settings shared by the middleware it makes: logger,
@@ -30,7 +32,8 @@ type Gate struct {
 	failureLimit    FailureLimit
 	sampler         *sampler
 	clientIP        *clientIPHeader // nil: the client is r.RemoteAddr
-	limiter         *limiter        // nil: no failure limiting
+	limiter         *core.Limiter   // nil: no failure limiting
+	failureStore    FailureStore    // WithFailureStore's; nil: in memory
 	now             func() time.Time
 	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
 	afterFunc func(time.Duration, func())
@@ -96,7 +99,7 @@ func New(opts ...Option) *Gate {
 		g.sampler = newSampler(g.sampleBurst, g.sampleWindow, g.now, g.afterFunc, g.logSuppressed)
 	}
 	if g.failureLimit.on() {
-		g.limiter = newLimiter(g.failureLimit, g.now)
+		g.limiter = newLimiter(g.failureLimit, g.now, g.failureStore, 0)
 	}
 	return g
 }

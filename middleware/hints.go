@@ -167,7 +167,9 @@ func authorizationHint(r *http.Request, scheme string) string {
 	if !strings.EqualFold(s, scheme) {
 		return ""
 	}
-	if again, _ := verifiers.SplitAuthorization(rest); strings.EqualFold(again, scheme) {
+	// The scheme again as rest's first word; tested on its prefix, not by
+	// splitting the whole token.
+	if n := len(scheme); len(rest) >= n && strings.EqualFold(rest[:n], scheme) && (len(rest) == n || rest[n] == ' ' || rest[n] == '\t') {
 		return "the scheme is written twice ('" + scheme + " " + scheme + " ...'); send it once"
 	}
 	if len(rest) > 0 && (rest[0] == '"' || rest[0] == '\'') {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	core "github.com/authgate/authgate/internal/limiter"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -49,7 +50,7 @@ func TestSamplerMemoryBound(t *testing.T) {
 		if ok, _ := s.allow(sampleKey{keyOf(ip), "x"}, "", nil); !ok {
 			t.Fatalf("first event of a new client %d suppressed", i)
 		}
-		if n := s.keys.len(); n > 2*maxSampleKeys {
+		if n := s.keys.Len(); n > 2*maxSampleKeys {
 			t.Fatalf("%d keys, bound %d", n, 2*maxSampleKeys)
 		}
 		if i%1000 == 0 {
@@ -220,45 +221,6 @@ func TestScrubberMatchesReference(t *testing.T) {
 	}
 }
 
-// failOnce counts one failed attempt of at, as a request that was let
-// through and then failed.
-func (l *limiter) failOnce(at *attempt) {
-	l.mu.Lock()
-	l.reserve(at)
-	l.mu.Unlock()
-	l.end(at, outcomeFailure)
-}
-
-// TestLimiterBoundUnderFlood: 100k distinct failing addresses (and as
-// many pairs) never grow the limiter past MaxTracked per kind, and an
-// address that keeps failing stays blocked throughout.
-func TestLimiterBoundUnderFlood(t *testing.T) {
-	t.Parallel()
-	now := time.Unix(1000, 0)
-	l := newLimiter(FailureLimit{PerIP: 3, PerPrincipal: 3, Window: time.Hour, MaxTracked: 1000}, func() time.Time { return now })
-	attacker := &attempt{cl: client{key: ipKey("192.0.2.66")}}
-	for range 3 {
-		l.failOnce(attacker)
-	}
-	for i := range 100000 {
-		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		at := &attempt{cl: client{key: keyOf(a)}, claimed: true}
-		at.pair = pairKey{scheme: "Basic", principal: "user", client: at.cl.key}
-		l.failOnce(at)
-		if n := l.ips.len(); n > 1000 {
-			t.Fatalf("after %d addresses: %d tracked, bound 1000", i+1, n)
-		}
-		if n := l.pairs.len(); n > 1000 {
-			t.Fatalf("after %d pairs: %d tracked, bound 1000", i+1, n)
-		}
-		if i%100 == 0 {
-			if _, hit := l.check(context.Background(), attacker); !hit {
-				t.Fatalf("the attacker was forgotten after %d other addresses", i+1)
-			}
-		}
-	}
-}
-
 func TestClientKeyGrouping(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -313,16 +275,19 @@ func TestClientFromRemoteAddr(t *testing.T) {
 func BenchmarkLimiterSuccessOverhead(b *testing.B) {
 	g := New(WithFailureLimit(FailureLimit{PerIP: 5, Window: time.Minute}))
 	for i := range 1000 {
-		g.limiter.failOnce(&attempt{cl: client{key: keyOf(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))}})
+		at := core.Attempt{Client: keyOf(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))}
+		g.limiter.Check(context.Background(), &at)
+		g.limiter.End(&at, outcomeFailure)
 	}
 	r := &http.Request{RemoteAddr: "192.0.2.1:1234", Header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		at := attempt{cl: g.client(r)}
-		if _, hit := g.limiter.check(context.Background(), &at); hit {
+		at.Client = at.cl.key
+		if _, hit := g.limiter.Check(context.Background(), &at.Attempt); hit {
 			b.Fatal("blocked")
 		}
-		g.limiter.end(&at, outcomeSuccess)
+		g.limiter.End(&at.Attempt, outcomeSuccess)
 	}
 }
 
@@ -419,6 +384,25 @@ func TestRoutePatternFastPath(t *testing.T) {
 		r = r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, rc))
 		if got, want := routePattern(r), rc.RoutePattern(); got != want {
 			t.Errorf("%q: %q, want %q", pats, got, want)
+		}
+	}
+}
+
+// TestAuthorizationHintSchemeTwice: the scheme written twice is found by
+// the first word of the credentials only, whatever separates it.
+func TestAuthorizationHintSchemeTwice(t *testing.T) {
+	t.Parallel()
+	for v, twice := range map[string]bool{
+		"Bearer Bearer tok":  true,
+		"Bearer bearer\ttok": true,
+		"Bearer Bearer":      true,
+		"Bearer Bearerx tok": false,
+		"Bearer tok Bearer":  false,
+		"Bearer Bear":        false,
+	} {
+		r := &http.Request{Header: http.Header{"Authorization": {v}}}
+		if got := strings.Contains(authorizationHint(r, "Bearer"), "written twice"); got != twice {
+			t.Errorf("%q: twice %v, want %v", v, got, twice)
 		}
 	}
 }

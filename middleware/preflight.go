@@ -58,6 +58,6 @@ func (rt *route) answerPreflight(w http.ResponseWriter, r *http.Request) {
 		credHeaders: rt.credHeaders,
 	}
 	sc := scrubber{auth: r.Header["Authorization"], r: r, names: rf.credHeaders}
-	rt.g.logRefusal(r, rf, dataOf(rf.reason), requestID(r), &sc)
+	rt.g.logRefusal(r, rf, rf.data(), requestID(r), &sc)
 	w.WriteHeader(http.StatusNoContent)
 }

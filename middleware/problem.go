@@ -29,14 +29,15 @@ type Problem struct {
 // members "reason", and "request_id" and "hint" when set. It writes no body
 // for HEAD requests.
 func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
-	writeProblem(w, r, p, make([]string, 3))
+	writeProblem(w, r, p, dataOf(p.Reason), make([]string, 3))
 }
 
-// writeProblem is WriteProblem with the backing array of its three header
-// values given by the caller, so that the gate allocates one array for all
-// the header values of a refusal. Each value's capacity is clipped, so an
+// writeProblem is WriteProblem with the reason's data looked up by the
+// caller and the backing array of its three header values given by it, so
+// that the gate looks a refusal's reason up once and allocates one array
+// for all the header values of a refusal. Each value's capacity is clipped, so an
 // Add copies instead of writing into its neighbour.
-func writeProblem(w http.ResponseWriter, r *http.Request, p Problem, vals []string) {
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem, d *reasonData, vals []string) {
 	h := w.Header()
 	// Direct assignments with canonical keys skip re-canonicalizing them.
 	vals[0], vals[1] = "application/problem+json", "nosniff"
@@ -49,7 +50,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem, vals []stri
 	// A problem with a known reason's own status, title and description
 	// has a body computed once; only request_id and hint are added.
 	var b []byte
-	if d, ok := reasonTable()[p.Reason]; ok && d.public == p.Reason && p.Status == d.status && p.Title == d.title && p.Detail == d.desc {
+	if d.Public == p.Reason && p.Status == d.Status && p.Title == d.title && p.Detail == d.Description {
 		if p.RequestID == "" && p.Hint == "" {
 			vals[2] = d.bodyLen
 			h["Content-Length"] = vals[2:3:3]

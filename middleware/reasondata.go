@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -10,19 +11,13 @@ import (
 	"github.com/authgate/authgate/verifiers"
 )
 
-// reasonData is what the gate derives from a reason code: computed once per
-// process, so that a refusal costs one map lookup instead of one per
-// property, and its problem body is written rather than encoded.
+// reasonData is verifiers' ReasonInfo of a reason with what the gate
+// renders from it: computed once per process, so that a refusal looks its
+// reason up once, and its problem body is written rather than encoded.
 type reasonData struct {
-	status int
-	title  string
-	level  zerolog.Level
-	public verifiers.Reason
-	desc   string
-	retry  bool // the response carries Retry-After
-	// failure marks a rejection that counts as a failed attempt for
-	// WithFailureLimit; see guessing.
-	failure bool
+	verifiers.ReasonInfo
+	title string
+	level zerolog.Level // Level, as zerolog spells it
 	// groupHint is the development-mode hint of a reason shown under
 	// another public code: one text for the whole group, which does not
 	// say which part of the credentials was wrong.
@@ -44,56 +39,24 @@ var reasonTable = sync.OnceValue(func() map[verifiers.Reason]*reasonData {
 })
 
 func newReasonData(r verifiers.Reason) *reasonData {
-	status := r.Status()
-	d := &reasonData{
-		status:  status,
-		title:   http.StatusText(status),
-		public:  r.Public(),
-		desc:    r.Description(),
-		retry:   status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests,
-		failure: guessing(r),
-	}
+	d := &reasonData{ReasonInfo: r.Info()}
+	d.title = http.StatusText(d.Status)
 	switch {
-	case status >= 500:
+	case d.Level >= slog.LevelError:
 		d.level = zerolog.ErrorLevel
-	case r == verifiers.CredentialsMissing:
-		d.level = zerolog.InfoLevel
-	default:
+	case d.Level >= slog.LevelWarn:
 		d.level = zerolog.WarnLevel
+	default:
+		d.level = zerolog.InfoLevel
 	}
-	if d.public != r {
-		d.groupHint = "the server did not accept these credentials (" + string(d.public) +
+	if d.Public != r {
+		d.groupHint = "the server did not accept these credentials (" + string(d.Public) +
 			"); development mode does not say which part was wrong, since that would tell which names exist: the server log has the precise reason and hint"
 	}
-	d.bodyPrefix = appendProblemPrefix(nil, status, d.title, d.desc, d.public)
+	d.bodyPrefix = appendProblemPrefix(nil, d.Status, d.title, d.Description, d.Public)
 	d.body = append(append([]byte(nil), d.bodyPrefix...), "}\n"...)
 	d.bodyLen = strconv.Itoa(len(d.body))
 	return d
-}
-
-// guessing tells whether a rejection for reason r counts as a failed
-// attempt for WithFailureLimit: a guess that was checked against a secret
-// and was wrong (unknown user or key, wrong password or secret, invalid
-// token), or a credential that is malformed or forged (bad signature,
-// refused algorithm). The rest do not count: rejections that no guess can
-// turn into a success, that cost no secret check, and that genuine
-// clients meet too. That is a stale credential (an expired or
-// not-yet-valid token, a revoked or expired key), one meant for elsewhere
-// (another issuer, audience or key environment, a missing claim), a token
-// signed by a key that is not in the key set (as after the issuer rotates
-// keys), no credentials, an unaccepted scheme, and the statuses that do
-// not blame the credentials (403, 429, 431, 503).
-func guessing(r verifiers.Reason) bool {
-	switch r {
-	case verifiers.CredentialsMalformed, verifiers.CredentialsInvalid,
-		verifiers.UserUnknown, verifiers.PasswordMismatch,
-		verifiers.APIKeyUnknown, verifiers.APIKeySecretMismatch, verifiers.APIKeyChecksumInvalid,
-		verifiers.TokenMalformed, verifiers.TokenSignatureInvalid,
-		verifiers.TokenAlgNotAllowed, verifiers.TokenInvalid,
-		verifiers.RequestMalformed:
-		return true
-	}
-	return false
 }
 
 // dataOf returns the data of r. An unknown reason (which the gate never

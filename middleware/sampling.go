@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	core "github.com/authgate/authgate/internal/limiter"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -16,7 +17,7 @@ import (
 // line that a timer writes about one window after the key's first
 // suppressed event, whether or not the client comes back.
 //
-// The per-key state lives in a genMap bounded by maxSampleKeys per
+// The per-key state lives in a core.GenMap bounded by maxSampleKeys per
 // generation, so a flood of distinct clients cannot grow it, and every call
 // is O(1). The counts not yet written live apart from it, in a queue
 // ordered by when they are due (so a key dropped from the map keeps its
@@ -35,7 +36,7 @@ type sampler struct {
 	now   func() time.Time
 	after func(time.Duration, func())
 	emit  func(*pending) // writes one summary line; called without mu
-	keys  *genMap[sampleKey, sampleState]
+	keys  *core.GenMap[sampleKey, sampleState]
 	queue []*pending // by due time
 	armed bool       // a timer will call fire
 }
@@ -76,7 +77,7 @@ func newSampler(burst int, window time.Duration, now func() time.Time, after fun
 	}
 	return &sampler{
 		burst: burst, window: window, slack: window / 64, now: now, after: after, emit: emit,
-		keys: newGenMap[sampleKey, sampleState](maxSampleKeys, window, now()),
+		keys: core.NewGenMap[sampleKey, sampleState](maxSampleKeys, window, now()),
 	}
 }
 
@@ -88,8 +89,8 @@ func (s *sampler) allow(key sampleKey, ip string, l *zerolog.Logger) (ok bool, s
 	now := s.now()
 	var early *pending // a count written before its time, the queue being full
 	s.mu.Lock()
-	s.keys.turnIfDue(now)
-	st, found := s.keys.get(key)
+	s.keys.TurnIfDue(now)
+	st, found := s.keys.Get(key)
 	if st.pend != nil && st.pend.done {
 		st.pend = nil
 	}
@@ -124,7 +125,7 @@ func (s *sampler) allow(key sampleKey, ip string, l *zerolog.Logger) (ok bool, s
 		p.count++
 		p.ip, p.log = ip, l
 	}
-	s.keys.put(key, st)
+	s.keys.Put(key, st)
 	s.mu.Unlock()
 	if early != nil && early.count > 0 {
 		s.emit(early)

@@ -27,7 +27,17 @@ func Authorization(r *http.Request, scheme string) (credentials string, ok bool)
 // the rest, trimmed of spaces and tabs: "Bearer  abc " gives "Bearer", "abc".
 func SplitAuthorization(v string) (scheme, rest string) {
 	v = strings.Trim(v, " \t")
-	i := strings.IndexAny(v, " \t")
+	// Two IndexByte calls rather than IndexAny: a token is hundreds of
+	// bytes, and IndexByte scans them many at a time. The tab is looked
+	// for only before the first space.
+	i := strings.IndexByte(v, ' ')
+	end := i
+	if end < 0 {
+		end = len(v)
+	}
+	if j := strings.IndexByte(v[:end], '\t'); j >= 0 {
+		i = j
+	}
 	if i < 0 {
 		return v, ""
 	}

@@ -1,6 +1,8 @@
 package verifiers
 
-import "net/http"
+import (
+	"log/slog"
+)
 
 // Reason is a stable code that says why a request was not let through. The
 // set is closed and part of the API: codes are logged in the "reason" field
@@ -63,101 +65,141 @@ const (
 	PreflightUnanswered Reason = "preflight_unanswered"
 )
 
-type reasonInfo struct {
-	status int
-	// client is the code shown to the client; it differs from the reason
-	// where telling the two apart would help an attacker (unknown user vs
-	// wrong password).
-	client Reason
-	// desc is the client-safe description: body detail and, for Bearer,
-	// error_description. Only RFC 6750 §3 characters.
-	desc string
+// ReasonInfo is what the project knows about one reason code: the one
+// table that the gate, the verifiers and the README read. Reason.Info
+// returns it with a single lookup.
+type ReasonInfo struct {
+	// Status is the HTTP status the gate answers.
+	Status int
+	// Public is the code shown to the client. It equals the reason except
+	// where the difference would help an attacker: an unknown user and a
+	// wrong password both show as CredentialsInvalid.
+	Public Reason
+	// Description is the client-safe sentence: the body's detail and, for
+	// Bearer, error_description. Only RFC 6750 §3 characters.
+	Description string
+	// Level is how loudly the gate logs the refusal: info for a request
+	// without credentials (a browser's first request), error when the
+	// server could not check (503), warn otherwise.
+	Level slog.Level
+	// Retry marks the statuses whose response carries Retry-After (429,
+	// 503).
+	Retry bool
+	// Guess marks a rejection that counts as a failed attempt for the
+	// gate's failure limit: a guess that was checked against a secret and
+	// was wrong (unknown user or key, wrong password or secret, an invalid
+	// token), or a malformed or forged credential (bad signature, refused
+	// algorithm). Rejections that no guess can turn into a success and
+	// that genuine clients meet too do not count: a stale credential
+	// (expired, not yet valid, revoked), one meant for elsewhere (issuer,
+	// audience, environment, a missing claim), a token signed by a key not
+	// in the key set (as after a rotation), no credentials, an unaccepted
+	// scheme, and the statuses that do not blame the credentials (403,
+	// 429, 431, 503).
+	Guess bool
+	// Cacheable marks a rejection that depends on the credential and the
+	// verifier's configuration (and key set) alone, so that a cache keyed
+	// by the credential may remember it. Not cacheable: reasons that change
+	// with time (token_not_yet_valid, token_issued_in_future), that must
+	// keep reaching the key-set refresh (token_key_unknown), and those
+	// about the request rather than the credential (no credentials, two
+	// ways, too large) or decided by the gate (403, 429, 503, 204).
+	Cacheable bool
 }
 
-var reasonTable = map[Reason]reasonInfo{
-	CredentialsMissing:    {401, CredentialsMissing, "Authentication is required."},
-	SchemeNotAccepted:     {401, SchemeNotAccepted, "The authentication scheme is not accepted here."},
-	CredentialsMalformed:  {401, CredentialsMalformed, "The credentials are malformed."},
-	CredentialsInvalid:    {401, CredentialsInvalid, "The credentials are invalid."},
-	UserUnknown:           {401, CredentialsInvalid, "The credentials are invalid."},
-	PasswordMismatch:      {401, CredentialsInvalid, "The credentials are invalid."},
-	APIKeyUnknown:         {401, CredentialsInvalid, "The credentials are invalid."},
-	APIKeySecretMismatch:  {401, CredentialsInvalid, "The credentials are invalid."},
-	APIKeyRevoked:         {401, APIKeyRevoked, "The API key has been revoked."},
-	APIKeyExpired:         {401, APIKeyExpired, "The API key has expired."},
-	APIKeyWrongEnv:        {401, APIKeyWrongEnv, "The API key belongs to another environment."},
-	APIKeyChecksumInvalid: {401, APIKeyChecksumInvalid, "The API key is mistyped or truncated."},
-	TokenMalformed:        {401, TokenMalformed, "The access token is malformed."},
-	TokenSignatureInvalid: {401, TokenSignatureInvalid, "The access token signature is invalid."},
-	TokenKeyUnknown:       {401, TokenKeyUnknown, "The access token is signed with an unknown key."},
-	TokenAlgNotAllowed:    {401, TokenAlgNotAllowed, "The access token algorithm is not allowed."},
-	TokenExpired:          {401, TokenExpired, "The access token expired."},
-	TokenNotYetValid:      {401, TokenNotYetValid, "The access token is not valid yet."},
-	TokenIssuedInFuture:   {401, TokenIssuedInFuture, "The access token is issued in the future."},
-	TokenIssuerMismatch:   {401, TokenIssuerMismatch, "The access token issuer is not accepted."},
-	TokenAudienceMismatch: {401, TokenAudienceMismatch, "The access token is not meant for this resource."},
-	TokenTypeMismatch:     {401, TokenTypeMismatch, "The access token type is not accepted."},
-	TokenClaimMissing:     {401, TokenClaimMissing, "The access token lacks a required claim."},
-	TokenClaimInvalid:     {401, TokenClaimInvalid, "The access token has a malformed claim."},
-	TokenIsIDToken:        {401, TokenIsIDToken, "An ID token is not an access token."},
-	TokenInvalid:          {401, TokenInvalid, "The access token is invalid."},
-	RequestMalformed:      {400, RequestMalformed, "The request carries credentials in a malformed way."},
-	ScopeInsufficient:     {403, ScopeInsufficient, "The credentials lack a required scope."},
-	Forbidden:             {403, Forbidden, "Access is denied."},
-	TooManyFailures:       {429, TooManyFailures, "Too many failed attempts; try again later."},
-	CredentialsTooLarge:   {431, CredentialsTooLarge, "The credentials header is too large."},
-	VerifierUnavailable:   {503, VerifierUnavailable, "Authentication is temporarily unavailable."},
-	PreflightUnanswered:   {204, PreflightUnanswered, "The CORS preflight was not answered by a CORS handler."},
+// reasonTable holds every reason in the order Reasons lists them. Each
+// row: the reason, then ReasonInfo's fields in order (status, public,
+// description, level, retry, guess, cacheable).
+var reasonTable = [...]struct {
+	r    Reason
+	info ReasonInfo
+}{
+	{CredentialsMissing, ReasonInfo{401, CredentialsMissing, "Authentication is required.", slog.LevelInfo, false, false, false}},
+	{SchemeNotAccepted, ReasonInfo{401, SchemeNotAccepted, "The authentication scheme is not accepted here.", slog.LevelWarn, false, false, false}},
+	{CredentialsMalformed, ReasonInfo{401, CredentialsMalformed, "The credentials are malformed.", slog.LevelWarn, false, true, true}},
+	{CredentialsInvalid, ReasonInfo{401, CredentialsInvalid, "The credentials are invalid.", slog.LevelWarn, false, true, true}},
+	{UserUnknown, ReasonInfo{401, CredentialsInvalid, "The credentials are invalid.", slog.LevelWarn, false, true, true}},
+	{PasswordMismatch, ReasonInfo{401, CredentialsInvalid, "The credentials are invalid.", slog.LevelWarn, false, true, true}},
+	{APIKeyUnknown, ReasonInfo{401, CredentialsInvalid, "The credentials are invalid.", slog.LevelWarn, false, true, true}},
+	{APIKeySecretMismatch, ReasonInfo{401, CredentialsInvalid, "The credentials are invalid.", slog.LevelWarn, false, true, true}},
+	{APIKeyRevoked, ReasonInfo{401, APIKeyRevoked, "The API key has been revoked.", slog.LevelWarn, false, false, true}},
+	{APIKeyExpired, ReasonInfo{401, APIKeyExpired, "The API key has expired.", slog.LevelWarn, false, false, true}},
+	{APIKeyWrongEnv, ReasonInfo{401, APIKeyWrongEnv, "The API key belongs to another environment.", slog.LevelWarn, false, false, true}},
+	{APIKeyChecksumInvalid, ReasonInfo{401, APIKeyChecksumInvalid, "The API key is mistyped or truncated.", slog.LevelWarn, false, true, true}},
+	{TokenMalformed, ReasonInfo{401, TokenMalformed, "The access token is malformed.", slog.LevelWarn, false, true, true}},
+	{TokenSignatureInvalid, ReasonInfo{401, TokenSignatureInvalid, "The access token signature is invalid.", slog.LevelWarn, false, true, true}},
+	{TokenKeyUnknown, ReasonInfo{401, TokenKeyUnknown, "The access token is signed with an unknown key.", slog.LevelWarn, false, false, false}},
+	{TokenAlgNotAllowed, ReasonInfo{401, TokenAlgNotAllowed, "The access token algorithm is not allowed.", slog.LevelWarn, false, true, true}},
+	{TokenExpired, ReasonInfo{401, TokenExpired, "The access token expired.", slog.LevelWarn, false, false, true}},
+	{TokenNotYetValid, ReasonInfo{401, TokenNotYetValid, "The access token is not valid yet.", slog.LevelWarn, false, false, false}},
+	{TokenIssuedInFuture, ReasonInfo{401, TokenIssuedInFuture, "The access token is issued in the future.", slog.LevelWarn, false, false, false}},
+	{TokenIssuerMismatch, ReasonInfo{401, TokenIssuerMismatch, "The access token issuer is not accepted.", slog.LevelWarn, false, false, true}},
+	{TokenAudienceMismatch, ReasonInfo{401, TokenAudienceMismatch, "The access token is not meant for this resource.", slog.LevelWarn, false, false, true}},
+	{TokenTypeMismatch, ReasonInfo{401, TokenTypeMismatch, "The access token type is not accepted.", slog.LevelWarn, false, false, true}},
+	{TokenClaimMissing, ReasonInfo{401, TokenClaimMissing, "The access token lacks a required claim.", slog.LevelWarn, false, false, true}},
+	{TokenClaimInvalid, ReasonInfo{401, TokenClaimInvalid, "The access token has a malformed claim.", slog.LevelWarn, false, false, true}},
+	{TokenIsIDToken, ReasonInfo{401, TokenIsIDToken, "An ID token is not an access token.", slog.LevelWarn, false, false, true}},
+	{TokenInvalid, ReasonInfo{401, TokenInvalid, "The access token is invalid.", slog.LevelWarn, false, true, true}},
+	{RequestMalformed, ReasonInfo{400, RequestMalformed, "The request carries credentials in a malformed way.", slog.LevelWarn, false, true, false}},
+	{ScopeInsufficient, ReasonInfo{403, ScopeInsufficient, "The credentials lack a required scope.", slog.LevelWarn, false, false, false}},
+	{Forbidden, ReasonInfo{403, Forbidden, "Access is denied.", slog.LevelWarn, false, false, false}},
+	{TooManyFailures, ReasonInfo{429, TooManyFailures, "Too many failed attempts; try again later.", slog.LevelWarn, true, false, false}},
+	{CredentialsTooLarge, ReasonInfo{431, CredentialsTooLarge, "The credentials header is too large.", slog.LevelWarn, false, false, false}},
+	{VerifierUnavailable, ReasonInfo{503, VerifierUnavailable, "Authentication is temporarily unavailable.", slog.LevelError, true, false, false}},
+	{PreflightUnanswered, ReasonInfo{204, PreflightUnanswered, "The CORS preflight was not answered by a CORS handler.", slog.LevelWarn, false, false, false}},
 }
+
+// reasonIndex finds a reason's row in reasonTable.
+var reasonIndex = func() map[Reason]*ReasonInfo {
+	m := make(map[Reason]*ReasonInfo, len(reasonTable))
+	for i := range reasonTable {
+		m[reasonTable[i].r] = &reasonTable[i].info
+	}
+	return m
+}()
 
 // Reasons returns every reason code, in a stable order.
 func Reasons() []Reason {
-	return []Reason{
-		CredentialsMissing, SchemeNotAccepted, CredentialsMalformed, CredentialsInvalid,
-		UserUnknown, PasswordMismatch,
-		APIKeyUnknown, APIKeySecretMismatch, APIKeyRevoked, APIKeyExpired, APIKeyWrongEnv, APIKeyChecksumInvalid,
-		TokenMalformed, TokenSignatureInvalid, TokenKeyUnknown, TokenAlgNotAllowed, TokenExpired,
-		TokenNotYetValid, TokenIssuedInFuture, TokenIssuerMismatch, TokenAudienceMismatch,
-		TokenTypeMismatch, TokenClaimMissing, TokenClaimInvalid, TokenIsIDToken, TokenInvalid,
-		RequestMalformed, ScopeInsufficient, Forbidden, TooManyFailures, CredentialsTooLarge, VerifierUnavailable,
-		PreflightUnanswered,
+	out := make([]Reason, len(reasonTable))
+	for i := range reasonTable {
+		out[i] = reasonTable[i].r
 	}
+	return out
+}
+
+// Info returns everything about r in one lookup: the gate calls it once
+// per refusal. An unknown reason reads as CredentialsInvalid, as the gate
+// reports it.
+func (r Reason) Info() ReasonInfo {
+	if i, ok := reasonIndex[r]; ok {
+		return *i
+	}
+	return *reasonIndex[CredentialsInvalid]
 }
 
 // Known reports whether r is one of the codes listed by Reasons. The gate
 // replaces an unknown code from a custom verifier by CredentialsInvalid
 // and logs the code it was given in the detail.
 func (r Reason) Known() bool {
-	_, ok := reasonTable[r]
+	_, ok := reasonIndex[r]
 	return ok
 }
 
 // Status returns the HTTP status the gate answers for r; 401 for an
 // unknown reason.
-func (r Reason) Status() int {
-	if i, ok := reasonTable[r]; ok {
-		return i.status
-	}
-	return http.StatusUnauthorized
-}
+func (r Reason) Status() int { return r.Info().Status }
 
 // Public returns the code shown to the client for r. It equals r except
 // where the difference would help an attacker: unknown user and wrong
 // password both show as CredentialsInvalid, and so do an unknown API key
 // id and a wrong API key secret.
-func (r Reason) Public() Reason {
-	if i, ok := reasonTable[r]; ok {
-		return i.client
-	}
-	return CredentialsInvalid
-}
+func (r Reason) Public() Reason { return r.Info().Public }
 
 // Description returns the client-safe sentence for r, used in the
 // response body and as a Bearer error_description. It holds only characters
 // RFC 6750 §3 allows in error_description.
-func (r Reason) Description() string {
-	if i, ok := reasonTable[r]; ok {
-		return i.desc
-	}
-	return reasonTable[CredentialsInvalid].desc
-}
+func (r Reason) Description() string { return r.Info().Description }
+
+// Cacheable reports whether a rejection for r may be remembered by a
+// cache keyed by the credential; see ReasonInfo.Cacheable.
+func (r Reason) Cacheable() bool { return r.Info().Cacheable }

@@ -165,3 +165,28 @@ func BenchmarkFingerprint(b *testing.B) {
 		f.Fingerprint("ag_live_0123456789abcdef0123456789abcdef")
 	}
 }
+
+// TestSplitAuthorizationMatchesFields: SplitAuthorization splits at the
+// first space or tab, whichever comes first, as the reference below (the
+// definition it was first written as).
+func TestSplitAuthorizationMatchesFields(t *testing.T) {
+	t.Parallel()
+	ref := func(v string) (string, string) {
+		v = strings.Trim(v, " \t")
+		i := strings.IndexAny(v, " \t")
+		if i < 0 {
+			return v, ""
+		}
+		return v[:i], strings.Trim(v[i:], " \t")
+	}
+	for _, v := range []string{
+		"", " ", "\t", "Bearer", "Bearer abc", "Bearer\tabc", "Bearer \t abc \t", "Bea\trer abc",
+		"Bearer abc\tdef", "Basic\t", " \tBasic  x y ", "a\tb c", "a b\tc", "tok.en.only",
+	} {
+		s, r := verifiers.SplitAuthorization(v)
+		ws, wr := ref(v)
+		if s != ws || r != wr {
+			t.Errorf("SplitAuthorization(%q) = %q, %q; want %q, %q", v, s, r, ws, wr)
+		}
+	}
+}

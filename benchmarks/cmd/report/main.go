@@ -313,7 +313,7 @@ func writeTables(w io.Writer, r *results) {
 	fmt.Fprintln(w, "| row | time/op | allocs/op | B/op |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|")
 	for _, name := range r.order {
-		if strings.HasPrefix(name, "Floor/") || strings.HasPrefix(name, "Logging/") {
+		if strings.HasPrefix(name, "Floor/") || strings.HasPrefix(name, "FloorSame/") || strings.HasPrefix(name, "Logging/") {
 			s := r.rows[name]
 			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f |\n", name, dur(s.ns), s.allocs, s.bytes)
 		}
@@ -435,6 +435,47 @@ func writeTargets(w io.Writer, r *results) {
 	if len(rej) > 0 {
 		add("Every rejection ≤ 2 µs over the floor, excluding signature work (JWT no cache, API key)",
 			fmt.Sprintf("worst %s (%s); all: %s", signedDur(worst), worstName, strings.Join(rej, "; ")), worst <= 2000)
+	}
+	// Over the same-response floor (BenchmarkFloorSame): the router
+	// sending the very status, headers and body authgate sends, so that
+	// only deciding, logging and building them are counted.
+	if echoFloor, ok := get("Floor/router=echo"); ok {
+		s, ok1 := get("APIKey/keys=1/path=success/impl=authgate")
+		same, ok2 := get("FloorSame/apikey/path=success")
+		e, ok3 := get("APIKey/keys=1/path=success/impl=echo-keyauth")
+		if ok1 && ok2 && ok3 {
+			over, eover := s.ns-same.ns, e.ns-echoFloor.ns
+			add("API key success: no slower over the same-response floor than echo's key-auth over echo's",
+				fmt.Sprintf("authgate %s, echo-keyauth %s", signedDur(over), signedDur(eover)), over <= eover)
+		}
+	}
+	var samerej []string
+	sameWorst, sameWorstName := math.Inf(-1), ""
+	checkSame := func(name, floor string, sig float64) {
+		s, ok1 := r.get(name)
+		f, ok2 := r.get(floor)
+		if !ok1 || !ok2 {
+			return
+		}
+		over := s.ns - f.ns - sig
+		samerej = append(samerej, fmt.Sprintf("%s %s", shortName(name), signedDur(over)))
+		if over > sameWorst {
+			sameWorst, sameWorstName = over, shortName(name)
+		}
+	}
+	for _, alg := range algs {
+		checkSame(fmt.Sprintf("JWT/alg=%s/path=expired/impl=authgate-nocache", alg), fmt.Sprintf("FloorSame/jwt/alg=%s/path=expired", alg), r.bare(alg, "success"))
+		checkSame(fmt.Sprintf("JWT/alg=%s/path=bad_signature/impl=authgate-nocache", alg), fmt.Sprintf("FloorSame/jwt/alg=%s/path=bad_signature", alg), r.bare(alg, "bad_signature"))
+		checkSame(fmt.Sprintf("JWT/alg=%s/path=unknown_key/impl=authgate-nocache", alg), fmt.Sprintf("FloorSame/jwt/alg=%s/path=unknown_key", alg), 0)
+		for _, p := range []string{"expired", "bad_signature"} {
+			checkSame(fmt.Sprintf("JWT/alg=%s/path=%s/impl=authgate-cache", alg, p), fmt.Sprintf("FloorSame/jwt/alg=%s/path=%s", alg, p), 0)
+		}
+	}
+	checkSame("APIKey/keys=1/path=unknown/impl=authgate", "FloorSame/apikey/path=unknown", 0)
+	checkSame("APIKey/keys=1/path=missing/impl=authgate", "FloorSame/apikey/path=missing", 0)
+	if len(samerej) > 0 {
+		add("Every rejection ≤ 3 µs over the same-response floor, excluding signature work",
+			fmt.Sprintf("worst %s (%s); all: %s", signedDur(sameWorst), sameWorstName, strings.Join(samerej, "; ")), sameWorst <= 3000)
 	}
 	var bc []string
 	for _, p := range []string{"wrong_password", "unknown_user"} {

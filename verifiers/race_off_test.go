@@ -1,0 +1,5 @@
+//go:build !race
+
+package verifiers_test
+
+const raceEnabled = false
