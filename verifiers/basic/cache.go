@@ -2,66 +2,21 @@ package basic
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"hash"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/authgate/authgate/verifiers"
 )
 
-// credKey is HMAC-SHA256(per-verifier random key, user || 0x00 || password):
+// credKey is Fingerprinter.Sum(user, password) under a per-verifier key:
 // what the cache and the in-flight table are keyed by, so that neither
 // holds a password or an unkeyed hash of one. The NUL separator is
 // unambiguous because decodeBasic refuses control characters in the
 // user-id.
 type credKey [sha256.Size]byte
-
-// keyer computes credKeys with crypto/hmac, one pooled state per
-// concurrent caller, so that a cache hit allocates nothing.
-//
-// To be replaced by the shared helper (the keyed fingerprint in
-// verifiers/fingerprint.go) once it lands: keyer.key is its only use.
-type keyer struct {
-	pool sync.Pool // of *keyState
-}
-
-// keyState is one HMAC with a message buffer and a digest, kept together
-// so that nothing passed to the hash.Hash interface escapes from the stack.
-type keyState struct {
-	mac hash.Hash
-	buf []byte
-	sum [sha256.Size]byte
-}
-
-func newKeyer(key []byte) *keyer {
-	k := &keyer{}
-	k.pool.New = func() any {
-		return &keyState{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, MaxCredentialsLength+1)}
-	}
-	return k
-}
-
-func (k *keyer) key(user, password string) credKey {
-	s := k.pool.Get().(*keyState)
-	s.mac.Reset()
-	msg := append(s.buf[:0], user...)
-	msg = append(msg, 0)
-	msg = append(msg, password...)
-	s.mac.Write(msg)
-	clear(msg) // the buffer held the password
-	if cap(msg) <= MaxCredentialsLength+1 {
-		s.buf = msg[:0]
-	} // else: oversized (not reachable through decodeBasic); let it go
-	var out credKey
-	copy(out[:], s.mac.Sum(s.sum[:0]))
-	k.pool.Put(s)
-	return out
-}
 
 // cached is a remembered successful verification. It is trusted only
 // while the user's stored hash is the one it was made against: the same

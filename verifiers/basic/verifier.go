@@ -2,7 +2,6 @@ package basic
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,7 +37,7 @@ type Verifier struct {
 	store     Store
 	ch        challenge.Challenge
 	normalize func(string) string
-	keys      *keyer
+	keys      *verifiers.Fingerprinter      // keys the cache: Sum(user, password), its own random key
 	cache     *cache.Cache[credKey, cached] // nil: caching off
 	flights   flights
 	fp        *verifiers.Fingerprinter
@@ -151,9 +150,7 @@ func New(store Store, opts ...Option) (*Verifier, error) {
 	if c.cacheSize < 0 || c.cacheTTL < 0 {
 		return nil, fmt.Errorf("basic: cache size %d and TTL %v must not be negative", c.cacheSize, c.cacheTTL)
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
-	v := &Verifier{store: store, ch: ch, normalize: c.normalize, keys: newKeyer(key), fp: c.fp,
+	v := &Verifier{store: store, ch: ch, normalize: c.normalize, keys: verifiers.NewFingerprinter(), fp: c.fp,
 		slots: semaphore.NewWeighted(int64(c.slots)), nSlots: c.slots, wait: c.wait}
 	if c.cacheSize > 0 && c.cacheTTL > 0 {
 		v.cache = cache.New[credKey, cached](c.cacheSize, c.cacheTTL, c.now)
@@ -251,7 +248,7 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 // padded to the decoy's cost; the error is an *verifiers.UnavailableError
 // when no slot could be had.
 func (v *Verifier) check(ctx context.Context, user, password string, h, decoy *Hash, unknown bool) (*verifiers.Identity, error) {
-	k := v.keys.key(user, password)
+	k := credKey(v.keys.Sum(user, password))
 	if v.cache != nil {
 		if c, ok := v.cache.Get(k); ok {
 			switch {

@@ -195,8 +195,7 @@ func (v *Verifier) rememberIdentity(tok string, id *verifiers.Identity, now time
 //     time;
 //   - verifier_unavailable (503), which is not a Rejection.
 func (v *Verifier) rememberRejection(tok string, rej *verifiers.Rejection, epoch uint64, now time.Time, vd *verdict) {
-	switch rej.Reason {
-	case verifiers.TokenKeyUnknown, verifiers.TokenNotYetValid, verifiers.TokenIssuedInFuture:
+	if !rej.Reason.Cacheable() { // the reason table says which verdicts hold
 		return
 	}
 	tmpl := *rej
