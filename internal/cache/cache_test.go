@@ -5,26 +5,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/authgatetest"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *authgatetest.Clock {
+	return authgatetest.NewClock(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
 }
 
 // order lists the keys from most to least recently used, checking that
@@ -57,7 +43,7 @@ func wantGet(t *testing.T, c *Cache[string, int], k string, want int, wantOK boo
 
 func TestCache_get_put(t *testing.T) {
 	t.Parallel()
-	c := New[string, int](3, time.Minute, newClock().now)
+	c := New[string, int](3, time.Minute, newClock().Now)
 	wantGet(t, c, "a", 0, false)
 	c.Put("a", 1)
 	c.Put("b", 2)
@@ -72,7 +58,7 @@ func TestCache_get_put(t *testing.T) {
 
 func TestCache_LRU_eviction(t *testing.T) {
 	t.Parallel()
-	c := New[string, int](3, time.Minute, newClock().now)
+	c := New[string, int](3, time.Minute, newClock().Now)
 	c.Put("a", 1)
 	c.Put("b", 2)
 	c.Put("c", 3)
@@ -97,7 +83,7 @@ func TestCache_LRU_eviction(t *testing.T) {
 
 func TestCache_size_one(t *testing.T) {
 	t.Parallel()
-	c := New[string, int](1, time.Minute, newClock().now)
+	c := New[string, int](1, time.Minute, newClock().Now)
 	c.Put("a", 1)
 	c.Put("b", 2)
 	wantGet(t, c, "a", 0, false)
@@ -110,12 +96,12 @@ func TestCache_size_one(t *testing.T) {
 func TestCache_TTL(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c := New[string, int](3, time.Minute, clk.now)
+	c := New[string, int](3, time.Minute, clk.Now)
 	c.Put("a", 1)
-	clk.advance(time.Minute - time.Nanosecond)
+	clk.Advance(time.Minute - time.Nanosecond)
 	wantGet(t, c, "a", 1, true) // a hit does not extend the TTL
 	c.Put("b", 2)
-	clk.advance(time.Nanosecond)
+	clk.Advance(time.Nanosecond)
 	wantGet(t, c, "a", 0, false) // expiry is exclusive: at now+ttl it is gone
 	if c.Len() != 1 {
 		t.Errorf("expired entry not removed on Get: Len = %d", c.Len())
@@ -127,23 +113,23 @@ func TestCache_TTL(t *testing.T) {
 func TestCache_PutUntil(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c := New[string, int](3, time.Minute, clk.now)
-	c.PutUntil("short", 1, clk.now().Add(10*time.Second))
-	c.PutUntil("long", 2, clk.now().Add(time.Hour)) // capped at the TTL
-	c.PutUntil("past", 3, clk.now())                // already expired: not stored
+	c := New[string, int](3, time.Minute, clk.Now)
+	c.PutUntil("short", 1, clk.Now().Add(10*time.Second))
+	c.PutUntil("long", 2, clk.Now().Add(time.Hour)) // capped at the TTL
+	c.PutUntil("past", 3, clk.Now())                // already expired: not stored
 	if c.Len() != 2 {
 		t.Errorf("Len = %d, want 2 (an expired value is not stored)", c.Len())
 	}
-	clk.advance(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	wantGet(t, c, "short", 0, false)
 	wantGet(t, c, "long", 2, true)
-	clk.advance(50 * time.Second)
+	clk.Advance(50 * time.Second)
 	wantGet(t, c, "long", 0, false)
 }
 
 func TestCache_Remove(t *testing.T) {
 	t.Parallel()
-	c := New[string, *int](2, time.Minute, newClock().now)
+	c := New[string, *int](2, time.Minute, newClock().Now)
 	v := new(int)
 	c.Put("a", v)
 	c.Put("b", v)
