@@ -22,7 +22,7 @@ func TestReferenceServerBinary(t *testing.T) {
 	}
 	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "server")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../examples/server").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "-C", "../../examples/server", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building the reference server: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-log-level", "error")

@@ -6,11 +6,11 @@
 // a demo API key, a demo Basic user and demo tokens, and prints curl
 // commands for each scenario with the status and reason to expect:
 //
-//	go run ./examples/server
+//	go -C examples/server run .
 //
 // Run it with flags to serve real credentials:
 //
-//	go run ./examples/server -apikeys keys.txt -htpasswd users.htpasswd \
+//	go -C examples/server run . -apikeys keys.txt -htpasswd users.htpasswd \
 //	    -issuer https://id.example.com -audience https://api.example.com
 //
 // Routes:
