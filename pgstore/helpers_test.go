@@ -398,3 +398,6 @@ func reason(err error) verifiers.Reason {
 	}
 	return ""
 }
+
+// authgatetestLog returns a logger into a Log that the test never reads.
+func authgatetestLog(testing.TB) zerolog.Logger { return (&authgatetest.Log{}).Logger() }
