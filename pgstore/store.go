@@ -164,6 +164,9 @@ func (s *Store) miss(ctx context.Context, id string) (*apikey.Record, error) {
 	if _, ok := s.neg.Get(id); ok {
 		return nil, errNotFound
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pgstore: look up key %s: %w", id, err)
+	}
 	// The query runs detached from the first caller's context, so that
 	// its cancellation does not fail the lookups sharing the query.
 	ch := s.flights.DoChan(id, func() (any, error) {
