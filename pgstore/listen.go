@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -177,13 +178,16 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, ids []string) error {
 	}
 	s.logInvalid(bad)
 	s.wmu.Lock()
+	old := *s.recs.Load()
+	m := maps.Clone(old)
 	for _, id := range ids {
 		if r, ok := found[id]; ok {
-			s.put(r)
+			m[id] = keepSame(old[id], r)
 		} else {
-			s.recs.Delete(id)
+			delete(m, id)
 		}
 	}
+	s.recs.Store(&m)
 	s.gen.Add(1)
 	s.wmu.Unlock()
 	for _, id := range ids {
@@ -216,29 +220,25 @@ func (s *Store) sync(ctx context.Context, conn *pgx.Conn) error {
 		return missingTable(err, s.cfg.schema)
 	}
 	s.logInvalid(bad)
-	keep := make(map[string]struct{}, len(all))
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	old := *s.recs.Load()
+	m := make(map[string]*apikey.Record, len(all))
 	for _, r := range all {
-		keep[r.ID] = struct{}{}
-		s.put(r)
+		m[r.ID] = keepSame(old[r.ID], r)
 	}
-	s.recs.Range(func(k, _ any) bool {
-		if _, ok := keep[k.(string)]; !ok {
-			s.recs.Delete(k)
-		}
-		return true
-	})
+	s.recs.Store(&m)
 	s.gen.Add(1)
 	return nil
 }
 
-// put stores r in the replica unless an equal record is there, under wmu.
-func (s *Store) put(r *apikey.Record) {
-	if v, ok := s.recs.Load(r.ID); ok && sameRecord(v.(*apikey.Record), r) {
-		return
+// keepSame returns old if it holds the same data as r (so that the
+// verifier keeps using the Identity it built for old), else r.
+func keepSame(old, r *apikey.Record) *apikey.Record {
+	if old != nil && sameRecord(old, r) {
+		return old
 	}
-	s.recs.Store(r.ID, r)
+	return r
 }
 
 // logInvalid logs the rows that fail Record.Validate: they are not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,10 +39,13 @@ type Store struct {
 	pool *pgxpool.Pool
 	cfg  *config
 
-	// recs is the replica: id → *apikey.Record. A record is replaced,
-	// never modified, and kept while its row is unchanged, so that the
-	// verifier reuses the Identity it built for it.
-	recs sync.Map
+	// recs is the replica: a map from id to record that is never
+	// modified once published. A change publishes a modified copy, so a
+	// lookup is one atomic load and one map read, with no lock: changes
+	// are rare, lookups are every request. A record is kept while its row
+	// is unchanged, so that the verifier reuses the Identity it built
+	// for it.
+	recs atomic.Pointer[map[string]*apikey.Record]
 	// wmu serialises writes to recs and gen between the listener and
 	// read-throughs; gen counts the listener's writes, so that a
 	// read-through that raced with one does not overwrite it.
@@ -83,6 +87,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, erro
 		slots: make(chan struct{}, c.readLimit),
 		done:  make(chan struct{}),
 	}
+	s.recs.Store(&map[string]*apikey.Record{})
 	conn, err := s.connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open the key store %s.api_keys at %s: %w", c.schema, addr(pool), err)
@@ -110,8 +115,8 @@ func (s *Store) Lookup(ctx context.Context, id string) (*apikey.Record, error) {
 			return nil, err
 		}
 	}
-	if v, ok := s.recs.Load(id); ok {
-		return v.(*apikey.Record), nil
+	if r, ok := (*s.recs.Load())[id]; ok {
+		return r, nil
 	}
 	return s.miss(ctx, id)
 }
@@ -207,9 +212,13 @@ func (s *Store) readThrough(ctx context.Context, id string) (*apikey.Record, err
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.gen.Load() == g {
-		if v, loaded := s.recs.LoadOrStore(id, rec); loaded {
-			return v.(*apikey.Record), nil
+		old := *s.recs.Load()
+		if r, ok := old[id]; ok {
+			return r, nil
 		}
+		m := maps.Clone(old)
+		m[id] = rec
+		s.recs.Store(&m)
 	}
 	return rec, nil
 }
