@@ -179,6 +179,13 @@ func TestCutRestoreCycles(t *testing.T) {
 		t.Errorf("only %d connections went through the proxy in %d cycles", n, cycles)
 	}
 	s.Close()
+	s.Close() // again: nothing
+	if _, err := s.Lookup(ctx, f.ids["good"]); !errors.Is(err, pgstore.ErrClosed) {
+		t.Errorf("Lookup after Close: %v", err)
+	}
+	if err := s.Ready(ctx); !errors.Is(err, pgstore.ErrClosed) {
+		t.Errorf("Ready after Close: %v", err)
+	}
 	pool.Close()
 	if !eventually(3*time.Second, func() bool { return conns() == 0 }) {
 		t.Errorf("%d connections of %s left after Close", conns(), app)

@@ -49,10 +49,14 @@ func needDB(t testing.TB) {
 		_ = conn.Close(ctx)
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("pgstore: PostgreSQL unreachable (CI=true, so this fails instead of skipping): %v", err)
+	where := "the test database"
+	if cfg, perr := pgx.ParseConfig(testDSN()); perr == nil {
+		where = net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
 	}
-	t.Skipf("pgstore: PostgreSQL unreachable, skipping: %v", err)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("pgstore: PostgreSQL at %s unreachable, and CI=true: failing instead of skipping: %v", where, err)
+	}
+	t.Skipf("pgstore: PostgreSQL at %s unreachable, skipping (CI=true makes this a failure)", where)
 }
 
 func randHex(n int) string {
