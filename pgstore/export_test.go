@@ -2,10 +2,13 @@ package pgstore
 
 import "time"
 
-// WithTimingForTest shortens the reconnection backoff and the heartbeat,
-// so that fault tests run in seconds.
-func WithTimingForTest(backoffMin, backoffMax, heartbeat time.Duration) Option {
-	return func(c *config) { c.backoffMin, c.backoffMax, c.heartbeatMax = backoffMin, backoffMax, heartbeat }
+// WithTimingForTest shortens the reconnection backoff, the heartbeat and
+// the timeout of the listener's statements, so that fault tests run in
+// seconds.
+func WithTimingForTest(backoffMin, backoffMax, heartbeat, op time.Duration) Option {
+	return func(c *config) {
+		c.backoffMin, c.backoffMax, c.heartbeatMax, c.opTimeout = backoffMin, backoffMax, heartbeat, op
+	}
 }
 
 // Healthy reports whether s's listener is connected and its replica

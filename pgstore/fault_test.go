@@ -15,8 +15,8 @@ import (
 )
 
 // fast are the timings of the fault tests: reconnect within 10-50 ms,
-// ping every 20 ms.
-var fast = pgstore.WithTimingForTest(10*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond)
+// ping every 20 ms, give up on a statement after 300 ms.
+var fast = pgstore.WithTimingForTest(10*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond, 300*time.Millisecond)
 
 // TestResyncRecoversLostNotify checks that a change whose notification
 // never reached a Store — sent while its connection was cut — is applied
@@ -195,5 +195,47 @@ func TestCutRestoreCycles(t *testing.T) {
 	if !eventually(3*time.Second, func() bool { return runtime.NumGoroutine() <= before+1 }) { // +1: the proxy's accept loop
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestFrozenConnection checks a connection that goes silent without
+// closing (a firewall dropping packets, a failover): the heartbeat's ping
+// times out, the store serves its replica, then 503s past the staleness
+// limit, never hanging, and recovers when packets flow again.
+func TestFrozenConnection(t *testing.T) {
+	t.Parallel()
+	d := newDB(t)
+	f := newFixture(t, d)
+	p := newProxy(t)
+	clock := authgatetest.NewClock(time.Now())
+	s := d.open(t, p.pool(t, "pgstore-test"), fast, pgstore.WithClock(clock.Now), pgstore.WithMaxStaleness(time.Minute))
+	g, lb := testGate()
+	h := g.Require(newVerifier(t, s))(whoami)
+	ctx := context.Background()
+
+	p.Freeze(true)
+	if !eventually(3*time.Second, func() bool { return !pgstore.Healthy(s) }) {
+		t.Fatal("a silent connection went unnoticed")
+	}
+	if code, _ := serve(t, h, lb, get("X-API-Key", f.keys["good"])); code != 200 {
+		t.Fatalf("within the staleness limit: %d", code)
+	}
+	if err := d.admin.Revoke(ctx, f.ids["good"], t0); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Minute)
+	start := time.Now()
+	if code, reason := serve(t, h, lb, get("X-API-Key", f.keys["good"])); code != 503 || reason != string(verifiers.VerifierUnavailable) {
+		t.Fatalf("past the limit: %d %s", code, reason)
+	}
+	if took := time.Since(start); took > 100*time.Millisecond {
+		t.Errorf("the 503 took %s: the lookup waited on the silent database", took)
+	}
+	p.Freeze(false)
+	if !eventually(5*time.Second, func() bool { code, _ := serve(t, h, lb, get("X-API-Key", f.keys["good"])); return code == 401 }) {
+		t.Fatal("no recovery after the connection came back")
+	}
+	if _, reason := serve(t, h, lb, get("X-API-Key", f.keys["good"])); reason != string(verifiers.APIKeyRevoked) {
+		t.Fatalf("after recovery: %s, want apikey_revoked", reason)
 	}
 }

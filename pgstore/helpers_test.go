@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash/crc32"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -151,6 +150,7 @@ type proxy struct {
 	target string
 	mu     sync.Mutex
 	cut    bool
+	frozen bool
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
 	accept atomic.Int64 // connections accepted and proxied
@@ -214,7 +214,22 @@ func (p *proxy) serve() {
 
 func (p *proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			// Frozen: hold the bytes until thawed (or cut).
+			for p.isFrozen() {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	_ = dst.Close()
 	_ = src.Close()
 	p.mu.Lock()
@@ -231,6 +246,20 @@ func (p *proxy) Cut() {
 	for c := range p.conns {
 		_ = c.Close()
 	}
+}
+
+// Freeze makes every connection silent (bytes are held, nothing is
+// closed) while on, as a network dropping packets does.
+func (p *proxy) Freeze(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = on
+}
+
+func (p *proxy) isFrozen() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frozen && !p.cut
 }
 
 // Restore lets connections through again.

@@ -19,7 +19,7 @@ const maxBatch = 1000
 // channel and then reads the whole table: a change committed after LISTEN
 // is notified, one committed before is in the read, so none is missed.
 func (s *Store) connect(ctx context.Context) (*pgx.Conn, error) {
-	cctx, cancel := context.WithTimeout(ctx, opTimeout)
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.opTimeout)
 	defer cancel()
 	pc, err := s.pool.Acquire(cctx)
 	if err != nil {
@@ -131,7 +131,7 @@ func (s *Store) serve(ctx context.Context, conn *pgx.Conn) error {
 			}
 		case timedOut && !conn.IsClosed():
 			if time.Now().Before(next) {
-				pctx, cancel := context.WithTimeout(ctx, opTimeout)
+				pctx, cancel := context.WithTimeout(ctx, s.cfg.opTimeout)
 				err = conn.Ping(pctx)
 				cancel()
 			} else {
@@ -157,7 +157,7 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, ids []string) error {
 			return s.sync(ctx, conn)
 		}
 	}
-	qctx, cancel := context.WithTimeout(ctx, opTimeout)
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.opTimeout)
 	defer cancel()
 	rows, err := conn.Query(qctx, "SELECT "+columns+" FROM "+s.table()+" WHERE id = ANY($1)", ids)
 	if err != nil {

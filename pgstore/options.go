@@ -70,6 +70,7 @@ type config struct {
 	backoffMin   time.Duration
 	backoffMax   time.Duration
 	heartbeatMax time.Duration
+	opTimeout    time.Duration
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -77,7 +78,7 @@ func newConfig(opts []Option) (*config, error) {
 		schema: DefaultSchema, maxStale: DefaultMaxStaleness, resync: DefaultResyncInterval,
 		negSize: DefaultNegativeCacheSize, negTTL: DefaultNegativeCacheTTL, readLimit: DefaultReadThroughLimit,
 		log: zerolog.New(os.Stderr).With().Timestamp().Logger(), now: time.Now,
-		backoffMin: backoffMin, backoffMax: backoffMax, heartbeatMax: heartbeatMax,
+		backoffMin: backoffMin, backoffMax: backoffMax, heartbeatMax: heartbeatMax, opTimeout: opTimeout,
 	}
 	for _, o := range opts {
 		o(c)
