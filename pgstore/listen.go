@@ -68,13 +68,13 @@ func (s *Store) run(ctx context.Context, conn *pgx.Conn) {
 				continue
 			}
 			conn, wait = c, s.cfg.backoffMin
-			s.touch()
-			s.healthy.Store(true)
 			if outage {
 				outage = false
 				s.cfg.log.Info().Str("schema", s.cfg.schema).Str("addr", addr(s.pool)).
 					Msg("pgstore: key store database reachable again; replica re-read, changes made meanwhile applied")
 			}
+			s.touch()
+			s.healthy.Store(true)
 		}
 		err := s.serve(ctx, conn)
 		closeConn(conn)

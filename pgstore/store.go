@@ -175,6 +175,15 @@ func (s *Store) miss(ctx context.Context, id string) (*apikey.Record, error) {
 	// The query runs detached from the first caller's context, so that
 	// its cancellation does not fail the lookups sharing the query.
 	ch := s.flights.DoChan(id, func() (any, error) {
+		// A flight for id that ended between this lookup's checks and
+		// DoChan has filled the replica or the negative cache: look
+		// again before querying, so that one id costs one query.
+		if r, ok := (*s.recs.Load())[id]; ok {
+			return r, nil
+		}
+		if _, ok := s.neg.Get(id); ok {
+			return nil, errNotFound
+		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
 		defer cancel()
 		return s.readThrough(rctx, id)
