@@ -134,3 +134,24 @@ func TestReadThroughCancelled(t *testing.T) {
 }
 
 func hashOf(k apikey.Key) []byte { h := k.Hash(); return h[:] }
+
+// TestInvalidRow checks a row written by hand that the table's checks
+// allow but Record.Validate refuses (a subject with a space): it is not
+// served, and its lookups answer 503 (the store cannot tell what the key
+// is), not 401, while the other keys keep working.
+func TestInvalidRow(t *testing.T) {
+	t.Parallel()
+	d := newDB(t)
+	f := newFixture(t, d)
+	k := mustKey(t, "live")
+	d.rawExec(t, "INSERT INTO TABLE (id, hash, subject) VALUES ($1, $2, 'two words')", k.ID(), hashOf(k))
+	s := d.open(t, newPool(t, testDSN(), "pgstore-test"))
+	g, lb := testGate()
+	h := g.Require(newVerifier(t, s))(whoami)
+	if code, reason := serve(t, h, lb, get("X-API-Key", k.Reveal())); code != 503 {
+		t.Fatalf("the invalid row's key: %d %s, want 503", code, reason)
+	}
+	if code, _ := serve(t, h, lb, get("X-API-Key", f.keys["good"])); code != 200 {
+		t.Fatalf("a valid key beside an invalid row: %d", code)
+	}
+}
