@@ -1,0 +1,16 @@
+package pgstore
+
+import "time"
+
+// WithTimingForTest shortens the reconnection backoff, the heartbeat and
+// the timeout of the listener's statements, so that fault tests run in
+// seconds.
+func WithTimingForTest(backoffMin, backoffMax, heartbeat, op time.Duration) Option {
+	return func(c *config) {
+		c.backoffMin, c.backoffMax, c.heartbeatMax, c.opTimeout = backoffMin, backoffMax, heartbeat, op
+	}
+}
+
+// Healthy reports whether s's listener is connected and its replica
+// current.
+func Healthy(s *Store) bool { return s.healthy.Load() }
