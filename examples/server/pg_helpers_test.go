@@ -195,6 +195,14 @@ func (p *proxy) Cut() {
 	}
 }
 
+// open returns the number of connections open through p, counting both
+// ends of each.
+func (p *proxy) open() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
 // Restore lets connections through again.
 func (p *proxy) Restore() {
 	p.mu.Lock()
