@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
 
@@ -103,5 +105,53 @@ func TestKeysFileRewrite(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "missing.txt")); err == nil {
 		t.Error("revoke created the missing file")
+	}
+}
+
+// TestKeysFileConcurrentProcesses: the same with the real binary, one
+// process per create, revokes among them: the lock holds across
+// processes, and every change is in the file at the end.
+func TestKeysFileConcurrentProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the authgate binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "authgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building authgate: %v\n%s", err, out)
+	}
+	b := fileBackend(t)
+	first := b.create(t, "--subject", "first")
+	const n = 16
+	keys := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			out, err := exec.Command(bin, "keys", "create", "--file", b.flags[1], "--subject", "proc").Output()
+			if err != nil {
+				t.Errorf("create %d: %v", i, err)
+			}
+			keys[i] = strings.TrimSuffix(string(out), "\n")
+		})
+	}
+	wg.Go(func() {
+		if out, err := exec.Command(bin, "keys", "revoke", "--file", b.flags[1], first.ID()).CombinedOutput(); err != nil {
+			t.Errorf("revoke: %v\n%s", err, out)
+		}
+	})
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if s := b.open(t).(*apikey.FileStore); s.Len() != n+1 {
+		t.Fatalf("%d keys in the file after %d concurrent creates and a revoke, want %d", s.Len(), n, n+1)
+	}
+	for _, k := range keys {
+		if _, reason := b.verify(t, k); reason != "" {
+			t.Fatalf("a key created concurrently: %s", reason)
+		}
+	}
+	if _, reason := b.verify(t, first.Reveal()); reason != verifiers.APIKeyRevoked {
+		t.Fatalf("the key revoked among the creates: %q, want apikey_revoked", reason)
 	}
 }
