@@ -62,7 +62,7 @@ func (a *app) close() {
 }
 
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
-	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger))}
+	a := &app{logger: logger, gate: middleware.New(gateOptions(cfg, logger)...)}
 	if cfg.apikeys != "" {
 		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
@@ -124,6 +124,16 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		a.bearer = v
 	}
 	return a, nil
+}
+
+// gateOptions are the gate's options of the command line: its logger and
+// the failure limit of -failure-limit-ip and -failure-limit-principal.
+func gateOptions(cfg *config, logger zerolog.Logger) []middleware.Option {
+	opts := []middleware.Option{middleware.WithLogger(logger)}
+	if cfg.failures.PerIP > 0 || cfg.failures.PerPrincipal > 0 {
+		opts = append(opts, middleware.WithFailureLimit(cfg.failures))
+	}
+	return opts
 }
 
 // router mounts each route with the verifiers it accepts. A route whose

@@ -29,6 +29,10 @@
 //	POST /v1/orders     Bearer JWT with scope orders:write
 //	GET  /v1/catalog    anyone; valid credentials personalise it, bad ones are rejected
 //
+// -failure-limit-ip and -failure-limit-principal answer 429
+// too_many_failures to a client that keeps sending wrong credentials
+// (middleware.WithFailureLimit), counted over -failure-window.
+//
 // With -cors-origins, pages of the listed origins may call the API from a
 // browser: a CORS middleware (github.com/rs/cors) in front of every route
 // answers their preflights and lets them read every response, 401s
@@ -55,6 +59,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/pgstore"
 )
 
@@ -66,6 +71,7 @@ type config struct {
 	postgres    string
 	pgSchema    string
 	maxStale    time.Duration
+	failures    middleware.FailureLimit
 	htpasswd    string
 	jwks        string
 	issuer      string
@@ -97,6 +103,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.postgres, "postgres", "", "serve API keys from PostgreSQL: connection `string` (URL or key=value; the password from PGPASSWORD or the URL) instead of -apikeys")
 	fs.StringVar(&c.pgSchema, "postgres-schema", pgstore.DefaultSchema, "with -postgres: the `schema` of the key table (authgate keys migrate creates it)")
 	fs.DurationVar(&c.maxStale, "max-staleness", pgstore.DefaultMaxStaleness, "with -postgres: how long keys are served from memory once the database is out of reach; past it, 503")
+	fs.IntVar(&c.failures.PerIP, "failure-limit-ip", 0, "answer 429 to a client `address` after this many failed attempts within -failure-window (0: off)")
+	fs.IntVar(&c.failures.PerPrincipal, "failure-limit-principal", 0, "answer 429 to a client address after this many failed attempts on one claimed user or key id within -failure-window (0: off)")
+	fs.DurationVar(&c.failures.Window, "failure-window", 15*time.Minute, "how long failed attempts count, from a client's first")
 	fs.StringVar(&c.htpasswd, "htpasswd", "", "htpasswd `file` with bcrypt or argon2id hashes; reloaded on SIGHUP")
 	fs.StringVar(&c.jwks, "jwks", "", "JWK set `file or URL` holding the token issuer's public keys (needs -issuer)")
 	fs.StringVar(&c.issuer, "issuer", "", "token issuer `URL`, exactly as in the tokens' iss; alone, its keys are found by OIDC discovery")
@@ -134,6 +143,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, &usageError{"-apikeys and -postgres: API keys come from one store; give one"}
 	case c.postgres == "" && (set["postgres-schema"] || set["max-staleness"]):
 		return nil, &usageError{"-postgres-schema and -max-staleness: need -postgres"}
+	case c.failures.PerIP < 0 || c.failures.PerPrincipal < 0:
+		return nil, &usageError{"-failure-limit-ip and -failure-limit-principal: a limit is 0 (off) or positive"}
+	case c.failures.Window <= 0:
+		return nil, &usageError{fmt.Sprintf("-failure-window: %s is not positive", c.failures.Window)}
 	case c.maxStale <= 0:
 		return nil, &usageError{fmt.Sprintf("-max-staleness: %s is not positive", c.maxStale)}
 	case c.jwks != "" && c.issuer == "":
