@@ -112,14 +112,8 @@ func TestKeysFileRewrite(t *testing.T) {
 // process per create, revokes among them: the lock holds across
 // processes, and every change is in the file at the end.
 func TestKeysFileConcurrentProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the authgate binary")
-	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "authgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building authgate: %v\n%s", err, out)
-	}
+	bin := authgateBinary(t)
 	b := fileBackend(t)
 	first := b.create(t, "--subject", "first")
 	const n = 16
