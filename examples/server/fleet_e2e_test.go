@@ -42,7 +42,9 @@ type fleet struct {
 	client  *http.Client
 }
 
-func newFleet(t *testing.T) *fleet {
+// newFleet starts the fleet on a schema of its own; extra, when not nil,
+// gives server i's further flags.
+func newFleet(t *testing.T, extra func(i int) []string) *fleet {
 	t.Helper()
 	schema, pool := newSchema(t)
 	f := &fleet{schema: schema, cli: cliBinary(t), admin: pgstore.NewAdmin(pool, pgstore.WithSchema(schema)),
@@ -51,11 +53,14 @@ func newFleet(t *testing.T) *fleet {
 	if out, code := f.keys(t, "migrate"); code != 0 {
 		t.Fatalf("authgate keys migrate: exit %d\n%s", code, out)
 	}
-	for range fleetSize {
+	for i := range fleetSize {
 		p := newProxy(t, dbAddr(t))
 		f.proxies = append(f.proxies, p)
-		f.servers = append(f.servers, start(t, "-postgres", dsnVia(t, p.Addr()), "-postgres-schema", schema,
-			"-max-staleness", fleetStale.String(), "-log-level", "info"))
+		args := []string{"-postgres", dsnVia(t, p.Addr()), "-postgres-schema", schema, "-max-staleness", fleetStale.String(), "-log-level", "info"}
+		if extra != nil {
+			args = append(args, extra(i)...)
+		}
+		f.servers = append(f.servers, start(t, args...))
 	}
 	return f
 }
@@ -174,7 +179,7 @@ func TestFleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers on PostgreSQL")
 	}
-	f := newFleet(t)
+	f := newFleet(t, nil)
 	var secrets []string
 
 	t.Run("revocation reaches every instance within 1s", func(t *testing.T) {
