@@ -35,6 +35,7 @@ type Gate struct {
 	limiter         *core.Limiter   // nil: no failure limiting
 	failureStore    FailureStore    // WithFailureStore's; nil: in memory
 	now             func() time.Time
+	obs             Observer // WithObserver's; zero: nothing is observed
 	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
 	afterFunc func(time.Duration, func())
 
