@@ -55,7 +55,7 @@ func (a *app) close() {
 }
 
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
-	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger))}
+	a := &app{logger: logger, gate: middleware.New(append([]middleware.Option{middleware.WithLogger(logger)}, cfg.obs.gateOptions()...)...)}
 	if cfg.apikeys != "" {
 		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
@@ -96,6 +96,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		// open plain http to every other host too, including a jwks_uri
 		// named by discovery or the target of a redirect.
 		opts := []bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}
+		opts = append(opts, cfg.obs.bearerOptions()...)
 		v, err := bearer.New(ctx, cfg.audience, []bearer.Issuer{{URL: cfg.issuer, Keys: keys}}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flag, err)
