@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -187,5 +189,17 @@ func TestNoMetricsWithoutFlag(t *testing.T) {
 	}
 	if r := do(t, "GET", s.base+"/readyz"); r.status != http.StatusOK {
 		t.Errorf("/readyz with static keys: %d %s", r.status, r.body)
+	}
+}
+
+// TestBadObservabilityFlags: a negative -unknown-key-refresh is a usage
+// error (exit 2), named.
+func TestBadObservabilityFlags(t *testing.T) {
+	cmd := exec.Command(binPath, "-addr", "127.0.0.1:0", "-unknown-key-refresh", "-1s")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "-unknown-key-refresh: -1s is negative") {
+		t.Errorf("exit %v, stderr %q; want 2 naming the flag", err, stderr.String())
 	}
 }
