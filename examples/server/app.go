@@ -117,6 +117,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		// open plain http to every other host too, including a jwks_uri
 		// named by discovery or the target of a redirect.
 		opts := []bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}
+		opts = append(opts, cfg.obs.bearerOptions()...)
 		v, err := bearer.New(ctx, cfg.audience, []bearer.Issuer{{URL: cfg.issuer, Keys: keys}}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flag, err)
@@ -129,7 +130,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 // gateOptions are the gate's options of the command line: its logger and
 // the failure limit of -failure-limit-ip and -failure-limit-principal.
 func gateOptions(cfg *config, logger zerolog.Logger) []middleware.Option {
-	opts := []middleware.Option{middleware.WithLogger(logger)}
+	opts := append([]middleware.Option{middleware.WithLogger(logger)}, cfg.obs.gateOptions()...)
 	if cfg.failures.PerIP > 0 || cfg.failures.PerPrincipal > 0 {
 		opts = append(opts, middleware.WithFailureLimit(cfg.failures))
 	}

@@ -107,6 +107,7 @@ type config struct {
 	unknownRefresh time.Duration
 	logger         zerolog.Logger
 	plainHTTP      bool
+	observer       Observer
 
 	tokenCacheEntries int
 	tokenCacheBytes   int64
