@@ -29,9 +29,6 @@ type app struct {
 	basic   verifiers.Verifier
 	bearer  *bearer.Verifier
 	reloads []reloader
-	// ready reports whether the key store can answer (nil: always);
-	// closers release what newConfiguredApp opened.
-	ready   func(context.Context) error
 	closers []func()
 	// corsOrigins are the origins of -cors-origins; none: CORS is off.
 	corsOrigins []string
@@ -87,7 +84,6 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 			return nil, fmt.Errorf("-postgres: %w", err)
 		}
 		a.apiKey = v
-		a.ready = store.Ready
 	}
 	if cfg.htpasswd != "" {
 		users, err := basic.OpenFileStore(cfg.htpasswd, basic.WithFileLogger(logger))
@@ -151,17 +147,6 @@ func (a *app) router() http.Handler {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
-	})
-	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if a.ready != nil {
-			if err := a.ready(r.Context()); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = io.WriteString(w, "API key store unavailable\n")
-				return
-			}
-		}
-		_, _ = io.WriteString(w, "ready\n")
 	})
 	g := a.gate
 	var bearerV verifiers.Verifier

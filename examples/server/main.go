@@ -22,7 +22,7 @@
 // Routes:
 //
 //	GET  /healthz       anyone
-//	GET  /readyz        anyone: 503 when the key store cannot answer (with -postgres)
+//	GET  /readyz        anyone: 503 until every verifier can decide (key set fetched, key store current)
 //	GET  /v1/reports    API key
 //	GET  /admin/stats   Basic
 //	GET  /v1/me         Bearer JWT or API key (challenges in that order)
