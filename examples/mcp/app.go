@@ -45,9 +45,14 @@ func (a *app) Close() error { return a.verifier.Close() }
 
 // newApp builds the handler:
 //
-//	metadata (public) → cross-origin check → gate (Bearer, scope mcp:tools)
+//	cross-origin check → metadata (public) → gate (Bearer, scope mcp:tools)
 //	→ tool scopes (mcp:admin for admin_stats) → the SDK's TokenInfo
-//	→ the SDK's streamable HTTP handler
+//	(RequireBearerToken with tokenInfo) → the SDK's streamable HTTP handler
+//
+// The SDK keeps the token's information in a context key of its own, set
+// only by its RequireBearerToken: authgate's identity goes there through
+// it, so that SDK-native handlers (req.Extra.TokenInfo) and the SDK's
+// session checks (TokenInfo.UserID) see it.
 //
 // Only the resource's path and the metadata's paths answer; everything
 // else is 404.
@@ -56,16 +61,16 @@ func newApp(ctx context.Context, cfg config, log zerolog.Logger) (*app, error) {
 	if err != nil || u.Path == "" {
 		return nil, fmt.Errorf("-resource %q must be the URL of the MCP endpoint, with its path (https://mcp.example.com/mcp)", cfg.resource)
 	}
-	opts := []bearer.Option{
+	// README.md "Protecting an MCP server" holds the lines from here
+	// to "README ends", verbatim (TestReadmeMCP).
+	v, err := bearer.New(ctx, cfg.resource, []bearer.Issuer{{URL: cfg.issuer, Keys: bearer.Discovery()}},
 		bearer.WithAccessTokenProfile(), // RFC 9068: typ at+jwt, sub, client_id, iat, jti
-		bearer.WithLogger(log),
 		bearer.WithProtectedResource(bearer.ProtectedResource{
-			ScopesSupported:   []string{ScopeTools, ScopeAdmin},
+			ScopesSupported:   []string{"mcp:tools", "mcp:admin"},
 			ResourceName:      "authgate MCP example",
 			AllowLoopbackHTTP: cfg.loopbackHTTP,
 		}),
-	}
-	v, err := bearer.New(ctx, cfg.resource, []bearer.Issuer{{URL: cfg.issuer, Keys: bearer.Discovery()}}, opts...)
+		bearer.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +80,15 @@ func newApp(ctx context.Context, cfg config, log zerolog.Logger) (*app, error) {
 	addTools(server)
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 
-	// The SDK keeps the token's information in a context key of its own,
-	// set only by its RequireBearerToken: authgate's identity goes there
-	// through it, so that SDK-native handlers (req.Extra.TokenInfo) and
-	// the SDK's session checks (TokenInfo.UserID) see it.
-	sdk := auth.RequireBearerToken(tokenInfo, nil)
+	mux := http.NewServeMux()
+	mux.Handle(u.Path, gate.Require(v)(gate.RequireScopes("mcp:tools")(
+		toolScopes(gate, map[string]string{"admin_stats": "mcp:admin"})(
+			auth.RequireBearerToken(tokenInfo, nil)(mcpHandler)))))
+	handler := v.Metadata().Middleware(mux)
+	// README ends.
 
+	// Browsers' cross-origin POSTs are refused (the MCP transport has
+	// servers check Origin, against DNS rebinding), but from -origins.
 	cop := http.NewCrossOriginProtection()
 	for _, o := range cfg.origins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
@@ -88,14 +96,7 @@ func newApp(ctx context.Context, cfg config, log zerolog.Logger) (*app, error) {
 			return nil, fmt.Errorf("-origin %q: %w", o, err)
 		}
 	}
-
-	mux := http.NewServeMux()
-	mux.Handle(u.Path, cop.Handler(
-		gate.Require(v)(
-			gate.RequireScopes(ScopeTools)(
-				toolScopes(gate, map[string]string{"admin_stats": ScopeAdmin})(
-					sdk(mcpHandler))))))
-	return &app{handler: v.Metadata().Middleware(mux), verifier: v}, nil
+	return &app{handler: cop.Handler(handler), verifier: v}, nil
 }
 
 // identityKey is where tokenInfo puts authgate's identity in
