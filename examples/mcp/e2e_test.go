@@ -411,6 +411,34 @@ func TestMCPEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("browser_reads_the_metadata_but_cannot_post_cross_origin", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", e.metadata, nil)
+		req.Header.Set("Origin", "https://app.example.net")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Cache-Control") != "public, max-age=3600" {
+			t.Errorf("metadata to a browser: %d %v", resp.StatusCode, resp.Header)
+		}
+		// The MCP transport's Origin check (DNS rebinding): a cross-site
+		// POST is refused before the gate.
+		req, _ = http.NewRequest("POST", e.resource, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		req.Header.Set("Origin", "https://evil.example.net")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 || resp.Header.Get("WWW-Authenticate") != "" {
+			t.Errorf("cross-site POST: %d %v", resp.StatusCode, resp.Header)
+		}
+	})
+
 	t.Run("I2_no_token_in_the_log", func(t *testing.T) {
 		for _, tok := range tokens {
 			for _, form := range authgatetest.CredentialForms(tok) {
