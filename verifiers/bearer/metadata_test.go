@@ -351,6 +351,19 @@ func TestMetadataBeforeTheGate(t *testing.T) {
 			}
 		}
 	})
+	t.Run("preflight_and_other_methods_answered_by_the_document", func(t *testing.T) {
+		before := reached
+		w := serve("OPTIONS", WellKnownPath, "Origin", "https://app.example.net", "Access-Control-Request-Method", "GET")
+		if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != "*" || w.Header().Get("WWW-Authenticate") != "" {
+			t.Errorf("preflight: %d %v", w.Code, w.Header())
+		}
+		if w := serve("POST", WellKnownPath, "Authorization", "Bearer x"); w.Code != 405 || w.Header().Get("Allow") != "GET, HEAD, OPTIONS" {
+			t.Errorf("POST: %d %v", w.Code, w.Header())
+		}
+		if reached != before {
+			t.Error("the handler behind the gate was reached")
+		}
+	})
 	t.Run("opens_no_other_path", func(t *testing.T) {
 		for _, p := range []string{
 			"/", "/orders", WellKnownPath + "/", WellKnownPath + "/x", WellKnownPath + "x", WellKnownPath + "/../orders",
@@ -383,6 +396,17 @@ func TestMetadataBeforeTheGate(t *testing.T) {
 		w := serve("GET", "/orders", "Authorization", "Bearer "+sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims("aud", "https://other.example.com")))
 		want := `Bearer realm="api", resource_metadata="` + testMetaURL + `", error="invalid_token", error_description="` + "The access token is not meant for this resource." + `"`
 		if got := w.Header().Values("WWW-Authenticate"); w.Code != 401 || len(got) != 1 || got[0] != want {
+			t.Errorf("%d WWW-Authenticate %q,\nwant %q", w.Code, got, want)
+		}
+	})
+	t.Run("D1_C3_invalid_request", func(t *testing.T) {
+		r := httptest.NewRequest("GET", "/orders", nil)
+		r.Header.Add("Authorization", "Bearer a")
+		r.Header.Add("Authorization", "Bearer b")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		want := `Bearer realm="api", resource_metadata="` + testMetaURL + `", error="invalid_request", error_description="The request carries credentials in a malformed way."`
+		if got := w.Header().Values("WWW-Authenticate"); w.Code != 400 || len(got) != 1 || got[0] != want {
 			t.Errorf("%d WWW-Authenticate %q,\nwant %q", w.Code, got, want)
 		}
 	})
