@@ -29,6 +29,10 @@ type app struct {
 	basic   verifiers.Verifier
 	bearer  *bearer.Verifier
 	reloads []reloader
+	// ready reports whether the key store can answer (nil: always);
+	// closers release what newConfiguredApp opened.
+	ready   func(context.Context) error
+	closers []func()
 	// corsOrigins are the origins of -cors-origins; none: CORS is off.
 	corsOrigins []string
 }
@@ -52,10 +56,13 @@ func (a *app) close() {
 	if a.bearer != nil {
 		_ = a.bearer.Close()
 	}
+	for _, c := range a.closers {
+		c()
+	}
 }
 
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
-	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger))}
+	a := &app{logger: logger, gate: middleware.New(gateOptions(cfg, logger)...)}
 	if cfg.apikeys != "" {
 		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
@@ -67,6 +74,20 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		}
 		a.apiKey = v
 		a.reloads = append(a.reloads, reloader{cfg.apikeys, store.Reload})
+	}
+	if cfg.postgres != "" {
+		store, closeStore, err := openPostgresKeys(ctx, cfg, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, closeStore)
+		v, err := apikey.New(store, apikey.WithEnvironment(cfg.environment))
+		if err != nil {
+			a.close()
+			return nil, fmt.Errorf("-postgres: %w", err)
+		}
+		a.apiKey = v
+		a.ready = store.Ready
 	}
 	if cfg.htpasswd != "" {
 		users, err := basic.OpenFileStore(cfg.htpasswd, basic.WithFileLogger(logger))
@@ -105,6 +126,16 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 	return a, nil
 }
 
+// gateOptions are the gate's options of the command line: its logger and
+// the failure limit of -failure-limit-ip and -failure-limit-principal.
+func gateOptions(cfg *config, logger zerolog.Logger) []middleware.Option {
+	opts := []middleware.Option{middleware.WithLogger(logger)}
+	if cfg.failures.PerIP > 0 || cfg.failures.PerPrincipal > 0 {
+		opts = append(opts, middleware.WithFailureLimit(cfg.failures))
+	}
+	return opts
+}
+
 // router mounts each route with the verifiers it accepts. A route whose
 // verifiers are not configured is not mounted (404).
 func (a *app) router() http.Handler {
@@ -119,6 +150,17 @@ func (a *app) router() http.Handler {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if a.ready != nil {
+			if err := a.ready(r.Context()); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "API key store unavailable\n")
+				return
+			}
+		}
+		_, _ = io.WriteString(w, "ready\n")
 	})
 	g := a.gate
 	var bearerV verifiers.Verifier
