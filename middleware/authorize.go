@@ -27,6 +27,14 @@ type Policy func(r *http.Request, id *verifiers.Identity) error
 // scope="..."` listing the required scopes (RFC 6750 §3.1). An anonymous
 // request (Optional without credentials) gets 401.
 //
+// Mounted right behind the gate (g.Require(v)(g.RequireScopes("a")(h)),
+// or chi's r.With(g.Require(v), g.RequireScopes("a"))), the step also
+// makes the gate's 401 for a request without credentials name the scopes
+// in its Bearer challenges: `Bearer realm="api", scope="a"`, so that a
+// client (an MCP client, for one) asks for the right token the first
+// time. Behind a chi group's Use or a RequirePolicy, the gate does not
+// see it.
+//
 // RequireScopes panics when scopes is empty or a scope is not a valid RFC
 // 6750 scope-token.
 func (g *Gate) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
@@ -49,7 +57,7 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, "RequirePolicy", kindPolicy, name)
+			ac, ok := g.authenticated(w, r, "RequirePolicy", kindPolicy, name, "")
 			if !ok {
 				return
 			}
@@ -112,8 +120,8 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 	// authenticated a request here, formatted once: *entry -> []string.
 	var lines sync.Map
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, fn, kind, joined)
+		return &scopeHandler{scopes: scopes, next: next, check: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ac, ok := g.authenticated(w, r, fn, kind, joined, joined)
 			if !ok {
 				return
 			}
@@ -168,7 +176,7 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 			}
 			g.refuse(w, r, rf)
 			g.observeAuthz(r, kind, joined, id.Scheme, rf)
-		})
+		})}
 	}
 }
 
@@ -188,12 +196,12 @@ func insufficientScope(ch challenge.Challenge, scope string) challenge.Challenge
 }
 
 // authenticated returns the authentication result of the request, or
-// answers for it: 401 when it is anonymous, 503 when no gate ran before
-// this step (a configuration error); either refusal is observed as a
-// decision of kind and name. Nothing passes unauthenticated, a CORS
-// preflight included: the gate before this step answers preflights
-// itself.
-func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn, kind, name string) (*authContext, bool) {
+// answers for it: 401 when it is anonymous (its Bearer challenges naming
+// scope, when not ""), 503 when no gate ran before this step (a
+// configuration error); either refusal is observed as a decision of kind
+// and name. Nothing passes unauthenticated, a CORS preflight included:
+// the gate before this step answers preflights itself.
+func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn, kind, name, scope string) (*authContext, bool) {
 	ac := authFrom(r.Context())
 	if ac == nil {
 		rf := &refusal{
@@ -210,7 +218,7 @@ func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn, kind, n
 			reason:     verifiers.CredentialsMissing,
 			detail:     fn + ": this route needs an authenticated identity and the request is anonymous; it accepts " + ac.rt.accepted,
 			hint:       missingHint(r),
-			challenges: ac.rt.challenges,
+			challenges: ac.rt.scopedChallenges(ac.rt.challenges, scope),
 			gateText:   true,
 		}
 		g.refuse(w, r, rf)

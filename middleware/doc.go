@@ -22,6 +22,12 @@
 //	authenticated, denied by policy                   403     none
 //	a CORS preflight (see below)                      204     none; no CORS headers, the handler is not called
 //
+// A scope step mounted right behind the gate (g.Require(v)(
+// g.RequireScopes("a")(h)), chi's r.With(g.Require(v), g.RequireScopes("a")))
+// makes the Bearer challenge of the first two rows name its scopes,
+// `Bearer realm="api", scope="a"`, so that an OAuth client (an MCP client)
+// asks for the right token the first time.
+//
 // Challenges are sent in the order the route lists its verifiers. Some
 // clients act on the first challenge they understand only (Playwright with
 // Basic, several OAuth SDKs with Bearer), so list first the

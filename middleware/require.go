@@ -41,8 +41,11 @@ func Optional(vs ...verifiers.Verifier) func(http.Handler) http.Handler {
 }
 
 func (rt *route) middleware(next http.Handler) http.Handler {
+	// The 401 lines of a request without credentials name the scopes of
+	// a scope step mounted right behind (scopechallenge.go).
+	missing := rt.scopedChallenges(rt.challenges, requiredScopes(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt.serve(w, r, next)
+		rt.serve(w, r, next, missing)
 	})
 }
 
@@ -50,8 +53,8 @@ func (rt *route) middleware(next http.Handler) http.Handler {
 // a client over its failure limit refused, a malformed Authorization
 // refused, then the first verifier that finds its credentials decides;
 // without any, an Optional route lets the request through anonymous and
-// a Require route refuses it.
-func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+// a Require route refuses it with the challenges in missing.
+func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler, missing []string) {
 	start := rt.g.startClock()
 	if rt.g.answerPreflight && isPreflight(r) {
 		// No request reaches the handler unauthenticated, a preflight
@@ -85,7 +88,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		rt.observeAuth(r, start, e.ch.Scheme, ResultSuccess, "", 0)
 		rt.succeed(w, r, next, e, id)
 	case len(r.Header["Authorization"]) == 1:
-		rf := rt.schemeNotAccepted(r.Header["Authorization"][0])
+		rf := rt.schemeNotAccepted(r.Header["Authorization"][0], missing)
 		rt.refuseAttempt(w, r, at, &rf, start)
 	case rt.optional:
 		rt.g.endAttempt(at, outcomeOther)
@@ -96,7 +99,7 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			reason:     verifiers.CredentialsMissing,
 			detail:     rt.missingDetail,
 			hint:       missingHint(r),
-			challenges: rt.challenges,
+			challenges: missing,
 			gateText:   true,
 		}, start)
 	}

@@ -357,7 +357,7 @@ func TestConfiguredRoutes(t *testing.T) {
 		{"me/oversized", "GET", "/v1/me", []string{"Authorization", "Bearer " + strings.Repeat("a", 20<<10)}, 431, nil, "credentials_too_large", "Authorization header field is too large"},
 		{"orders/writer", "POST", "/v1/orders", []string{"Authorization", "Bearer " + writer}, 201, nil, "", `"order":"accepted"`},
 		{"orders/reader", "POST", "/v1/orders", []string{"Authorization", "Bearer " + reader}, 403, []string{`Bearer realm="api", error="insufficient_scope", scope="orders:write"`}, "scope_insufficient", ""},
-		{"orders/none", "POST", "/v1/orders", nil, 401, []string{chBearer}, "credentials_missing", ""},
+		{"orders/none", "POST", "/v1/orders", nil, 401, []string{`Bearer realm="api", scope="orders:write"`}, "credentials_missing", ""},
 		{"catalog/anonymous", "GET", "/v1/catalog", nil, 200, nil, "", `"identity":null`},
 		{"catalog/personalised", "GET", "/v1/catalog", []string{"X-API-Key", f.key}, 200, nil, "", `"recommended_for":"svc-0"`},
 		{"catalog/bad_credentials", "GET", "/v1/catalog", []string{"Authorization", "Bearer " + expired}, 401,

@@ -52,6 +52,7 @@ type Verifier struct {
 	closed  bool
 
 	caches *tokenCaches
+	meta   *Metadata // WithProtectedResource's, nil without
 }
 
 // New returns a Verifier that accepts JWT access tokens for audience
@@ -82,10 +83,20 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 	if err := c.applyJWT(opts); err != nil {
 		return nil, err
 	}
+	urls := make([]string, len(issuers))
+	for i, in := range issuers {
+		urls[i] = in.URL
+	}
+	// Before the challenge is made: it names the metadata's URL.
+	meta, err := buildMetadata(&c, audience, urls)
+	if err != nil {
+		return nil, err
+	}
 	v, err := newVerifier(audience, &c)
 	if err != nil {
 		return nil, err
 	}
+	v.meta = meta
 	asymmetric, remote := false, false
 	for _, in := range issuers {
 		is, err := v.addIssuer(in, &c)
