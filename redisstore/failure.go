@@ -150,7 +150,7 @@ func (s *FailureStore) Forget(ctx context.Context, k middleware.FailureKey) erro
 // a metric.
 func (s *FailureStore) Shared() bool { return !s.down.Load() }
 
-func (s *FailureStore) key(k middleware.FailureKey) string { return s.names.name("", k.String()) }
+func (s *FailureStore) key(k middleware.FailureKey) string { return s.names.failureName(k) }
 
 // localStore returns the local part, making it with window on the first
 // failure: its generations turn with the gate's window.
