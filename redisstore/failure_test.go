@@ -43,7 +43,7 @@ func TestNewFailureStoreRefuses(t *testing.T) {
 	defer noCtx.Close()
 	for _, c := range []struct {
 		name   string
-		client redis.UniversalClient
+		client *redis.Client
 		secret []byte
 		opts   []redisstore.Option
 		want   string
