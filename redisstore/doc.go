@@ -23,5 +23,7 @@
 //
 // Both stores need a go-redis client with ContextTimeoutEnabled, so that
 // the per-call timeout bounds the network wait and not only the wait for
-// a pooled connection.
+// a pooled connection. FailureStore takes one server's *redis.Client
+// (Sentinel's failover client is one); ReplayStore, whose calls touch
+// one key each, also takes a Cluster or Ring client.
 package redisstore

@@ -36,7 +36,7 @@ import (
 // only locally meanwhile are not copied to Redis. Its methods never
 // return an error.
 type FailureStore struct {
-	client  redis.UniversalClient
+	client  *redis.Client
 	names   *namer
 	timeout time.Duration
 	retry   time.Duration
@@ -60,12 +60,19 @@ type local struct{ s middleware.FailureStore }
 var _ middleware.FailurePairStore = (*FailureStore)(nil)
 
 // NewFailureStore returns a FailureStore on client (whose options must set
-// ContextTimeoutEnabled) naming its keys with secret, at least
+// ContextTimeoutEnabled; a client of NewFailoverClient, for Sentinel, is
+// one too) naming its keys with secret, at least
 // MinSecretLength bytes and the same on every instance of the fleet
 // (32 random bytes, kept like a password: with it, the names can be
 // tested against guessed addresses and user names). It does not contact
 // Redis: the first call does.
-func NewFailureStore(client redis.UniversalClient, secret []byte, opts ...Option) (*FailureStore, error) {
+//
+// It takes a *redis.Client, one server, and no Cluster or Ring client:
+// PairFailures reads two keys in one script, which a Cluster refuses
+// (CROSSSLOT) and a Ring would run on the first key's shard only. Failure
+// counts are small; one Redis, with Sentinel failover if wanted, holds
+// a fleet's.
+func NewFailureStore(client *redis.Client, secret []byte, opts ...Option) (*FailureStore, error) {
 	c, err := newConfig(client, secret, DefaultFailurePrefix, opts)
 	if err != nil {
 		return nil, err
@@ -150,7 +157,7 @@ func (s *FailureStore) Forget(ctx context.Context, k middleware.FailureKey) erro
 // a metric.
 func (s *FailureStore) Shared() bool { return !s.down.Load() }
 
-func (s *FailureStore) key(k middleware.FailureKey) string { return s.names.name("", k.String()) }
+func (s *FailureStore) key(k middleware.FailureKey) string { return s.names.failureName(k) }
 
 // localStore returns the local part, making it with window on the first
 // failure: its generations turn with the gate's window.

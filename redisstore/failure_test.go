@@ -2,8 +2,12 @@ package redisstore_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/redisstore"
 )
@@ -38,7 +43,7 @@ func TestNewFailureStoreRefuses(t *testing.T) {
 	defer noCtx.Close()
 	for _, c := range []struct {
 		name   string
-		client redis.UniversalClient
+		client *redis.Client
 		secret []byte
 		opts   []redisstore.Option
 		want   string
@@ -275,4 +280,114 @@ func TestRoundTrips(t *testing.T) {
 	if !store.Shared() {
 		t.Error("the store fell back to local counting: the round trips above were not Redis's")
 	}
+}
+
+// TestFailureKeyNames: a key's name is the prefix and the hex
+// HMAC-SHA256 of FailureKey.String() under the secret, as documented; a
+// key found without an expiry (not written by the store) is not believed
+// and gets the window at the next failure.
+func TestFailureKeyNames(t *testing.T) {
+	t.Parallel()
+	d := newRDB(t)
+	s := d.failureStore(t, newClient(t, testAddr()))
+	ctx := context.Background()
+	k := pairKey("198.51.100.20", "dave")
+	if _, err := s.Fail(ctx, k, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ip := addrKey("2001:db8:1:2::99")
+	if _, err := s.Fail(ctx, ip, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	nameOf := func(k middleware.FailureKey) string {
+		m := hmac.New(sha256.New, testSecret)
+		m.Write([]byte(k.String()))
+		return d.prefix + hex.EncodeToString(m.Sum(nil))
+	}
+	name := nameOf(k)
+	keys := d.keys(t)
+	slices.Sort(keys)
+	want := []string{name, nameOf(ip)}
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %v, want %v", keys, want)
+	}
+	if err := d.direct.Set(ctx, name, 7, 0).Err(); err != nil { // no expiry
+		t.Fatal(err)
+	}
+	if c, _ := s.Failures(ctx, k); c.N != 1 { // the local count: this store's one failure
+		t.Errorf("a key without an expiry: %+v, want it ignored (the local 1)", c)
+	}
+	if c, _ := s.Fail(ctx, k, time.Minute); c.N != 8 || c.Left != time.Minute {
+		t.Errorf("Fail on a key without an expiry: %+v, want 8 with the window", c)
+	}
+	if ttl := d.direct.PTTL(ctx, name).Val(); ttl <= 0 {
+		t.Errorf("the key still has no expiry: %v", ttl)
+	}
+}
+
+// TestFailuresEndedRequest: a read cut short by the request's own end
+// (the client went away) says nothing about Redis: the store keeps
+// sharing.
+func TestFailuresEndedRequest(t *testing.T) {
+	t.Parallel()
+	d := newRDB(t)
+	slog := &authgatetest.Log{}
+	s := d.failureStore(t, newClient(t, testAddr()), redisstore.WithLogger(slog.Logger()))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if c, err := s.Failures(ctx, addrKey("192.0.2.1")); err != nil || c.N != 0 {
+		t.Fatalf("%+v, %v", c, err)
+	}
+	if _, _, err := s.PairFailures(ctx, pairKey("192.0.2.1", "eve")); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Shared() || slog.String() != "" {
+		t.Errorf("an ended request turned the store local (shared %v), log %s", s.Shared(), slog)
+	}
+}
+
+// TestFleetOvershootBound: guesses sent all at once to two instances
+// can pass the limit, but never by more than the README says: each
+// instance admits at most the limit, so at most 2 × PerIP failures are
+// counted, and every other request gets 429, never 5xx.
+func TestFleetOvershootBound(t *testing.T) {
+	t.Parallel()
+	d := newRDB(t)
+	const limit, perInstance = 5, 30
+	fl := middleware.FailureLimit{PerIP: limit, Window: time.Minute}
+	fleet := []*instance{
+		newInstance(t, fl, d.failureStore(t, newClient(t, testAddr()))),
+		newInstance(t, fl, d.failureStore(t, newClient(t, testAddr()))),
+	}
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, in := range fleet {
+		for i := range perInstance {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				code := in.do("192.0.2.50:1", "alice", "wrong-"+strconv.Itoa(i))
+				mu.Lock()
+				statuses[code]++
+				mu.Unlock()
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	if statuses[401]+statuses[429] != 2*perInstance {
+		t.Fatalf("statuses %v: something other than 401 and 429", statuses)
+	}
+	if statuses[401] < limit || statuses[401] > 2*limit {
+		t.Errorf("%d guesses verified, want between %d and %d (N × limit)", statuses[401], limit, 2*limit)
+	}
+	c, _ := fleet[0].store.Failures(context.Background(), addrKey("192.0.2.50"))
+	if c.N != statuses[401] {
+		t.Errorf("Redis counts %d failures, %d were answered 401", c.N, statuses[401])
+	}
+	t.Logf("%d guesses at once over 2 instances, limit %d: %d verified (overshoot %d)", 2*perInstance, limit, statuses[401], statuses[401]-limit)
 }

@@ -114,7 +114,7 @@ func (d *rdb) keys(t testing.TB) []string {
 // failureStore returns a FailureStore on c under the test's prefix,
 // silent, with a timeout long enough for the race detector on a loaded
 // machine (the fault tests set their own).
-func (d *rdb) failureStore(t testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.FailureStore {
+func (d *rdb) failureStore(t testing.TB, c *redis.Client, opts ...redisstore.Option) *redisstore.FailureStore {
 	t.Helper()
 	base := []redisstore.Option{redisstore.WithPrefix(d.prefix), redisstore.WithTimeout(2 * time.Second), redisstore.WithLogger(zerolog.Nop())}
 	s, err := redisstore.NewFailureStore(c, testSecret, append(base, opts...)...)

@@ -127,16 +127,22 @@ func newConfig(client redis.UniversalClient, secret []byte, prefix string, opts 
 // context's deadline: without ContextTimeoutEnabled, go-redis waits for a
 // reply for its ReadTimeout (3 s by default) whatever the context says.
 func checkClient(client redis.UniversalClient) error {
-	var on bool
+	var on, isNil bool
 	switch c := client.(type) {
 	case *redis.Client:
-		on = c.Options().ContextTimeoutEnabled
+		isNil = c == nil
+		on = !isNil && c.Options().ContextTimeoutEnabled
 	case *redis.ClusterClient:
-		on = c.Options().ContextTimeoutEnabled
+		isNil = c == nil
+		on = !isNil && c.Options().ContextTimeoutEnabled
 	case *redis.Ring:
-		on = c.Options().ContextTimeoutEnabled
+		isNil = c == nil
+		on = !isNil && c.Options().ContextTimeoutEnabled
 	default:
 		return fmt.Errorf("%w: a Redis client of type %T: use a *redis.Client, *redis.ClusterClient or *redis.Ring", ErrInvalidConfig, client)
+	}
+	if isNil {
+		return fmt.Errorf("%w: a nil Redis client", ErrInvalidConfig)
 	}
 	if !on {
 		return fmt.Errorf("%w: the Redis client needs ContextTimeoutEnabled: true in its options, so that the store's timeout bounds each call", ErrInvalidConfig)
