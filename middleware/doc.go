@@ -45,9 +45,19 @@
 // event. The events go to the logger given with WithLogger, else to the
 // request context's (zerolog.Ctx), else as JSON to stderr at info level:
 // a gate nobody configured still explains its refusals.
-// WithLogger(zerolog.Nop()) silences it. The credential itself — the Authorization value, a token, a
-// password, an API key, or the base64 of any of them — is never logged and
-// never sent back.
+// WithLogger(zerolog.Nop()) silences it. WithSlogLogger writes the same
+// events through log/slog instead. The credential itself — the
+// Authorization value, a token, a password, an API key, or the base64 of
+// any of them — is never logged and never sent back.
+//
+// # Metrics, traces and readiness
+//
+// WithObserver reports each authentication, authorization and
+// failure-limit block to plain funcs, with bounded fields only (scheme,
+// result, reason, status, route pattern, duration); module authgateotel
+// turns them into OpenTelemetry metrics and span attributes. Ready is the
+// handler of a readiness probe over verifiers that implement
+// verifiers.Readier.
 //
 // # Failure limiting
 //

@@ -29,9 +29,6 @@ type app struct {
 	basic   verifiers.Verifier
 	bearer  *bearer.Verifier
 	reloads []reloader
-	// ready reports whether the key store can answer (nil: always);
-	// closers release what newConfiguredApp opened.
-	ready   func(context.Context) error
 	closers []func()
 	// corsOrigins are the origins of -cors-origins; none: CORS is off.
 	corsOrigins []string
@@ -87,7 +84,6 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 			return nil, fmt.Errorf("-postgres: %w", err)
 		}
 		a.apiKey = v
-		a.ready = store.Ready
 	}
 	if cfg.htpasswd != "" {
 		users, err := basic.OpenFileStore(cfg.htpasswd, basic.WithFileLogger(logger))
@@ -117,6 +113,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		// open plain http to every other host too, including a jwks_uri
 		// named by discovery or the target of a redirect.
 		opts := []bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}
+		opts = append(opts, cfg.obs.bearerOptions()...)
 		v, err := bearer.New(ctx, cfg.audience, []bearer.Issuer{{URL: cfg.issuer, Keys: keys}}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flag, err)
@@ -129,7 +126,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 // gateOptions are the gate's options of the command line: its logger and
 // the failure limit of -failure-limit-ip and -failure-limit-principal.
 func gateOptions(cfg *config, logger zerolog.Logger) []middleware.Option {
-	opts := []middleware.Option{middleware.WithLogger(logger)}
+	opts := append([]middleware.Option{middleware.WithLogger(logger)}, cfg.obs.gateOptions()...)
 	if cfg.failures.PerIP > 0 || cfg.failures.PerPrincipal > 0 {
 		opts = append(opts, middleware.WithFailureLimit(cfg.failures))
 	}
@@ -150,17 +147,6 @@ func (a *app) router() http.Handler {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
-	})
-	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if a.ready != nil {
-			if err := a.ready(r.Context()); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = io.WriteString(w, "API key store unavailable\n")
-				return
-			}
-		}
-		_, _ = io.WriteString(w, "ready\n")
 	})
 	g := a.gate
 	var bearerV verifiers.Verifier

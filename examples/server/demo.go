@@ -63,7 +63,7 @@ func newDemoApp(cfg *config, logger zerolog.Logger, base string, stdout io.Write
 	}
 	bv, err := bearer.New(context.Background(), demoAudience,
 		[]bearer.Issuer{{URL: demoIssuer, Keys: bearer.JWKS(setJSON)}},
-		bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger))
+		append([]bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}, cfg.obs.bearerOptions()...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@
 // Routes:
 //
 //	GET  /healthz       anyone
-//	GET  /readyz        anyone: 503 when the key store cannot answer (with -postgres)
+//	GET  /readyz        anyone: 503 until every verifier can decide (key set fetched, key store current)
 //	GET  /v1/reports    API key
 //	GET  /admin/stats   Basic
 //	GET  /v1/me         Bearer JWT or API key (challenges in that order)
@@ -82,6 +82,7 @@ type config struct {
 	genKey      string
 	scopes      string
 	corsOrigins []string
+	obs         observability
 }
 
 func (c *config) demo() bool {
@@ -115,6 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "debug", "lowest level logged: debug (every authenticated request too), info, warn (rejections only) or error")
 	fs.StringVar(&c.genKey, "generate-key", "", "generate an API key for `subject`, print it and its key-file line, and exit")
 	fs.StringVar(&c.scopes, "scopes", "", "with -generate-key: the key's scopes, comma-separated")
+	c.obs.flags(fs)
 	origins := fs.String("cors-origins", "", "comma-separated `origins` (https://app.example.com) whose pages may call the API from a browser; CORS is off without it")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nWithout -apikeys, -postgres, -htpasswd, -jwks or -issuer it runs the demo.\n\nFlags:\n")
@@ -131,6 +133,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var err error
 	if c.corsOrigins, err = parseOrigins(*origins); err != nil {
 		return nil, &usageError{"-cors-origins: " + err.Error()}
+	}
+	if err := c.obs.check(); err != nil {
+		return nil, err
 	}
 	switch {
 	case c.environment != "live" && c.environment != "test":
@@ -189,6 +194,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	level, _ := zerolog.ParseLevel(cfg.logLevel) // checked by parseFlags
 	logger := zerolog.New(logOut).Level(level).With().Timestamp().Logger()
 
+	if err := cfg.obs.setup(); err != nil {
+		fmt.Fprintln(stderr, "server:", err)
+		return 2
+	}
+	defer cfg.obs.shutdown()
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "server: -addr %s: %v\n", cfg.addr, err)
@@ -211,7 +222,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app.corsOrigins = cfg.corsOrigins
 
 	srv := &http.Server{
-		Handler:           app.router(),
+		Handler:           cfg.obs.handler(app, app.router()),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,

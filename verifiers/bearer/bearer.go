@@ -43,6 +43,7 @@ type Verifier struct {
 	unknownRefresh time.Duration
 	plainHTTP      bool
 	log            zerolog.Logger
+	observer       Observer
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -149,6 +150,7 @@ func newVerifier(audience string, c *config) (*Verifier, error) {
 		unknownRefresh: c.unknownRefresh,
 		plainHTTP:      c.plainHTTP,
 		log:            c.logger,
+		observer:       c.observer,
 		caches:         newTokenCaches(c.tokenCacheEntries, c.tokenCacheBytes),
 	}
 	if v.client == nil {
@@ -274,11 +276,14 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 		return id, err
 	}
 	if id := v.cachedIdentity(tok, nanos(now)); id != nil {
+		v.observeCache(true)
 		return withSource(id, src), nil
 	}
 	if rej := v.cachedRejection(tok, now); rej != nil {
+		v.observeCache(true)
 		return nil, rej
 	}
+	v.observeCache(false)
 	// Single flight: while one request verifies a token, others with the
 	// same token wait for its remembered outcome instead of verifying it
 	// again. An outcome that is not remembered (a 503), and the end of a

@@ -108,6 +108,7 @@ type config struct {
 	unknownRefresh time.Duration
 	logger         zerolog.Logger
 	plainHTTP      bool
+	observer       Observer
 
 	tokenCacheEntries int
 	tokenCacheBytes   int64
