@@ -83,7 +83,7 @@ func newApp(ctx context.Context, cfg config, log zerolog.Logger) (*app, error) {
 	mux := http.NewServeMux()
 	mux.Handle(u.Path, gate.Require(v)(gate.RequireScopes("mcp:tools")(
 		toolScopes(gate, map[string]string{"admin_stats": "mcp:admin"})(
-			auth.RequireBearerToken(tokenInfo, nil)(mcpHandler)))))
+			auth.RequireBearerToken(tokenInfo, sdkOptions)(mcpHandler)))))
 	handler := v.Metadata().Middleware(mux)
 	// README ends.
 
@@ -98,6 +98,12 @@ func newApp(ctx context.Context, cfg config, log zerolog.Logger) (*app, error) {
 	}
 	return &app{handler: cop.Handler(handler), verifier: v}, nil
 }
+
+// sdkOptions are RequireBearerToken's: its own expiry check must not be
+// stricter than the gate's, which accepts a token until exp plus the
+// leeway; otherwise a token in the leeway would pass the gate and get the
+// SDK's bare 401, without a challenge.
+var sdkOptions = &auth.RequireBearerTokenOptions{ClockSkew: bearer.DefaultLeeway}
 
 // identityKey is where tokenInfo puts authgate's identity in
 // TokenInfo.Extra.

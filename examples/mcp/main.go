@@ -26,6 +26,11 @@
 //	go -C examples/mcp run . -addr 127.0.0.1:8080 -issuer http://127.0.0.1:3000 \
 //	    -resource http://127.0.0.1:8080/mcp -loopback-http
 //
+// Behind a reverse proxy on the same machine, note that the SDK's
+// streamable handler refuses a request that arrives from a loopback
+// address with another Host than localhost (its DNS rebinding check; see
+// mcp.StreamableHTTPOptions.DisableLocalhostProtection).
+//
 // SIGINT and SIGTERM shut it down. Logs go to stderr as JSON.
 package main
 
