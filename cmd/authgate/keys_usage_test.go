@@ -53,6 +53,14 @@ func TestKeysUsage(t *testing.T) {
 			}
 		})
 	}
+	// The program's usage lists the command.
+	if r := keysRun(t, nil, "--help"); r.code != 0 {
+		t.Errorf("keys --help: %s", r)
+	}
+	var out, errb strings.Builder
+	if code := run(t.Context(), env{stdout: &out, stderr: &errb}, nil); code != 2 || !strings.Contains(errb.String(), "  keys     create, revoke, list and rotate API keys") {
+		t.Errorf("authgate without a command: exit %d\n%s", code, errb.String())
+	}
 	// -h is not an error.
 	if r := keysRun(t, nil, "-h"); r.code != 0 || !strings.Contains(r.stderr, "Usage: authgate keys") {
 		t.Errorf("keys -h: %s", r)
