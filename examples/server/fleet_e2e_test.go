@@ -179,6 +179,7 @@ func TestFleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers on PostgreSQL")
 	}
+	t.Parallel() // its own schema, Redis prefix and servers
 	f := newFleet(t, nil)
 	var secrets []string
 

@@ -69,6 +69,7 @@ func TestFleetRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers on PostgreSQL and Redis")
 	}
+	t.Parallel() // its own schema, Redis prefix and servers
 	needRedis(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
