@@ -79,6 +79,7 @@ type config struct {
 	redis       string
 	redisPrefix string
 	redisSecret string
+	redisTime   time.Duration
 	htpasswd    string
 	jwks        string
 	issuer      string
@@ -117,6 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.redis, "redis", "", "share the failure counts through Redis at `address` (host:port or redis://...; the password from the URL or REDIS_PASSWORD), so the limit is global")
 	fs.StringVar(&c.redisPrefix, "redis-prefix", redisstore.DefaultFailurePrefix, "with -redis: the `prefix` of the failure keys; the same on every instance")
 	fs.StringVar(&c.redisSecret, "redis-secret-file", "", "with -redis: `file` holding the secret (16 bytes or more; 32 random bytes) that names the keys, the same on every instance")
+	fs.DurationVar(&c.redisTime, "redis-timeout", redisstore.DefaultTimeout, "with -redis: how long a Redis call may take before the instance counts locally for a while")
 	fs.StringVar(&c.htpasswd, "htpasswd", "", "htpasswd `file` with bcrypt or argon2id hashes; reloaded on SIGHUP")
 	fs.StringVar(&c.jwks, "jwks", "", "JWK set `file or URL` holding the token issuer's public keys (needs -issuer)")
 	fs.StringVar(&c.issuer, "issuer", "", "token issuer `URL`, exactly as in the tokens' iss; alone, its keys are found by OIDC discovery")
@@ -162,8 +164,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, &usageError{"-failure-limit-ip and -failure-limit-principal: a limit is 0 (off) or positive"}
 	case c.failures.Window <= 0:
 		return nil, &usageError{fmt.Sprintf("-failure-window: %s is not positive", c.failures.Window)}
-	case c.redis == "" && (set["redis-prefix"] || set["redis-secret-file"]):
-		return nil, &usageError{"-redis-prefix and -redis-secret-file: need -redis"}
+	case c.redis == "" && (set["redis-prefix"] || set["redis-secret-file"] || set["redis-timeout"]):
+		return nil, &usageError{"-redis-prefix, -redis-secret-file and -redis-timeout: need -redis"}
 	case c.redis != "" && c.failures.PerIP == 0 && c.failures.PerPrincipal == 0:
 		return nil, &usageError{"-redis: shares the failure limit's counts; set -failure-limit-ip or -failure-limit-principal"}
 	case c.redis != "" && c.redisSecret == "":

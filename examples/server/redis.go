@@ -35,7 +35,8 @@ func openRedisFailures(cfg *config, logger zerolog.Logger) (store *redisstore.Fa
 	}
 	secret = bytes.TrimRight(secret, "\r\n")
 	client := redis.NewClient(opts)
-	store, err = redisstore.NewFailureStore(client, secret, redisstore.WithPrefix(cfg.redisPrefix), redisstore.WithLogger(logger))
+	store, err = redisstore.NewFailureStore(client, secret, redisstore.WithPrefix(cfg.redisPrefix),
+		redisstore.WithTimeout(cfg.redisTime), redisstore.WithLogger(logger))
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("-redis: %w", err)
