@@ -48,9 +48,7 @@ type fleet struct {
 func newFleet(t *testing.T, extra func(i int) []string) *fleet {
 	t.Helper()
 	schema, pool := newSchema(t)
-	f := &fleet{schema: schema, cli: cliBinary(t), admin: pgstore.NewAdmin(pool, pgstore.WithSchema(schema)),
-		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
-	t.Cleanup(f.client.CloseIdleConnections)
+	f := &fleet{schema: schema, cli: cliBinary(t), admin: pgstore.NewAdmin(pool, pgstore.WithSchema(schema)), client: newClient(t)}
 	if out, code := f.keys(t, "migrate"); code != 0 {
 		t.Fatalf("authgate keys migrate: exit %d\n%s", code, out)
 	}
@@ -64,6 +62,14 @@ func newFleet(t *testing.T, extra func(i int) []string) *fleet {
 		f.servers = append(f.servers, start(t, args...))
 	}
 	return f
+}
+
+// newClient returns the HTTP client of a test, its idle connections
+// closed at the end.
+func newClient(t *testing.T) *http.Client {
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
 }
 
 // keys runs "authgate keys op ... --postgres DSN --schema S" (the real
