@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,6 +183,37 @@ func TestFleetRedis(t *testing.T) {
 			if evs := s.events(t, "redisstore: Redis answers again; failure counts are shared again"); len(evs) != 1 || evs[0]["level"] != "info" {
 				t.Errorf("server %d logged Redis's return %d times, want once at info level: %v", i, len(evs), evs)
 			}
+		}
+	})
+
+	t.Run("a burst of parallel guesses stays within N times the limit", func(t *testing.T) {
+		fresh()
+		const burst = 60
+		codes := make(chan int, burst)
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Go(func() {
+				k, _ := authgatetest.APIKeyIn(t, "live", "nobody")
+				code, reason := f.get(t, f.servers[i%fleetSize], k)
+				if code != 401 && code != 429 {
+					t.Errorf("parallel guess: %d %s, want 401 or 429", code, reason)
+				}
+				codes <- code
+			})
+		}
+		wg.Wait()
+		close(codes)
+		n := 0
+		for c := range codes {
+			if c == 401 {
+				n++
+			}
+		}
+		// The README's bound: each instance admits at most the limit of
+		// one address per window, so N × limit in all.
+		t.Logf("%d parallel guesses over %d instances: %d answered 401 (limit %d, bound %d)", burst, fleetSize, n, fleetLimit, fleetSize*fleetLimit)
+		if n < fleetLimit || n > fleetSize*fleetLimit {
+			t.Errorf("%d of %d parallel guesses answered 401, want between %d and %d", n, burst, fleetLimit, fleetSize*fleetLimit)
 		}
 	})
 
