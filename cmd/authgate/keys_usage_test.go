@@ -69,3 +69,17 @@ func TestKeysUsage(t *testing.T) {
 		t.Errorf("keys create -h: %s", r)
 	}
 }
+
+// TestKeysStoreChoice: --file wins over AUTHGATE_POSTGRES, which stands
+// for --postgres only when no store flag is given.
+func TestKeysStoreChoice(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/keys.txt"
+	vars := map[string]string{"AUTHGATE_POSTGRES": "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}
+	if r := keysRun(t, vars, "migrate", "--file", path); r.code != 0 || r.stdout != "key file "+path+" is ready (0 keys)\n" {
+		t.Fatalf("--file with AUTHGATE_POSTGRES set: %s", r)
+	}
+	if r := keysRun(t, vars, "list"); r.code != 1 || !strings.Contains(r.stderr, "127.0.0.1:1") {
+		t.Fatalf("AUTHGATE_POSTGRES alone: %s", r)
+	}
+}
