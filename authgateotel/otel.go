@@ -74,8 +74,9 @@ var durationBuckets = []float64{
 // maxCached bounds the attribute tuples of each kind. They are bounded by
 // the configuration already; past this many (a router producing
 // patterns without end), further ones are counted under the overflow
-// set.
-const maxCached = 4096
+// set. It is the SDK's default cardinality limit, past which the SDK
+// itself would fold them.
+const maxCached = 2000
 
 // Option configures New.
 type Option func(*config)
