@@ -113,12 +113,13 @@ func TestMetrics_scripted_mix(t *testing.T) {
 	wantAuthn := map[string]int64{}
 	wantDur := map[string]int64{}
 	add := func(route, scheme, result, reason string, status int) {
-		k := []string{"authgate.result=" + result, "http.route=" + route}
+		k := []string{"authgate.result=" + result}
 		if scheme != "" {
 			k = append(k, "authgate.scheme="+scheme)
 		}
 		sort.Strings(k)
 		wantDur[strings.Join(k, ",")]++
+		k = append(k, "http.route="+route)
 		if reason != "" {
 			k = append(k, "authgate.reason="+reason)
 		}

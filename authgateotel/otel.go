@@ -74,8 +74,9 @@ var durationBuckets = []float64{
 // maxCached bounds the attribute tuples of each kind. They are bounded by
 // the configuration already; past this many (a router producing
 // patterns without end), further ones are counted under the overflow
-// set.
-const maxCached = 4096
+// set. It is the SDK's default cardinality limit, past which the SDK
+// itself would fold them.
+const maxCached = 2000
 
 // Option configures New.
 type Option func(*config)
@@ -233,8 +234,10 @@ type authKey struct {
 }
 
 // authEntry is the count of one authentication tuple, and the
-// histogram's option (scheme, result and route only: the reason would
-// multiply its buckets).
+// histogram's option: scheme and result only, as ASP.NET Core's
+// authenticate duration has. The reason and the route would multiply its
+// buckets, and each attribute costs the SDK's Record time (per-route
+// latency is the HTTP server histogram's, http.server.request.duration).
 type authEntry struct {
 	count
 	record []metric.RecordOption
@@ -251,10 +254,10 @@ func (in *Instruments) authentication(ev middleware.AuthenticationEvent) {
 		if k.scheme != "" {
 			short = append(short, KeyScheme.String(k.scheme))
 		}
-		if k.route != "" {
-			short = append(short, KeyRoute.String(k.route))
-		}
 		all := append([]attribute.KeyValue(nil), short...)
+		if k.route != "" {
+			all = append(all, KeyRoute.String(k.route))
+		}
 		if k.reason != "" {
 			all = append(all, KeyReason.String(k.reason))
 		}

@@ -36,8 +36,10 @@ type AuthenticationEvent struct {
 	// keep it past the call.
 	Context context.Context
 	// Scheme is the scheme of the verifier that decided ("Bearer",
-	// "Basic", "APIKey", or a custom verifier's challenge scheme); "" when
-	// no verifier found credentials, or none ran.
+	// "Basic", "APIKey", or a custom verifier's challenge scheme) or, for
+	// scheme_not_accepted, the client's scheme when it is a registered or
+	// common one (as logged); "" when no verifier found credentials, or
+	// none ran.
 	Scheme string
 	// Result is success, failure or none.
 	Result Result

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
 
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
@@ -259,3 +260,44 @@ func TestObserverUnsetReadsNoClock(t *testing.T) {
 		t.Errorf("%d clock reads without an observer, want 0", reads)
 	}
 }
+
+// TestObserverAllocatesNothing: a request allocates as much with an
+// observer set as without one, on success and on refusal.
+func TestObserverAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not checked under the race detector")
+	}
+	// Not parallel: AllocsPerRun counts the whole process.
+	v := bearerV(map[string]func() (*verifiers.Identity, error){
+		"good": ident(verifiers.SchemeBearer, "alice", "read"),
+		"bad":  reject(verifiers.TokenExpired, "expired"),
+	})
+	var n int
+	observed := middleware.WithObserver(middleware.Observer{
+		Authentication: func(middleware.AuthenticationEvent) { n++ },
+		Authorization:  func(middleware.AuthorizationEvent) { n++ },
+	})
+	for _, auth := range []string{"Bearer good", "Bearer bad"} {
+		allocs := func(opts ...middleware.Option) float64 {
+			g, _ := testGate(append(opts, middleware.WithLogger(zerolog.Nop()))...)
+			r := chi.NewRouter()
+			r.With(g.Require(v), g.RequireScopes("read")).Get("/x/{id}", okHandler)
+			req := get("/x/1", "Authorization", auth)
+			return testing.AllocsPerRun(200, func() { r.ServeHTTP(discardWriter{}, req) })
+		}
+		if without, with := allocs(), allocs(observed); with != without {
+			t.Errorf("%s: %v allocations with an observer, %v without", auth, with, without)
+		}
+	}
+	if n == 0 {
+		t.Fatal("the observer saw nothing")
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so that it adds
+// no allocation of its own.
+type discardWriter struct{}
+
+func (discardWriter) Header() http.Header         { return http.Header{} }
+func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (discardWriter) WriteHeader(int)             {}

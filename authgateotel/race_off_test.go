@@ -1,0 +1,5 @@
+//go:build !race
+
+package authgateotel_test
+
+const raceEnabled = false

@@ -1,0 +1,7 @@
+//go:build race
+
+package authgateotel_test
+
+// raceEnabled: the race detector adds allocations of its own, so
+// allocation counts are not checked then.
+const raceEnabled = true
