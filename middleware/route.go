@@ -44,9 +44,12 @@ type route struct {
 }
 
 type entry struct {
-	v      verifiers.Verifier
-	ch     challenge.Challenge
-	line   string // the formatted challenge
+	v    verifiers.Verifier
+	ch   challenge.Challenge
+	line string // the formatted challenge
+	// bearer marks the token schemes whose challenges carry RFC 6750
+	// error parameters: Bearer, and DPoP (RFC 9449 §7.1), whose token
+	// errors are invalid_token and whose 403 is insufficient_scope too.
 	bearer bool
 	// invalid holds, for a Bearer verifier, its challenge line with
 	// error="invalid_token" and the reason's description, per reason;
@@ -75,7 +78,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 		if err != nil {
 			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d (%T) has an invalid challenge: %v", fn, i, v, err))
 		}
-		e := &entry{v: v, ch: ch, line: line, bearer: ch.Is("Bearer")}
+		e := &entry{v: v, ch: ch, line: line, bearer: ch.Is("Bearer") || ch.Is("DPoP")}
 		if c, ok := v.(verifiers.PrincipalClaimer); ok {
 			e.claimer = c
 			switch {
