@@ -371,6 +371,15 @@ func TestDPoP_external_origin(t *testing.T) {
 		t.Fatalf("%d", res.status)
 	}
 	wantEvent(t, res.refusal(t), []string{`the server sees "https://api.example.com/resource"`}, "another URL", nil)
+
+	// A proxy that strips a path prefix: ExternalURL puts it back.
+	v = dpopVerifier(t, DPoPOptions{ExternalURL: func(r *http.Request) *url.URL {
+		return &url.URL{Scheme: "https", Host: "gw.example.com", Path: "/api v1" + r.URL.Path}
+	}})
+	r = dpopReq("GET", "http://10.0.0.7:8080/resource", tok, c.proof("GET", "https://gw.example.com/api%20v1/resource", tok, nil))
+	if res := dpopGate(t, v, r); res.status != 200 {
+		t.Fatalf("ExternalURL: %d %s", res.status, res.raw)
+	}
 }
 
 func TestDPoP_nonces(t *testing.T) {
