@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,7 +128,17 @@ func TestDPoP_gate(t *testing.T) {
 	good := func() string { return c.proof("GET", dpopURL, tok, nil) }
 	private := c.jwk()
 	private["d"] = b64u(must(fx.ec2.Bytes()))
-	forged := func() string { // alice's jwk, another key's signature
+	// Every dpop_* reason has a row here (with the canary), but those
+	// with tests of their own below: replayed, nonce_required, required.
+	seen := map[verifiers.Reason]bool{verifiers.DPoPProofReplayed: true, verifiers.DPoPNonceRequired: true, verifiers.DPoPRequired: true}
+	defer func() {
+		for _, r := range verifiers.Reasons() {
+			if strings.HasPrefix(string(r), "dpop_") && !seen[r] {
+				t.Errorf("no case for %s", r)
+			}
+		}
+	}()
+	forged := func() string { // the client's jwk, another key's signature
 		p := other.proof("GET", dpopURL, tok, map[string]any{"jwk": c.jwk()})
 		return p
 	}
@@ -241,6 +252,7 @@ func TestDPoP_gate(t *testing.T) {
 			return bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims()))
 		}, status: 200},
 	} {
+		seen[tc.reason] = true
 		t.Run(tc.name, func(t *testing.T) {
 			v := dpopVerifier(t, DPoPOptions{})
 			r := tc.req()
@@ -394,6 +406,7 @@ func TestDPoP_nonces(t *testing.T) {
 	if res.status != 401 || res.refusal(t)["reason"] != string(verifiers.DPoPNonceRequired) {
 		t.Fatalf("%d %s", res.status, res.raw)
 	}
+	canary(t, res, tok)
 	if got := res.header.Values("WWW-Authenticate"); got[0] != dpopChal+`, error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof."` {
 		t.Fatalf("challenge %q", got)
 	}
@@ -542,4 +555,47 @@ func FuzzDPoPProof(f *testing.F) {
 			t.Fatalf("accepted %+v", p)
 		}
 	})
+}
+
+// One proof sent by many clients at once: exactly one passes.
+func TestDPoP_F5_concurrent_replay_exactly_one(t *testing.T) {
+	c := dpopFixtures()
+	tok := boundToken(c.thumb())
+	v := dpopVerifier(t, DPoPOptions{})
+	p := c.proof("GET", dpopURL, tok, nil)
+	var ok, replays atomic.Int32
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			_, err := v.DPoP().Verify(dpopReq("GET", dpopURL, tok, p))
+			var rej *verifiers.Rejection
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.As(err, &rej) && rej.Reason == verifiers.DPoPProofReplayed:
+				replays.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 1 || replays.Load() != 31 {
+		t.Fatalf("%d passed, %d replays", ok.Load(), replays.Load())
+	}
+}
+
+// A DPoP identity missing a scope gets 403 with the DPoP challenge's
+// insufficient_scope (RFC 6750 §3.1 via RFC 9449 §7.1).
+func TestDPoP_insufficient_scope_in_DPoP_challenge(t *testing.T) {
+	c := dpopFixtures()
+	tok := boundToken(c.thumb())
+	v := dpopVerifier(t, DPoPOptions{})
+	g := middleware.New(middleware.WithLogger(zerolog.Nop()))
+	h := g.Require(v.DPoP(), v)(g.RequireScopes("admin")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, nil)))
+	if got := rec.Header().Values("WWW-Authenticate"); rec.Code != 403 || len(got) != 1 || got[0] != `DPoP realm="api", error="insufficient_scope", scope="admin"` {
+		t.Fatalf("%d %q", rec.Code, got)
+	}
 }
