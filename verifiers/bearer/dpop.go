@@ -289,7 +289,7 @@ func boundKey(claims map[string]any) (jkt any, bound bool) {
 }
 
 // Verify checks a DPoP request: the token in `Authorization: DPoP`, as
-// the Verifier checks Bearer tokens (with its caches), and the proof in
+// the Verifier checks Bearer tokens (with its caches), then the proof in
 // the DPoP header, afresh on every request, as RFC 9449 §4.3 lists: one
 // DPoP header within MaxProofBytes; a compact JWS with typ dpop+jwt, an
 // allowed asymmetric alg and a public jwk; jti, htm, htu and iat present;
@@ -308,14 +308,16 @@ func (d *DPoPVerifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := v.now()
-	p, err := dc.checkProof(r, raw, tok, now)
-	if err != nil {
-		return nil, err
-	}
+	// The token first, through the caches (a cached token costs little),
+	// so that a proof's rejection names whose token it came with.
 	id, err := v.identity(r, tok, verifiers.Source{In: verifiers.InAuthorization})
 	if err != nil {
 		return nil, err
+	}
+	now := v.now()
+	p, err := dc.checkProof(r, raw, tok, now)
+	if err != nil {
+		return nil, withAttrs(err, id.Attrs)
 	}
 	jkt, _ := boundKey(id.Claims)
 	if s, ok := jkt.(string); !ok || s != p.thumb {

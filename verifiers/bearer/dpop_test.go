@@ -277,6 +277,11 @@ func TestDPoP_gate(t *testing.T) {
 				t.Fatalf("logged reason %v, want %s (detail %v)", ev["reason"], tc.reason, ev["detail"])
 			}
 			wantEvent(t, ev, tc.detail, tc.hint, nil)
+			// The token is checked first: a proof's rejection names whose
+			// token came with it.
+			if strings.HasPrefix(string(tc.reason), "dpop_") && tc.reason != verifiers.DPoPProofMissing && ev["sub"] != "user-42" {
+				t.Errorf("logged sub %v, want the token's", ev["sub"])
+			}
 		})
 	}
 }
