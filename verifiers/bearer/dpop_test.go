@@ -155,7 +155,7 @@ func TestDPoP_gate(t *testing.T) {
 		{name: "F5_htu_normalised_query_fragment_ignored", req: func() *http.Request {
 			return dpopReq("GET", dpopURL+"?page=2", tok, c.proof("GET", "HTTPS://API.Example.COM:443/a/../%72esource?x=1#frag", tok, nil))
 		}, status: 200},
-		{name: "F4_no_credentials_both_challenges_no_error", req: func() *http.Request { return dpopReq("GET", dpopURL, "", "") },
+		{name: "F1_F4_no_credentials_both_challenges_with_algs_no_error", req: func() *http.Request { return dpopReq("GET", dpopURL, "", "") },
 			status: 401, reason: verifiers.CredentialsMissing, chal: []string{dpopChal, bearerChal}},
 		{name: "F5_proof_missing", req: func() *http.Request { return dpopReq("GET", dpopURL, tok, "") },
 			status: 401, reason: verifiers.DPoPProofMissing, chal: []string{dpopErr("invalid_dpop_proof", verifiers.DPoPProofMissing), bearerChal},
@@ -399,7 +399,7 @@ func TestDPoP_external_origin(t *testing.T) {
 	}
 }
 
-func TestDPoP_nonces(t *testing.T) {
+func TestDPoP_F2_use_dpop_nonce_and_DPoP_Nonce_header(t *testing.T) {
 	c := dpopFixtures()
 	tok := boundToken(c.thumb())
 	now := t0
