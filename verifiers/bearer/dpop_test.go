@@ -604,3 +604,18 @@ func TestDPoP_insufficient_scope_in_DPoP_challenge(t *testing.T) {
 		t.Fatalf("%d %q", rec.Code, got)
 	}
 }
+
+// Proofs of every key type pass with the default algorithms.
+func TestDPoP_F5_every_key_type(t *testing.T) {
+	v := staticVerifier(t, allKeys(), WithDPoP(DPoPOptions{}))
+	for _, c := range []client{{fx.ec384, "ES384"}, {fx.ed, "EdDSA"}, {fx.rsa2, "PS256"}, {fx.rsa, "RS256"}, {fx.ec2, "ES256"}} {
+		tok := boundToken(c.thumb())
+		res := dpopGate(t, v, dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, nil)))
+		if res.status != 200 {
+			t.Errorf("%s: %d %s", c.alg, res.status, res.raw)
+		}
+	}
+	if s, err := v.DPoP().Challenge().Format(); err != nil || s != `DPoP realm="api", algs="ES256 ES384 ES512 EdDSA PS256 PS384 PS512 RS256 RS384 RS512"` {
+		t.Errorf("default challenge %q, %v", s, err)
+	}
+}
