@@ -100,6 +100,14 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 				credNames = append(credNames, p.Value)
 			}
 		}
+		if ch.Is("DPoP") && !slices.Contains(rt.credHeaders, "Dpop") {
+			// A DPoP proof travels in the DPoP header (RFC 9449 §4.1):
+			// scrubbed from verifier text, and named in an Optional
+			// route's Vary and in the preflight hint, like a credential
+			// header of its own.
+			rt.credHeaders = append(rt.credHeaders, "Dpop")
+			credNames = append(credNames, "DPoP")
+		}
 		if e.bearer {
 			e.invalid = make(map[verifiers.Reason]string)
 			for _, reason := range verifiers.Reasons() {

@@ -619,3 +619,33 @@ func TestDPoP_F5_every_key_type(t *testing.T) {
 		t.Errorf("default challenge %q, %v", s, err)
 	}
 }
+
+// The gate treats the DPoP header as a credential header: redacted from
+// any verifier text (defence in depth), and named in an Optional route's
+// Vary and in the CORS preflight hint.
+func TestDPoP_gate_treats_DPoP_header_as_credential(t *testing.T) {
+	c := dpopFixtures()
+	tok := boundToken(c.thumb())
+	v := dpopVerifier(t, DPoPOptions{})
+	p := c.proof("GET", dpopURL, tok, nil)
+	leaky := leakyVerifier{DPoPVerifier: v.DPoP()}
+	var lb authgatetest.Log
+	g := middleware.New(middleware.WithLogger(lb.Logger()), middleware.WithLogSampling(0, 0))
+	rec := httptest.NewRecorder()
+	g.Require(leaky)(http.NotFoundHandler()).ServeHTTP(rec, dpopReq("GET", dpopURL, tok, p))
+	if rec.Code != 401 || strings.Contains(lb.String(), p) || !strings.Contains(lb.String(), "proof was") {
+		t.Fatalf("%d %s", rec.Code, lb.String())
+	}
+	rec = httptest.NewRecorder()
+	g.Optional(v.DPoP(), v)(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", dpopURL, nil))
+	if got := rec.Header().Get("Vary"); got != "Authorization, DPoP" {
+		t.Fatalf("Vary %q", got)
+	}
+}
+
+// leakyVerifier is a buggy verifier that puts the proof in its detail.
+type leakyVerifier struct{ *DPoPVerifier }
+
+func (l leakyVerifier) Verify(r *http.Request) (*verifiers.Identity, error) {
+	return nil, verifiers.Reject(verifiers.DPoPProofMalformed, "the proof was "+r.Header.Get("DPoP"))
+}
