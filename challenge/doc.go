@@ -33,8 +33,8 @@
 // if it has a charset, that charset is "UTF-8" (RFC 7617 §2, §2.1); a
 // Bearer challenge has at least one parameter, its error, error_description,
 // scope and error_uri values stay within the character sets of RFC 6750 §3,
-// error_uri is an absolute URI and resource_metadata an absolute https URL
-// (RFC 9728 §5.1). Every challenge has each parameter at most once.
+// error_uri is an absolute URI and resource_metadata an absolute https URL,
+// or http to a loopback host (RFC 9728 §5.1). Every challenge has each parameter at most once.
 //
 // # Parsing
 //

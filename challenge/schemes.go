@@ -2,7 +2,9 @@ package challenge
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strings"
 )
 
 // Basic returns the RFC 7617 challenge `Basic realm="...", charset="UTF-8"`.
@@ -43,8 +45,8 @@ type BearerParams struct {
 	ErrorDescription string
 	// ErrorURI is an absolute URI of a page explaining the error.
 	ErrorURI string
-	// ResourceMetadata is the https URL of the RFC 9728 protected resource
-	// metadata document.
+	// ResourceMetadata is the https URL (http to a loopback host in
+	// development) of the RFC 9728 protected resource metadata document.
 	ResourceMetadata string
 }
 
@@ -79,7 +81,8 @@ func Bearer(p BearerParams) (Challenge, error) {
 //   - scope: space-separated scope-tokens of %x21 / %x23-5B / %x5D-7E;
 //   - error_uri: an absolute URI, of URI characters within
 //     %x21 / %x23-5B / %x5D-7E;
-//   - resource_metadata: an absolute https URL without user information.
+//   - resource_metadata: an absolute https URL without user information
+//     (http only to a loopback host: 127.0.0.0/8, ::1, localhost).
 //
 // Other names (realm included) are only checked for header safety. An empty
 // value is accepted: it means "absent". Use it to check a value before
@@ -125,20 +128,22 @@ func checkBearerParam(name, value string) error {
 		return nil
 	case "resource_metadata":
 		// RFC 9728 §5.1: the URL of the resource's metadata, which §3 puts
-		// under https. User information would put a credential in every
+		// under https; http only to a loopback host, for development (a
+		// client on the same machine, as RFC 8252 §8.3 allows for
+		// redirects). User information would put a credential in every
 		// 401, so it is refused.
 		if err := checkSet(name, value, 0x21); err != nil {
 			return err
 		}
 		u, err := parseAbsURI(value)
-		if err == nil && (u.Scheme != "https" || u.Host == "") {
+		if err == nil && (u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname())))) {
 			err = fmt.Errorf("not an https URL with a host")
 		}
 		if err == nil && u.User != nil {
 			err = fmt.Errorf("it holds user information")
 		}
 		if err != nil {
-			return fmt.Errorf("challenge: %w: resource_metadata must be an absolute https URL (RFC 9728 §5.1): %v", ErrInvalidValue, err)
+			return fmt.Errorf("challenge: %w: resource_metadata must be an absolute https URL, or http to a loopback host (RFC 9728 §5.1): %v", ErrInvalidValue, err)
 		}
 		return nil
 	}
@@ -256,4 +261,14 @@ func validateBearer(c Challenge) error {
 		}
 	}
 	return nil
+}
+
+// isLoopbackHost reports whether host (no port) is localhost or a
+// loopback IP address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

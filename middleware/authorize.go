@@ -27,6 +27,14 @@ type Policy func(r *http.Request, id *verifiers.Identity) error
 // scope="..."` listing the required scopes (RFC 6750 §3.1). An anonymous
 // request (Optional without credentials) gets 401.
 //
+// Mounted right behind the gate (g.Require(v)(g.RequireScopes("a")(h)),
+// or chi's r.With(g.Require(v), g.RequireScopes("a"))), the step also
+// makes the gate's 401 for a request without credentials name the scopes
+// in its Bearer challenges: `Bearer realm="api", scope="a"`, so that a
+// client (an MCP client, for one) asks for the right token the first
+// time. Behind a chi group's Use or a RequirePolicy, the gate does not
+// see it.
+//
 // RequireScopes panics when scopes is empty or a scope is not a valid RFC
 // 6750 scope-token.
 func (g *Gate) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
@@ -49,12 +57,13 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, "RequirePolicy")
+			ac, ok := g.authenticated(w, r, "RequirePolicy", kindPolicy, name, "")
 			if !ok {
 				return
 			}
 			err := decide(name, p, r, ac.id)
 			if err == nil {
+				g.observeAuthz(r, kindPolicy, name, ac.id.Scheme, nil)
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -69,6 +78,7 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 				rf.detail = fmt.Sprintf("policy %q could not decide: %v", name, err)
 			}
 			g.refuse(w, r, rf)
+			g.observeAuthz(r, kindPolicy, name, ac.id.Scheme, rf)
 		})
 	}
 }
@@ -101,17 +111,17 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 	if err := challenge.CheckBearerParam("scope", joined); err != nil {
 		panic("authgate/middleware: " + fn + ": " + err.Error())
 	}
-	mode := "]; this route needs all of ["
+	mode, kind := "]; this route needs all of [", kindScopes
 	if !all {
-		mode = "]; this route needs one of ["
+		mode, kind = "]; this route needs one of [", kindAnyScope
 	}
 	mode += joined + "]; missing ["
 	// The insufficient_scope challenge of each Bearer entry that
 	// authenticated a request here, formatted once: *entry -> []string.
 	var lines sync.Map
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ac, ok := g.authenticated(w, r, fn)
+		return &scopeHandler{scopes: scopes, next: next, check: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ac, ok := g.authenticated(w, r, fn, kind, joined, joined)
 			if !ok {
 				return
 			}
@@ -126,6 +136,7 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 				}
 			}
 			if pass {
+				g.observeAuthz(r, kind, joined, id.Scheme, nil)
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -164,7 +175,8 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 				rf.challenges = l.([]string)
 			}
 			g.refuse(w, r, rf)
-		})
+			g.observeAuthz(r, kind, joined, id.Scheme, rf)
+		})}
 	}
 }
 
@@ -184,28 +196,33 @@ func insufficientScope(ch challenge.Challenge, scope string) challenge.Challenge
 }
 
 // authenticated returns the authentication result of the request, or
-// answers for it: 401 when it is anonymous, 503 when no gate ran before
-// this step (a configuration error). Nothing passes unauthenticated, a
-// CORS preflight included: the gate before this step answers preflights
-// itself.
-func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn string) (*authContext, bool) {
+// answers for it: 401 when it is anonymous (its Bearer challenges naming
+// scope, when not ""), 503 when no gate ran before this step (a
+// configuration error); either refusal is observed as a decision of kind
+// and name. Nothing passes unauthenticated, a CORS preflight included:
+// the gate before this step answers preflights itself.
+func (g *Gate) authenticated(w http.ResponseWriter, r *http.Request, fn, kind, name, scope string) (*authContext, bool) {
 	ac := authFrom(r.Context())
 	if ac == nil {
-		g.refuse(w, r, &refusal{
+		rf := &refusal{
 			reason:   verifiers.VerifierUnavailable,
 			detail:   fn + " ran on a request that did not pass Require or Optional: mount one of them before it",
 			gateText: true,
-		})
+		}
+		g.refuse(w, r, rf)
+		g.observeAuthz(r, kind, name, "", rf)
 		return nil, false
 	}
 	if ac.id == nil {
-		g.refuse(w, r, &refusal{
+		rf := &refusal{
 			reason:     verifiers.CredentialsMissing,
 			detail:     fn + ": this route needs an authenticated identity and the request is anonymous; it accepts " + ac.rt.accepted,
 			hint:       missingHint(r),
-			challenges: ac.rt.challenges,
+			challenges: ac.rt.scopedChallenges(ac.rt.challenges, scope),
 			gateText:   true,
-		})
+		}
+		g.refuse(w, r, rf)
+		g.observeAuthz(r, kind, name, "", rf)
 		return nil, false
 	}
 	return ac, true

@@ -56,6 +56,11 @@ func assertNoLeak(t *testing.T, lb *logBuf, w *httptest.ResponseRecorder, forms 
 // the log or the response.
 func TestCanaryEveryReason(t *testing.T) {
 	t.Parallel()
+	bothSinks(t, canaryEveryReason)
+}
+
+// canaryEveryReason runs TestCanaryEveryReason's checks on the gates testGate makes.
+func canaryEveryReason(t *testing.T, testGate gateFunc) {
 	covered := map[verifiers.Reason]bool{}
 	for _, reason := range verifiers.Reasons() {
 		t.Run("verifier_"+string(reason), func(t *testing.T) {
@@ -174,6 +179,11 @@ func TestCanaryEveryReason(t *testing.T) {
 // logged (defence in depth; verifiers must not do this).
 func TestScrubVerifierText(t *testing.T) {
 	t.Parallel()
+	bothSinks(t, scrubVerifierText)
+}
+
+// scrubVerifierText runs TestScrubVerifierText's checks on the gates testGate makes.
+func scrubVerifierText(t *testing.T, testGate gateFunc) {
 	c := canary(t)
 	b := bearerV(map[string]func() (*verifiers.Identity, error){
 		c: func() (*verifiers.Identity, error) {
@@ -202,6 +212,11 @@ func TestScrubVerifierText(t *testing.T) {
 // after it authenticated, like an Authorization credential.
 func TestScrubVerifierTextOtherHeaders(t *testing.T) {
 	t.Parallel()
+	bothSinks(t, scrubVerifierTextOtherHeaders)
+}
+
+// scrubVerifierTextOtherHeaders runs TestScrubVerifierTextOtherHeaders's checks on the gates testGate makes.
+func scrubVerifierTextOtherHeaders(t *testing.T, testGate gateFunc) {
 	c := canary(t)
 	k := apikeyV(map[string]func() (*verifiers.Identity, error){
 		c: func() (*verifiers.Identity, error) {

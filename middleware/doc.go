@@ -22,6 +22,12 @@
 //	authenticated, denied by policy                   403     none
 //	a CORS preflight (see below)                      204     none; no CORS headers, the handler is not called
 //
+// A scope step mounted right behind the gate (g.Require(v)(
+// g.RequireScopes("a")(h)), chi's r.With(g.Require(v), g.RequireScopes("a")))
+// makes the Bearer challenge of the first two rows name its scopes,
+// `Bearer realm="api", scope="a"`, so that an OAuth client (an MCP client)
+// asks for the right token the first time.
+//
 // Challenges are sent in the order the route lists its verifiers. Some
 // clients act on the first challenge they understand only (Playwright with
 // Basic, several OAuth SDKs with Bearer), so list first the
@@ -39,9 +45,19 @@
 // event. The events go to the logger given with WithLogger, else to the
 // request context's (zerolog.Ctx), else as JSON to stderr at info level:
 // a gate nobody configured still explains its refusals.
-// WithLogger(zerolog.Nop()) silences it. The credential itself — the Authorization value, a token, a
-// password, an API key, or the base64 of any of them — is never logged and
-// never sent back.
+// WithLogger(zerolog.Nop()) silences it. WithSlogLogger writes the same
+// events through log/slog instead. The credential itself — the
+// Authorization value, a token, a password, an API key, or the base64 of
+// any of them — is never logged and never sent back.
+//
+// # Metrics, traces and readiness
+//
+// WithObserver reports each authentication, authorization and
+// failure-limit block to plain funcs, with bounded fields only (scheme,
+// result, reason, status, route pattern, duration); module authgateotel
+// turns them into OpenTelemetry metrics and span attributes. Ready is the
+// handler of a readiness probe over verifiers that implement
+// verifiers.Readier.
 //
 // # Failure limiting
 //

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 // use its methods on every route; a Gate is safe for concurrent use.
 type Gate struct {
 	logger *zerolog.Logger // WithLogger's, nil: the request context's
+	slog   *slog.Logger    // WithSlogLogger's; when set, the only sink
 	// fallback is the logger used when there is neither (JSON to sink,
 	// os.Stderr but in tests), nil when WithLogger is set.
 	fallback        *zerolog.Logger
@@ -35,6 +37,7 @@ type Gate struct {
 	limiter         *core.Limiter   // nil: no failure limiting
 	failureStore    FailureStore    // WithFailureStore's; nil: in memory
 	now             func() time.Time
+	obs             Observer // WithObserver's; zero: nothing is observed
 	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
 	afterFunc func(time.Duration, func())
 
@@ -89,7 +92,7 @@ func New(opts ...Option) *Gate {
 	if g.retryAfter < time.Second {
 		g.retryAfter = time.Second
 	}
-	if g.logger == nil {
+	if g.logger == nil && g.slog == nil {
 		l := zerolog.New(g.sink).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 		g.fallback = &l
 	}
@@ -108,7 +111,7 @@ func New(opts ...Option) *Gate {
 // the request's context (or the default to stderr). WithLogger(zerolog.Nop())
 // silences the gate.
 func WithLogger(l zerolog.Logger) Option {
-	return func(g *Gate) { g.logger = &l }
+	return func(g *Gate) { g.logger, g.slog = &l, nil }
 }
 
 // WithDevelopmentMode adds the hint of each rejection to the response body,

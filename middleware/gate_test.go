@@ -273,7 +273,8 @@ func TestOptional(t *testing.T) {
 		if w.Code != 401 {
 			t.Fatalf("status %d", w.Code)
 		}
-		wantChallenges(t, w, chBearer)
+		// The scope step names its scope in the 401 (scopechallenge.go).
+		wantChallenges(t, w, `Bearer realm="api", scope="x"`)
 		if one(t, lb)["reason"] != "credentials_missing" {
 			t.Error("wrong reason")
 		}

@@ -126,6 +126,33 @@ type FailureKey = core.Key
 // window and how long the window has left.
 type FailureCount = core.Count
 
+// FailurePairStore is a FailureStore that reads a claimed principal's
+// count and its client address's in one call (PairFailures): a network
+// store then costs a request one round trip where two Failures calls
+// would cost two. The gate uses it when the store given to
+// WithFailureStore implements it.
+type FailurePairStore = core.PairStore
+
+// NewMemoryFailureStore returns a FailureStore in memory, the kind the
+// gate counts in by default: bounded to about maxTracked keys (the least
+// recently seen are forgotten first), never failing, reading time from
+// now (time.Now when nil). window is the longest failure window it will
+// count: keys untouched for that long may be dropped. Use it as the local
+// part of a store of your own, such as a network store that keeps
+// limiting while its backend is down; a gate without WithFailureStore
+// needs none.
+//
+// NewMemoryFailureStore panics when maxTracked or window is not positive.
+func NewMemoryFailureStore(maxTracked int, window time.Duration, now func() time.Time) FailureStore {
+	if maxTracked <= 0 || window <= 0 {
+		panic("authgate/middleware: NewMemoryFailureStore needs a positive maxTracked and window")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return core.NewMemory(maxTracked, window, now)
+}
+
 // WithFailureStore keeps the counts of WithFailureLimit in s instead of
 // the gate's memory, so that gates of several processes count a client's
 // failures together. It has no effect without WithFailureLimit.
@@ -138,7 +165,11 @@ type FailureCount = core.Count
 // lost. A store that must keep limiting while its backend is down counts
 // locally meanwhile, itself. The gate calls s without holding any lock,
 // so a slow store delays only the requests that wait for it; a network
-// store still bounds each call with a short timeout.
+// store still bounds each call with a short timeout. A request from a
+// client without failures costs one Failures call per limit that applies
+// to it (the address's, the pair's), or one PairFailures call for both
+// when s is a FailurePairStore; a gate without WithFailureLimit never
+// calls s.
 func WithFailureStore(s FailureStore) Option {
 	return func(g *Gate) { g.failureStore = s }
 }

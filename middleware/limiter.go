@@ -12,12 +12,11 @@ import (
 // store is nil. maxWait bounds a request's wait for a place (0: the
 // core's default).
 func newLimiter(fl FailureLimit, now func() time.Time, store core.Store, maxWait time.Duration) *core.Limiter {
-	ips, pairs := store, store
-	if store == nil {
-		ips = core.NewMemory(fl.MaxTracked, fl.Window, now)
-		pairs = core.NewMemory(fl.MaxTracked, fl.Window, now)
+	cfg := core.Config{PerIP: fl.PerIP, PerPrincipal: fl.PerPrincipal, Window: fl.Window, MaxWait: maxWait}
+	if store != nil {
+		return core.NewShared(cfg, store)
 	}
-	return core.New(core.Config{PerIP: fl.PerIP, PerPrincipal: fl.PerPrincipal, Window: fl.Window, MaxWait: maxWait}, ips, pairs)
+	return core.New(cfg, core.NewMemory(fl.MaxTracked, fl.Window, now), core.NewMemory(fl.MaxTracked, fl.Window, now))
 }
 
 // attempt is the gate's view of one request on a limited route: the

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	core "github.com/authgate/authgate/internal/limiter"
 	"github.com/authgate/authgate/verifiers"
@@ -18,8 +19,9 @@ func (g *Gate) endAttempt(at *attempt, o outcome) {
 
 // startAttempt identifies the client and the principal it claims, and
 // answers 429 when a limit is hit. It reports false when it answered the
-// request. The attempt is place, or nil when failure limiting is off.
-func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *attempt) (*attempt, bool) {
+// request (observed with start). The attempt is place, or nil when
+// failure limiting is off.
+func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *attempt, start time.Time) (*attempt, bool) {
 	g := rt.g
 	if g.limiter == nil {
 		return nil, true
@@ -86,7 +88,9 @@ func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *att
 	} else {
 		rf.detail = strconv.Itoa(b.N) + " failed attempts " + what + " within " + window + per + "; no verifier was called"
 	}
+	g.observeBlock(r, b.PerPrincipal, at.Pair.Scheme)
 	g.refuse(w, r, rf)
+	rt.observeRefusal(r, start, rf)
 	return nil, false
 }
 

@@ -37,23 +37,17 @@ func (g *Gate) loggerFor(r *http.Request) *zerolog.Logger {
 // logRefusal writes the one event of a refused request, unless the
 // logger's level or the sampler skips it; sc scrubs what a verifier wrote.
 func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid string, sc *scrubber) {
+	if g.slog != nil {
+		g.slogRefusal(r, rf, d, rid, sc)
+		return
+	}
 	l := g.loggerFor(r)
 	if l.GetLevel() > d.level || zerolog.GlobalLevel() > d.level {
 		return
 	}
-	var ip string
-	suppressed := 0
-	if g.sampler != nil || rf.hasCl {
-		cl := rf.clientOf(g, r)
-		ip = cl.ip
-		if g.sampler != nil {
-			var ok bool
-			if ok, suppressed = g.sampler.allow(sampleKey{cl.key, rf.reason}, cl.ip, l); !ok {
-				return
-			}
-		}
-	} else {
-		ip = g.clientIPOnly(r)
+	ip, suppressed, ok := g.sample(r, rf, l)
+	if !ok {
+		return
 	}
 	ev := l.WithLevel(d.level)
 	if ev == nil {
@@ -81,11 +75,46 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 	ev.Msg("authgate: request refused")
 }
 
+// sample returns the client address of a refused request and, with
+// sampling on, whether its event is logged and the count of suppressed
+// events it reports; l is the zerolog logger of a summary line (nil for
+// the slog sink).
+func (g *Gate) sample(r *http.Request, rf *refusal, l *zerolog.Logger) (ip string, suppressed int, ok bool) {
+	if g.sampler == nil && !rf.hasCl {
+		return g.clientIPOnly(r), 0, true
+	}
+	cl := rf.clientOf(g, r)
+	if g.sampler != nil {
+		if ok, suppressed = g.sampler.allow(sampleKey{cl.key, rf.reason}, cl.ip, l); !ok {
+			return "", 0, false
+		}
+	}
+	return cl.ip, suppressed, true
+}
+
+// logAuthenticated writes the debug event of an authenticated request.
+func (g *Gate) logAuthenticated(r *http.Request, id *verifiers.Identity) {
+	if g.slog != nil {
+		g.slogAuthenticated(r, id)
+		return
+	}
+	if ev := g.loggerFor(r).Debug(); ev != nil {
+		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
+			Str("method", r.Method).Str("path", clean(r.URL.Path, maxPathLen)).Str("route", routePattern(r))
+		addAttrs(ev, id.Attrs, nil)
+		ev.Msg("authgate: authenticated")
+	}
+}
+
 // logSuppressed writes the summary line of identical rejections that the
 // sampler did not log one by one, and that no later event of the client
 // reported. It names the client and the reason, never a credential.
 func (g *Gate) logSuppressed(p *pending) {
 	d := dataOf(p.key.reason)
+	if g.slog != nil {
+		g.slogSuppressed(p, d)
+		return
+	}
 	ev := p.log.WithLevel(d.level)
 	if ev == nil {
 		return
@@ -115,14 +144,21 @@ func reserved(k string) bool {
 // addAttrs logs attrs, scrubbed by sc (nil: not scrubbed).
 func addAttrs(ev *zerolog.Event, attrs []verifiers.Attr, sc *scrubber) {
 	for _, a := range attrs {
-		k := clean(a.Key, 64)
-		if k == "" || reserved(k) {
-			k = "attr_" + k
-		}
-		v := a.Value
-		if sc != nil {
-			v = sc.scrub(v)
-		}
-		ev.Str(k, clean(v, maxAttrLen))
+		ev.Str(attrField(a, sc))
 	}
+}
+
+// attrField is the log field of a verifier's attribute: its name, cleaned
+// and prefixed when reserved, and its value, scrubbed by sc (nil: not
+// scrubbed) and cleaned.
+func attrField(a verifiers.Attr, sc *scrubber) (string, string) {
+	k := clean(a.Key, 64)
+	if k == "" || reserved(k) {
+		k = "attr_" + k
+	}
+	v := a.Value
+	if sc != nil {
+		v = sc.scrub(v)
+	}
+	return k, clean(v, maxAttrLen)
 }

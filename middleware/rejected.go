@@ -114,12 +114,12 @@ func (e *entry) rejectedLine(reason verifiers.Reason, params []challenge.Param) 
 }
 
 // schemeNotAccepted is the refusal of an Authorization whose scheme no
-// verifier of the route takes.
-func (rt *route) schemeNotAccepted(auth string) refusal {
+// verifier of the route takes, answered with the challenges in lines.
+func (rt *route) schemeNotAccepted(auth string, lines []string) refusal {
 	sent, _ := verifiers.SplitAuthorization(auth)
 	rf := refusal{
 		reason:       verifiers.SchemeNotAccepted,
-		challenges:   rt.challenges,
+		challenges:   lines,
 		clientDetail: rt.notAcceptedBody,
 		gateText:     true,
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/verifiers"
 )
@@ -40,8 +41,11 @@ func Optional(vs ...verifiers.Verifier) func(http.Handler) http.Handler {
 }
 
 func (rt *route) middleware(next http.Handler) http.Handler {
+	// The 401 lines of a request without credentials name the scopes of
+	// a scope step mounted right behind (scopechallenge.go).
+	missing := rt.scopedChallenges(rt.challenges, requiredScopes(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt.serve(w, r, next)
+		rt.serve(w, r, next, missing)
 	})
 }
 
@@ -49,16 +53,18 @@ func (rt *route) middleware(next http.Handler) http.Handler {
 // a client over its failure limit refused, a malformed Authorization
 // refused, then the first verifier that finds its credentials decides;
 // without any, an Optional route lets the request through anonymous and
-// a Require route refuses it.
-func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+// a Require route refuses it with the challenges in missing.
+func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler, missing []string) {
+	start := rt.g.startClock()
 	if rt.g.answerPreflight && isPreflight(r) {
 		// No request reaches the handler unauthenticated, a preflight
 		// included: the gate answers it itself.
 		rt.answerPreflight(w, r)
+		rt.observeAuth(r, start, "", ResultNone, verifiers.PreflightUnanswered, http.StatusNoContent)
 		return
 	}
 	var place attempt // on the stack: startAttempt returns &place or nil
-	at, ok := rt.startAttempt(w, r, &place)
+	at, ok := rt.startAttempt(w, r, &place, start)
 	if !ok {
 		return
 	}
@@ -70,30 +76,32 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	// Refusals are values until answered, so that they stay on the stack.
 	if rf, bad := rt.checkAuthorization(r); bad {
-		rt.refuseAttempt(w, r, at, &rf)
+		rt.refuseAttempt(w, r, at, &rf, start)
 		return
 	}
 	e, id, rf, refused := rt.authenticate(r)
 	switch {
 	case refused:
-		rt.refuseAttempt(w, r, at, &rf)
+		rt.refuseAttempt(w, r, at, &rf, start)
 	case id != nil:
 		rt.g.endAttempt(at, outcomeSuccess)
+		rt.observeAuth(r, start, e.ch.Scheme, ResultSuccess, "", 0)
 		rt.succeed(w, r, next, e, id)
 	case len(r.Header["Authorization"]) == 1:
-		rf := rt.schemeNotAccepted(r.Header["Authorization"][0])
-		rt.refuseAttempt(w, r, at, &rf)
+		rf := rt.schemeNotAccepted(r.Header["Authorization"][0], missing)
+		rt.refuseAttempt(w, r, at, &rf, start)
 	case rt.optional:
 		rt.g.endAttempt(at, outcomeOther)
+		rt.observeAuth(r, start, "", ResultNone, "", 0)
 		rt.anonymous(w, r, next)
 	default:
 		rt.refuseAttempt(w, r, at, &refusal{
 			reason:     verifiers.CredentialsMissing,
 			detail:     rt.missingDetail,
 			hint:       missingHint(r),
-			challenges: rt.challenges,
+			challenges: missing,
 			gateText:   true,
-		})
+		}, start)
 	}
 }
 
@@ -214,9 +222,10 @@ func asUnavailable(err error) (*verifiers.UnavailableError, bool) {
 const authorizationTooLarge = "The Authorization header field is too large."
 
 // refuseAttempt ends the request's attempt, counting a failure when the
-// reason is a guess (at is nil when failure limiting is off), and refuses
-// the request with rf.
-func (rt *route) refuseAttempt(w http.ResponseWriter, r *http.Request, at *attempt, rf *refusal) {
+// reason is a guess (at is nil when failure limiting is off), refuses
+// the request with rf, and reports it to the observer with the request's
+// start.
+func (rt *route) refuseAttempt(w http.ResponseWriter, r *http.Request, at *attempt, rf *refusal, start time.Time) {
 	rf.credHeaders = rt.credHeaders
 	if at != nil {
 		rf.cl, rf.hasCl = at.cl, true
@@ -227,6 +236,7 @@ func (rt *route) refuseAttempt(w http.ResponseWriter, r *http.Request, at *attem
 		rt.g.endAttempt(at, o)
 	}
 	rt.g.refuse(w, r, rf)
+	rt.observeRefusal(r, start, rf)
 }
 
 func unavailable(e *entry, err error) refusal {

@@ -37,12 +37,7 @@ func (rt *route) succeed(w http.ResponseWriter, r *http.Request, next http.Handl
 	if private {
 		ac.markPrivate(h)
 	}
-	if ev := rt.g.loggerFor(r).Debug(); ev != nil {
-		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
-			Str("method", r.Method).Str("path", clean(r.URL.Path, maxPathLen)).Str("route", routePattern(r))
-		addAttrs(ev, id.Attrs, nil)
-		ev.Msg("authgate: authenticated")
-	}
+	rt.g.logAuthenticated(r, id)
 	next.ServeHTTP(w, r.WithContext(ac))
 }
 

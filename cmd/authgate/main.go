@@ -1,13 +1,14 @@
 // Command authgate is authgate's command-line tool. Its subcommands:
 //
 //	authgate doctor [flags] URL    diagnose why a request gets a 401, from the client's side
+//	authgate keys <op> [flags]     create, revoke, list and rotate API keys in a key file or PostgreSQL
 //
 // Install it with
 //
 //	go install github.com/authgate/authgate/cmd/authgate@latest
 //
-// and run "authgate doctor -h" for the doctor's flags, output and exit
-// codes.
+// and run "authgate doctor -h" or "authgate keys -h" for a command's
+// flags, output and exit codes.
 package main
 
 import (
@@ -27,6 +28,8 @@ type env struct {
 	// transport carries the subcommand's HTTP exchanges; nil is
 	// http.DefaultTransport.
 	transport http.RoundTripper
+	// lookupEnv reads an environment variable; nil is os.Getenv.
+	lookupEnv func(string) string
 }
 
 // command is one subcommand: its one-line summary and its entry point,
@@ -36,10 +39,10 @@ type command struct {
 	run     func(ctx context.Context, e env, args []string) int
 }
 
-// commands is the subcommand table; a new subcommand (keys, ...) is one
-// more entry.
+// commands is the subcommand table; a new subcommand is one more entry.
 var commands = map[string]command{
 	"doctor": {"diagnose why a request gets a 401, from the client's side", runDoctor},
+	"keys":   {"create, revoke, list and rotate API keys (key file or PostgreSQL)", runKeys},
 }
 
 func main() {

@@ -29,6 +29,7 @@ type app struct {
 	basic   verifiers.Verifier
 	bearer  *bearer.Verifier
 	reloads []reloader
+	closers []func()
 	// corsOrigins are the origins of -cors-origins; none: CORS is off.
 	corsOrigins []string
 }
@@ -52,10 +53,13 @@ func (a *app) close() {
 	if a.bearer != nil {
 		_ = a.bearer.Close()
 	}
+	for _, c := range a.closers {
+		c()
+	}
 }
 
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
-	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger))}
+	a := &app{logger: logger, gate: middleware.New(gateOptions(cfg, logger)...)}
 	if cfg.apikeys != "" {
 		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
@@ -67,6 +71,19 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		}
 		a.apiKey = v
 		a.reloads = append(a.reloads, reloader{cfg.apikeys, store.Reload})
+	}
+	if cfg.postgres != "" {
+		store, closeStore, err := openPostgresKeys(ctx, cfg, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, closeStore)
+		v, err := apikey.New(store, apikey.WithEnvironment(cfg.environment))
+		if err != nil {
+			a.close()
+			return nil, fmt.Errorf("-postgres: %w", err)
+		}
+		a.apiKey = v
 	}
 	if cfg.htpasswd != "" {
 		users, err := basic.OpenFileStore(cfg.htpasswd, basic.WithFileLogger(logger))
@@ -96,6 +113,7 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		// open plain http to every other host too, including a jwks_uri
 		// named by discovery or the target of a redirect.
 		opts := []bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}
+		opts = append(opts, cfg.obs.bearerOptions()...)
 		v, err := bearer.New(ctx, cfg.audience, []bearer.Issuer{{URL: cfg.issuer, Keys: keys}}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flag, err)
@@ -103,6 +121,16 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 		a.bearer = v
 	}
 	return a, nil
+}
+
+// gateOptions are the gate's options of the command line: its logger and
+// the failure limit of -failure-limit-ip and -failure-limit-principal.
+func gateOptions(cfg *config, logger zerolog.Logger) []middleware.Option {
+	opts := append([]middleware.Option{middleware.WithLogger(logger)}, cfg.obs.gateOptions()...)
+	if cfg.failures.PerIP > 0 || cfg.failures.PerPrincipal > 0 {
+		opts = append(opts, middleware.WithFailureLimit(cfg.failures))
+	}
+	return opts
 }
 
 // router mounts each route with the verifiers it accepts. A route whose

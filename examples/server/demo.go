@@ -63,7 +63,7 @@ func newDemoApp(cfg *config, logger zerolog.Logger, base string, stdout io.Write
 	}
 	bv, err := bearer.New(context.Background(), demoAudience,
 		[]bearer.Issuer{{URL: demoIssuer, Keys: bearer.JWKS(setJSON)}},
-		bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger))
+		append([]bearer.Option{bearer.WithRealm("api"), bearer.WithLeeway(cfg.leeway), bearer.WithLogger(logger)}, cfg.obs.bearerOptions()...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func newDemoApp(cfg *config, logger zerolog.Logger, base string, stdout io.Write
 		return nil, err
 	}
 
-	a := &app{logger: logger, gate: middleware.New(middleware.WithLogger(logger)), apiKey: kv, basic: uv, bearer: bv}
+	a := &app{logger: logger, gate: middleware.New(gateOptions(cfg, logger)...), apiKey: kv, basic: uv, bearer: bv}
 	h := func(name, value string) []string { return []string{"-H", name + ": " + value} }
 	bearerH := func(tok string) []string { return h("Authorization", "Bearer "+tok) }
 	cat := func(parts ...[]string) []string {

@@ -13,14 +13,25 @@
 //	go -C examples/server run . -apikeys keys.txt -htpasswd users.htpasswd \
 //	    -issuer https://id.example.com -audience https://api.example.com
 //
+// With -postgres instead of -apikeys, API keys come from PostgreSQL
+// (github.com/authgate/authgate/pgstore): every instance on the same
+// database sees a key created or revoked (with "authgate keys ... --postgres")
+// within a second, and /readyz answers 503 once the database has been out
+// of reach for longer than -max-staleness.
+//
 // Routes:
 //
 //	GET  /healthz       anyone
+//	GET  /readyz        anyone: 503 until every verifier can decide (key set fetched, key store current)
 //	GET  /v1/reports    API key
 //	GET  /admin/stats   Basic
 //	GET  /v1/me         Bearer JWT or API key (challenges in that order)
 //	POST /v1/orders     Bearer JWT with scope orders:write
 //	GET  /v1/catalog    anyone; valid credentials personalise it, bad ones are rejected
+//
+// -failure-limit-ip and -failure-limit-principal answer 429
+// too_many_failures to a client that keeps sending wrong credentials
+// (middleware.WithFailureLimit), counted over -failure-window.
 //
 // With -cors-origins, pages of the listed origins may call the API from a
 // browser: a CORS middleware (github.com/rs/cors) in front of every route
@@ -47,6 +58,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/pgstore"
 )
 
 // config is the command line.
@@ -54,6 +68,10 @@ type config struct {
 	addr        string
 	environment string
 	apikeys     string
+	postgres    string
+	pgSchema    string
+	maxStale    time.Duration
+	failures    middleware.FailureLimit
 	htpasswd    string
 	jwks        string
 	issuer      string
@@ -64,10 +82,11 @@ type config struct {
 	genKey      string
 	scopes      string
 	corsOrigins []string
+	obs         observability
 }
 
 func (c *config) demo() bool {
-	return c.apikeys == "" && c.htpasswd == "" && c.jwks == "" && c.issuer == ""
+	return c.apikeys == "" && c.postgres == "" && c.htpasswd == "" && c.jwks == "" && c.issuer == ""
 }
 
 // usageError is a bad command line: exit status 2.
@@ -82,6 +101,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`address` to listen on (port 0 picks a free port)")
 	fs.StringVar(&c.environment, "environment", "live", "this server's API key environment: live or test")
 	fs.StringVar(&c.apikeys, "apikeys", "", "API key `file` (one key a line, see verifiers/apikey); reloaded on SIGHUP")
+	fs.StringVar(&c.postgres, "postgres", "", "serve API keys from PostgreSQL: connection `string` (URL or key=value; the password from PGPASSWORD or the URL) instead of -apikeys")
+	fs.StringVar(&c.pgSchema, "postgres-schema", pgstore.DefaultSchema, "with -postgres: the `schema` of the key table (authgate keys migrate creates it)")
+	fs.DurationVar(&c.maxStale, "max-staleness", pgstore.DefaultMaxStaleness, "with -postgres: how long keys are served from memory once the database is out of reach; past it, 503")
+	fs.IntVar(&c.failures.PerIP, "failure-limit-ip", 0, "answer 429 to a client `address` after this many failed attempts within -failure-window (0: off)")
+	fs.IntVar(&c.failures.PerPrincipal, "failure-limit-principal", 0, "answer 429 to a client address after this many failed attempts on one claimed user or key id within -failure-window (0: off)")
+	fs.DurationVar(&c.failures.Window, "failure-window", 15*time.Minute, "how long failed attempts count, from a client's first")
 	fs.StringVar(&c.htpasswd, "htpasswd", "", "htpasswd `file` with bcrypt or argon2id hashes; reloaded on SIGHUP")
 	fs.StringVar(&c.jwks, "jwks", "", "JWK set `file or URL` holding the token issuer's public keys (needs -issuer)")
 	fs.StringVar(&c.issuer, "issuer", "", "token issuer `URL`, exactly as in the tokens' iss; alone, its keys are found by OIDC discovery")
@@ -91,9 +116,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "debug", "lowest level logged: debug (every authenticated request too), info, warn (rejections only) or error")
 	fs.StringVar(&c.genKey, "generate-key", "", "generate an API key for `subject`, print it and its key-file line, and exit")
 	fs.StringVar(&c.scopes, "scopes", "", "with -generate-key: the key's scopes, comma-separated")
+	c.obs.flags(fs)
 	origins := fs.String("cors-origins", "", "comma-separated `origins` (https://app.example.com) whose pages may call the API from a browser; CORS is off without it")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nWithout -apikeys, -htpasswd, -jwks or -issuer it runs the demo.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nWithout -apikeys, -postgres, -htpasswd, -jwks or -issuer it runs the demo.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -102,9 +128,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
 	if c.corsOrigins, err = parseOrigins(*origins); err != nil {
 		return nil, &usageError{"-cors-origins: " + err.Error()}
+	}
+	if err := c.obs.check(); err != nil {
+		return nil, err
 	}
 	switch {
 	case c.environment != "live" && c.environment != "test":
@@ -113,6 +144,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, &usageError{fmt.Sprintf("-log-format: %q is neither json nor console", c.logFormat)}
 	case c.logLevel != "debug" && c.logLevel != "info" && c.logLevel != "warn" && c.logLevel != "error":
 		return nil, &usageError{fmt.Sprintf("-log-level: %q is not debug, info, warn or error", c.logLevel)}
+	case c.apikeys != "" && c.postgres != "":
+		return nil, &usageError{"-apikeys and -postgres: API keys come from one store; give one"}
+	case c.postgres == "" && (set["postgres-schema"] || set["max-staleness"]):
+		return nil, &usageError{"-postgres-schema and -max-staleness: need -postgres"}
+	case c.failures.PerIP < 0 || c.failures.PerPrincipal < 0:
+		return nil, &usageError{"-failure-limit-ip and -failure-limit-principal: a limit is 0 (off) or positive"}
+	case c.failures.Window <= 0:
+		return nil, &usageError{fmt.Sprintf("-failure-window: %s is not positive", c.failures.Window)}
+	case c.maxStale <= 0:
+		return nil, &usageError{fmt.Sprintf("-max-staleness: %s is not positive", c.maxStale)}
 	case c.jwks != "" && c.issuer == "":
 		return nil, &usageError{"-jwks: needs -issuer, the iss value the tokens carry"}
 	case c.issuer != "" && c.audience == "":
@@ -153,6 +194,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	level, _ := zerolog.ParseLevel(cfg.logLevel) // checked by parseFlags
 	logger := zerolog.New(logOut).Level(level).With().Timestamp().Logger()
 
+	if err := cfg.obs.setup(); err != nil {
+		fmt.Fprintln(stderr, "server:", err)
+		return 2
+	}
+	defer cfg.obs.shutdown()
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "server: -addr %s: %v\n", cfg.addr, err)
@@ -175,7 +222,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app.corsOrigins = cfg.corsOrigins
 
 	srv := &http.Server{
-		Handler:           app.router(),
+		Handler:           cfg.obs.handler(app, app.router()),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,

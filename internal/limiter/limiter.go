@@ -54,8 +54,11 @@ type Limiter struct {
 	// one Store. Two by default, so that one address's junk principals
 	// cannot push its own address's count out.
 	ips, pairs Store
-	ipSlots    map[[16]byte]slot
-	pairSlots  map[Key]slot
+	// both is the one Store of NewShared when it reads both counts of
+	// an attempt in one call; nil otherwise.
+	both      PairStore
+	ipSlots   map[[16]byte]slot
+	pairSlots map[Key]slot
 }
 
 // slot is the in-process state of one key.
@@ -88,6 +91,16 @@ func New(cfg Config, ips, pairs Store) *Limiter {
 		cfg.MaxWaiters = DefaultMaxWaiters
 	}
 	return &Limiter{cfg: cfg, ips: ips, pairs: pairs, ipSlots: make(map[[16]byte]slot), pairSlots: make(map[Key]slot)}
+}
+
+// NewShared returns a Limiter with cfg's limits counting failures of
+// addresses and of pairs in the one Store s. When s is a PairStore, a
+// check of an attempt that claims a principal reads both counts in one
+// PairFailures call.
+func NewShared(cfg Config, s Store) *Limiter {
+	l := New(cfg, s, s)
+	l.both, _ = s.(PairStore)
+	return l
 }
 
 // Attempt is one request on a limited route, from Check to End.
@@ -185,17 +198,7 @@ func (l *Limiter) counts(ctx context.Context, at *Attempt) (ip, pair Count, ipS,
 			l.pairSlots[at.Pair] = pairS
 		}
 		l.mu.Unlock()
-		var err error
-		if byIP {
-			if ip, err = l.ips.Failures(ctx, Key{Client: at.Client}); err != nil {
-				ip = Count{}
-			}
-		}
-		if byPair {
-			if pair, err = l.pairs.Failures(ctx, at.Pair); err != nil {
-				pair = Count{}
-			}
-		}
+		ip, pair = l.read(ctx, at, byIP, byPair)
 		l.mu.Lock()
 		same := true
 		if byIP {
@@ -218,6 +221,30 @@ func (l *Limiter) counts(ctx context.Context, at *Attempt) (ip, pair Count, ipS,
 			put(l.pairSlots, at.Pair, pairS)
 		}
 	}
+}
+
+// read returns the failures of at's keys that the check needs (byIP,
+// byPair), from one PairFailures call when the store can answer both at
+// once. A count that cannot be read is none.
+func (l *Limiter) read(ctx context.Context, at *Attempt, byIP, byPair bool) (ip, pair Count) {
+	var err error
+	if byIP && byPair && l.both != nil {
+		if ip, pair, err = l.both.PairFailures(ctx, at.Pair); err != nil {
+			return Count{}, Count{}
+		}
+		return ip, pair
+	}
+	if byIP {
+		if ip, err = l.ips.Failures(ctx, Key{Client: at.Client}); err != nil {
+			ip = Count{}
+		}
+	}
+	if byPair {
+		if pair, err = l.pairs.Failures(ctx, at.Pair); err != nil {
+			pair = Count{}
+		}
+	}
+	return ip, pair
 }
 
 // End releases the place of at, counting a failure or, on a success,

@@ -74,3 +74,16 @@ type Store interface {
 	// Forget drops k's count: a success of a (principal, client) pair.
 	Forget(ctx context.Context, k Key) error
 }
+
+// PairStore is a Store that can read a pair's count and its client
+// address's count in one call: a network store answers both in one round
+// trip instead of two. When one Store counts both addresses and pairs
+// (NewShared) and implements PairStore, a Limiter checking an attempt
+// that claims a principal calls PairFailures once instead of Failures
+// twice.
+type PairStore interface {
+	Store
+	// PairFailures returns the live counts of Key{Client: pair.Client}
+	// and of pair, as two Failures calls would.
+	PairFailures(ctx context.Context, pair Key) (client, paired Count, err error)
+}

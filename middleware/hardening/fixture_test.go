@@ -34,8 +34,11 @@ const (
 // The challenges the fixture's verifiers send, exactly as on the wire.
 const (
 	chBearer = `Bearer realm="api"`
-	chBasic  = `Basic realm="admin", charset="UTF-8"`
-	chAPIKey = `APIKey realm="api", header="X-API-Key", authorization="APIKey"`
+	// chBearerScoped is the Bearer line of a 401 without credentials on
+	// /scoped, which needs orders:write.
+	chBearerScoped = `Bearer realm="api", scope="orders:write"`
+	chBasic        = `Basic realm="admin", charset="UTF-8"`
+	chAPIKey       = `APIKey realm="api", header="X-API-Key", authorization="APIKey"`
 	// chBearerBadRequest is the Bearer line of a 400.
 	chBearerBadRequest = `Bearer realm="api", error="invalid_request", error_description="The request carries credentials in a malformed way."`
 )
@@ -428,6 +431,10 @@ func challengesOf(path string) []string {
 		return []string{chBasic}
 	case "/bearer":
 		return []string{chBearer}
+	case "/scoped":
+		// The scope step behind the gate makes a 401 without
+		// credentials name its scope (middleware/scopechallenge.go).
+		return []string{chBearerScoped, chBasic, chAPIKey}
 	}
 	return []string{chBearer, chBasic, chAPIKey}
 }

@@ -163,7 +163,7 @@ func TestFixtureEdges(t *testing.T) {
 		f.router = f.newRouter(func(r chi.Router) {
 			r.With(f.gate.Optional(vs.bearer, vs.basic, vs.apikey), f.gate.RequireScopes("orders:write")).HandleFunc("/optional-scoped", hello)
 		})
-		expect{status: 401, challenges: challengesOf("/all"), reason: verifiers.CredentialsMissing}.check(t, f.serve(t, request("/optional-scoped")))
+		expect{status: 401, challenges: challengesOf("/scoped"), reason: verifiers.CredentialsMissing}.check(t, f.serve(t, request("/optional-scoped")))
 		accepted("Bearer user-42").check(t, f.serve(t, request("/optional-scoped", "Authorization", "Bearer "+vs.tokAll)))
 		expect{status: 403, challenges: []string{`Bearer realm="api", error="insufficient_scope", scope="orders:write"`}, reason: verifiers.ScopeInsufficient}.
 			check(t, f.serve(t, request("/optional-scoped", "Authorization", "Bearer "+vs.tokRead)))

@@ -53,6 +53,14 @@ func leakForms(key string) []string {
 // the client) with every event logged.
 func TestCanaryEveryAPIKeyReason(t *testing.T) {
 	t.Parallel()
+	t.Run("zerolog", func(t *testing.T) { canaryEveryAPIKeyReason(t, testGate) })
+	t.Run("slog", func(t *testing.T) { canaryEveryAPIKeyReason(t, testSlogGate) })
+}
+
+// canaryEveryAPIKeyReason runs TestCanaryEveryAPIKeyReason's checks on
+// the gates testGate makes.
+func canaryEveryAPIKeyReason(t *testing.T, testGate func(...middleware.Option) (*middleware.Gate, *authgatetest.Log)) {
+	t.Parallel()
 	store, _ := apikey.NewMemoryStore()
 	put := func(k apikey.Key, mod func(*apikey.Record)) {
 		r := k.Record("svc", []string{"read"}, time.Time{})
@@ -198,4 +206,11 @@ func TestCanaryEveryAPIKeyReason(t *testing.T) {
 			}
 		}
 	})
+}
+
+// testSlogGate is testGate with the gate logging through log/slog.
+func testSlogGate(opts ...middleware.Option) (*middleware.Gate, *authgatetest.Log) {
+	lb := &authgatetest.Log{}
+	opts = append([]middleware.Option{middleware.WithSlogLogger(lb.SlogLogger()), middleware.WithLogSampling(0, 0)}, opts...)
+	return middleware.New(opts...), lb
 }

@@ -159,13 +159,12 @@ func readKeyFile(name string, r io.Reader) (map[string]*Record, error) {
 		if n == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 BOM
 		}
-		text := strings.Trim(string(line), " \t\r")
-		if text == "" || text[0] == '#' {
-			continue
-		}
-		rec, err := parseFileLine(text)
+		rec, err := ParseFileLine(string(line))
 		if err != nil {
 			return nil, &FileError{Path: name, Line: n, Err: err}
+		}
+		if rec == nil {
+			continue
 		}
 		if prev, dup := lineOf[rec.ID]; dup {
 			return nil, &FileError{Path: name, Line: n, Err: fmt.Errorf("%w: id %s already on line %d", ErrInvalidRecord, rec.ID, prev)}
@@ -180,6 +179,23 @@ func readKeyFile(name string, r io.Reader) (map[string]*Record, error) {
 		return nil, &FileError{Path: name, Err: err}
 	}
 	return recs, nil
+}
+
+// ParseFileLine parses one line of a key file as a FileStore reads it
+// (see FileStore for the format), without its line break. It returns nil
+// and no error for a blank line or a comment, and an error wrapping
+// ErrInvalidRecord for a line that does not parse, which names the field
+// but never quotes the hash field. With FormatFileLine it lets a tool
+// edit a key file line by line, keeping its comments.
+func ParseFileLine(line string) (*Record, error) {
+	text := strings.Trim(line, " \t\r")
+	if text == "" || text[0] == '#' {
+		return nil, nil
+	}
+	if len(text) > maxFileLine {
+		return nil, fmt.Errorf("%w: line longer than %d bytes", ErrInvalidRecord, maxFileLine)
+	}
+	return parseFileLine(text)
 }
 
 // parseFileLine parses one non-comment line. Its errors name the field

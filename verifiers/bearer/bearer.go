@@ -43,6 +43,7 @@ type Verifier struct {
 	unknownRefresh time.Duration
 	plainHTTP      bool
 	log            zerolog.Logger
+	observer       Observer
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -51,6 +52,7 @@ type Verifier struct {
 	closed  bool
 
 	caches *tokenCaches
+	meta   *Metadata // WithProtectedResource's, nil without
 
 	// dpop is the DPoP configuration (WithDPoP), nil when DPoP is off.
 	dpop *dpopConfig
@@ -84,10 +86,20 @@ func New(ctx context.Context, audience string, issuers []Issuer, opts ...Option)
 	if err := c.applyJWT(opts); err != nil {
 		return nil, err
 	}
+	urls := make([]string, len(issuers))
+	for i, in := range issuers {
+		urls[i] = in.URL
+	}
+	// Before the challenge is made: it names the metadata's URL.
+	meta, err := buildMetadata(&c, audience, urls)
+	if err != nil {
+		return nil, err
+	}
 	v, err := newVerifier(audience, &c)
 	if err != nil {
 		return nil, err
 	}
+	v.meta = meta
 	asymmetric, remote := false, false
 	for _, in := range issuers {
 		is, err := v.addIssuer(in, &c)
@@ -141,6 +153,7 @@ func newVerifier(audience string, c *config) (*Verifier, error) {
 		unknownRefresh: c.unknownRefresh,
 		plainHTTP:      c.plainHTTP,
 		log:            c.logger,
+		observer:       c.observer,
 		caches:         newTokenCaches(c.tokenCacheEntries, c.tokenCacheBytes),
 	}
 	if c.dpop != nil {
@@ -282,11 +295,14 @@ func (v *Verifier) identity(r *http.Request, tok string, src verifiers.Source) (
 		return id, err
 	}
 	if id := v.cachedIdentity(tok, nanos(now)); id != nil {
+		v.observeCache(true)
 		return withSource(id, src), nil
 	}
 	if rej := v.cachedRejection(tok, now); rej != nil {
+		v.observeCache(true)
 		return nil, rej
 	}
+	v.observeCache(false)
 	// Single flight: while one request verifies a token, others with the
 	// same token wait for its remembered outcome instead of verifying it
 	// again. An outcome that is not remembered (a 503), and the end of a

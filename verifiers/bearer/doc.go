@@ -148,6 +148,25 @@
 // exactly R||S of the curve size. wycheproof_test.go runs every Wycheproof
 // JWS and JWK-set vector and lists the deliberate deviations.
 //
+// # Protected resource metadata (RFC 9728)
+//
+// WithProtectedResource publishes the metadata OAuth clients (MCP clients
+// among them) read to find which authorization server issues tokens for
+// this API: resource (the audience), authorization_servers (the
+// issuers), scopes_supported, bearer_methods_supported (from
+// WithQueryTokens and WithFormTokens), resource_name and
+// resource_documentation. It is checked by New (an https resource, http
+// only to loopback with AllowLoopbackHTTP; the resource must be the
+// audience). Every Bearer challenge then carries resource_metadata,
+// without further setup. Metadata().Middleware serves the document at
+// /.well-known/oauth-protected-resource, and at the path-inserted form for
+// a resource with a path (RFC 9728 §3.1), in front of the gate:
+//
+//	v, err := bearer.New(ctx, "https://api.example.com/mcp", issuers,
+//		bearer.WithProtectedResource(bearer.ProtectedResource{ScopesSupported: []string{"mcp:tools"}}))
+//	...
+//	h := v.Metadata().Middleware(gate.Require(v)(app))
+//
 // # Opaque tokens
 //
 // NewOpaque passes each token with RFC 6750's b64token syntax to a

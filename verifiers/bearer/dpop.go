@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -209,14 +210,20 @@ func newDPoPConfig(o *DPoPOptions, c *config) (*dpopConfig, error) {
 	return d, nil
 }
 
-// dpopMetadata returns what RFC 9728 §2 publishes about DPoP:
-// dpop_signing_alg_values_supported and
-// dpop_bound_access_tokens_required. algs is nil when DPoP is off.
-func (v *Verifier) dpopMetadata() (algs []string, required bool) {
-	if v.dpop == nil {
+// dpopMetadata tells the DPoP settings the RFC 9728 metadata publishes
+// (RFC 9449 §5.1): dpop_signing_alg_values_supported, the proof
+// algorithms accepted, and dpop_bound_access_tokens_required. algs is nil
+// when DPoP is off, and both members are then left out. New refuses
+// algorithms newDPoPConfig does not accept, so none is ever published.
+func (c *config) dpopMetadata() (algs []string, required bool) {
+	if c.dpop == nil {
 		return nil, false
 	}
-	return append([]string(nil), v.dpop.algNames...), v.dpop.mode == DPoPRequired
+	algs = c.dpop.Algs
+	if len(algs) == 0 {
+		algs = defaultDPoPAlgs()
+	}
+	return slices.Clone(algs), c.dpop.Mode == DPoPRequired
 }
 
 // DPoPVerifier verifies `Authorization: DPoP <token>` requests with their

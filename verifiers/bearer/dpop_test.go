@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -368,8 +369,17 @@ func TestDPoP_required_mode(t *testing.T) {
 	if res := dpopGate(t, v, dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, nil)), v.DPoP()); res.status != 200 {
 		t.Fatalf("DPoP in required mode: %d %s", res.status, res.raw)
 	}
-	if algs, req := v.dpopMetadata(); strings.Join(algs, " ") != dpopAlgsTest || !req {
-		t.Fatalf("dpopMetadata = %v, %v", algs, req)
+	// RFC 9728 metadata publishes the DPoP settings (RFC 9449 §5.1).
+	v = dpopVerifier(t, DPoPOptions{Mode: DPoPRequired}, WithProtectedResource(ProtectedResource{}))
+	var doc struct {
+		Algs     []string `json:"dpop_signing_alg_values_supported"`
+		Required bool     `json:"dpop_bound_access_tokens_required"`
+	}
+	if err := json.Unmarshal(v.Metadata().JSON(), &doc); err != nil || strings.Join(doc.Algs, " ") != dpopAlgsTest || !doc.Required {
+		t.Fatalf("metadata %s: %v", v.Metadata().JSON(), err)
+	}
+	if s, _ := v.DPoP().Challenge().Format(); s != dpopChal+`, resource_metadata="`+v.Metadata().URL()+`"` {
+		t.Fatalf("DPoP challenge %q lacks resource_metadata", s)
 	}
 }
 

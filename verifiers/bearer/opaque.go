@@ -47,11 +47,12 @@ type OpaqueVerifier struct {
 	extractor
 	fn    TokenFunc
 	cache *idCache
+	meta  *Metadata // WithProtectedResource's, nil without
 }
 
 // NewOpaque returns a verifier that passes each Bearer token to fn. It
 // takes the SharedOptions (WithRealm, WithResourceMetadata,
-// WithMaxTokenBytes, WithQueryTokens, WithFormTokens, WithFingerprinter,
+// WithProtectedResource, WithMaxTokenBytes, WithQueryTokens, WithFormTokens, WithFingerprinter,
 // WithClock) and WithCache.
 func NewOpaque(fn TokenFunc, opts ...OpaqueOption) (*OpaqueVerifier, error) {
 	if fn == nil {
@@ -61,11 +62,15 @@ func NewOpaque(fn TokenFunc, opts ...OpaqueOption) (*OpaqueVerifier, error) {
 	if err := c.applyOpaque(opts); err != nil {
 		return nil, err
 	}
+	meta, err := buildMetadata(&c, "", nil)
+	if err != nil {
+		return nil, err
+	}
 	x, err := newExtractor(&c)
 	if err != nil {
 		return nil, err
 	}
-	v := &OpaqueVerifier{extractor: x, fn: fn}
+	v := &OpaqueVerifier{extractor: x, fn: fn, meta: meta}
 	if c.cacheSize > 0 {
 		v.cache = newIDCache(c.cacheSize, c.cacheTTL, c.now)
 	}

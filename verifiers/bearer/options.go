@@ -54,9 +54,9 @@ type OpaqueOption interface {
 }
 
 // SharedOption configures where either verifier reads the token and how
-// it answers: WithRealm, WithResourceMetadata, WithMaxTokenBytes,
-// WithQueryTokens, WithFormTokens, WithFingerprinter and WithClock. It
-// is both an Option and an OpaqueOption.
+// it answers: WithRealm, WithResourceMetadata, WithProtectedResource,
+// WithMaxTokenBytes, WithQueryTokens, WithFormTokens, WithFingerprinter
+// and WithClock. It is both an Option and an OpaqueOption.
 type SharedOption func(*config) error
 
 func (o SharedOption) applyJWT(c *config) error    { return callOption(o, c) }
@@ -85,6 +85,7 @@ type config struct {
 	// token extraction and the challenge (SharedOption)
 	realm            string
 	resourceMetadata string
+	protected        *ProtectedResource // WithProtectedResource's
 	maxTokenBytes    int
 	query            bool
 	form             bool
@@ -107,6 +108,7 @@ type config struct {
 	unknownRefresh time.Duration
 	logger         zerolog.Logger
 	plainHTTP      bool
+	observer       Observer
 
 	tokenCacheEntries int
 	tokenCacheBytes   int64

@@ -159,6 +159,7 @@ func (v *Verifier) startFetch() bool {
 // startFetch has registered it with the verifier's WaitGroup.
 func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 	defer v.wg.Done()
+	began := v.fetchClock()
 	set, maxAge, err := v.fetchSet(v.ctx, is)
 	now := v.now()
 	is.mu.Lock()
@@ -181,6 +182,11 @@ func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 	is.lastErr = err
 	next, jwks := is.next, is.jwks
 	is.mu.Unlock()
+	if err == nil {
+		v.observeFetch(is, began, now, set, nil)
+	} else {
+		v.observeFetch(is, began, now, prev, err)
+	}
 	// Waiters are released when fetch returns, after the outcome is
 	// logged, so that a request that saw a failed refresh can count on
 	// the log line being written.

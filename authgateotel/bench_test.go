@@ -1,0 +1,140 @@
+package authgateotel_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/verifiers"
+	"github.com/authgate/authgate/verifiers/apikey"
+	"github.com/authgate/authgate/verifiers/bearer"
+)
+
+// benchMode is what observes the benchmarked gate.
+type benchMode int
+
+const (
+	unobserved benchMode = iota // no observer: the core alone
+	metrics                     // the adapter on an SDK meter read by a manual reader (nothing exported)
+	traces                      // metrics, and a recording span per request (SDK tracer, no exporter)
+)
+
+func (m benchMode) String() string {
+	return [...]string{"unobserved", "metrics", "metrics_and_span"}[m]
+}
+
+// benchHandler is a chi route /v1/items/{id} behind the gate with v,
+// observed as mode says.
+func benchHandler(b *testing.B, mode benchMode, v verifiers.Verifier) http.Handler {
+	b.Helper()
+	opts := []middleware.Option{middleware.WithLogger(zerolog.Nop())}
+	if mode != unobserved {
+		m := newMeter(b)
+		opts = append(opts, middleware.WithObserver(m.in.GateObserver()))
+	}
+	g := middleware.New(opts...)
+	r := chi.NewRouter()
+	r.With(g.Require(v)).Get("/v1/items/{id}", okHandler)
+	if mode != traces {
+		return r
+	}
+	tp := sdktrace.NewTracerProvider()
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return traced(tp, r)
+}
+
+func benchRun(b *testing.B, h http.Handler, req *http.Request) {
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusNoContent {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
+
+// BenchmarkCachedJWT is a Bearer JWT success answered from the
+// verified-token cache, unobserved and through the adapter.
+func BenchmarkCachedJWT(b *testing.B) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	iss := "https://issuer.example/"
+	tok := signES256(b, k, iss, "alice")
+	for _, mode := range []benchMode{unobserved, metrics, traces} {
+		b.Run(mode.String(), func(b *testing.B) {
+			opts := []bearer.Option{bearer.WithLogger(zerolog.Nop())}
+			if mode != unobserved {
+				opts = append(opts, bearer.WithObserver(newMeter(b).in.BearerObserver()))
+			}
+			v, err := bearer.New(context.Background(), audience, []bearer.Issuer{{URL: iss, Keys: bearer.JWKS(jwksJSON(b, k))}}, opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = v.Close() })
+			req := get("/v1/items/42", "Authorization", "Bearer "+tok)
+			benchRun(b, benchHandler(b, mode, v), req)
+		})
+	}
+}
+
+// BenchmarkAPIKey is an API key success from a MemoryStore, unobserved
+// and through the adapter.
+func BenchmarkAPIKey(b *testing.B) {
+	key, err := apikey.Generate("ak", "live")
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := apikey.NewMemoryStore(key.Record("billing", []string{"read"}, time.Time{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := apikey.New(store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []benchMode{unobserved, metrics, traces} {
+		b.Run(mode.String(), func(b *testing.B) {
+			req := get("/v1/items/42", "X-API-Key", key.Reveal())
+			benchRun(b, benchHandler(b, mode, v), req)
+		})
+	}
+}
+
+// BenchmarkObserver is the adapter's own cost per event, without the
+// gate around it: what a request pays on top of the unobserved path
+// (one authentication event, plus one token-cache event for a Bearer
+// token).
+func BenchmarkObserver(b *testing.B) {
+	in := newMeter(b).in
+	gate, bv := in.GateObserver(), in.BearerObserver()
+	ev := middleware.AuthenticationEvent{Context: context.Background(), Scheme: "Bearer", Result: middleware.ResultSuccess, Route: "/v1/items/{id}", Duration: 1500 * time.Nanosecond}
+	b.Run("authentication", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			gate.Authentication(ev)
+		}
+	})
+	b.Run("token_cache", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bv.TokenCache(bearer.TokenCacheEvent{Hit: true})
+		}
+	})
+	b.Run("authorization", func(b *testing.B) {
+		az := middleware.AuthorizationEvent{Context: context.Background(), Kind: "scopes", Name: "read", Scheme: "Bearer", Result: middleware.ResultSuccess, Route: "/v1/items/{id}"}
+		b.ReportAllocs()
+		for b.Loop() {
+			gate.Authorization(az)
+		}
+	})
+}

@@ -1,0 +1,60 @@
+package authgateotel
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/authgate/authgate/middleware"
+)
+
+// annotateAuthentication adds the outcome to the request's span, when it
+// has one that records: scheme, result, reason and status as attributes
+// and, for a refusal, an EventRejection event with the reason and
+// status. Nothing else: no detail text, which a verifier wrote and could
+// hold what the request sent.
+func annotateAuthentication(ctx context.Context, ev middleware.AuthenticationEvent) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	kv := outcomeAttrs(ev.Scheme, ev.Result, string(ev.Reason), ev.Status)
+	span.SetAttributes(kv...)
+	if ev.Status != 0 {
+		span.AddEvent(EventRejection, trace.WithAttributes(kv...))
+	}
+}
+
+// annotateAuthorization adds a scope or policy decision to the request's
+// span, with an EventRejection event when it refused.
+func annotateAuthorization(ctx context.Context, ev middleware.AuthorizationEvent) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	kv := append(outcomeAttrs(ev.Scheme, ev.Result, string(ev.Reason), ev.Status),
+		KeyAuthorizationKind.String(ev.Kind), KeyAuthorizationPolicy.String(ev.Name))
+	if ev.Result != middleware.ResultFailure {
+		// The authentication's attributes stay; the decision is added.
+		span.SetAttributes(KeyAuthorizationKind.String(ev.Kind), KeyAuthorizationPolicy.String(ev.Name))
+		return
+	}
+	span.SetAttributes(kv...)
+	span.AddEvent(EventRejection, trace.WithAttributes(kv...))
+}
+
+func outcomeAttrs(scheme string, res middleware.Result, reason string, status int) []attribute.KeyValue {
+	kv := make([]attribute.KeyValue, 0, 6)
+	kv = append(kv, KeyResult.String(string(res)))
+	if scheme != "" {
+		kv = append(kv, KeyScheme.String(scheme))
+	}
+	if reason != "" {
+		kv = append(kv, KeyReason.String(reason))
+	}
+	if status != 0 {
+		kv = append(kv, KeyStatus.Int(status))
+	}
+	return kv
+}

@@ -1,0 +1,29 @@
+// Package redisstore keeps authgate's shared state in Redis, so that a
+// fleet of gates behind one load balancer acts as one.
+//
+// FailureStore holds the counts of the gate's failed-attempt limit
+// (middleware.WithFailureLimit): given to every instance with
+// middleware.WithFailureStore, it makes the limit global, so a client
+// that spreads its guesses over N instances gets the budget of one.
+// Each call is one atomic Lua script (one round trip); keys expire with
+// their window. When Redis cannot be reached or is slow, each instance
+// counts locally until it answers again, logging once each way: the
+// limit never fails closed, and never turns into a 5xx.
+//
+// ReplayStore records the DPoP proof identifiers a bearer verifier has
+// seen (SET NX with the key's expiry), so a proof replayed to another
+// instance is refused. It fails closed: when Redis cannot be reached, Use
+// returns an error, which the verifier answers with 503.
+//
+// Neither store writes a credential, a principal, an API key id, a user
+// name or a client address to Redis: a key name is the store's prefix
+// and the hex HMAC-SHA256, under a secret every instance shares, of what
+// it counts, and a value is a count (or "1"). The secret keeps the names
+// from being reversed by hashing guesses (an address space is small).
+//
+// Both stores need a go-redis client with ContextTimeoutEnabled, so that
+// the per-call timeout bounds the network wait and not only the wait for
+// a pooled connection. FailureStore takes one server's *redis.Client
+// (Sentinel's failover client is one); ReplayStore, whose calls touch
+// one key each, also takes a Cluster or Ring client.
+package redisstore
