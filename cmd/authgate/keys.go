@@ -30,7 +30,11 @@ standard error, and no command ever prints a secret again, nor a hash.
           an earlier revocation is kept. ID may be the whole key: only its id is used
   list    [--json]
           ids, subjects, scopes, environments and states (active, expiring at T,
-          revoking at T, expired at T, revoked at T); never a hash or a secret
+          revoking at T, expired at T, revoked at T), oldest first; never a hash
+          or a secret. --json prints an array of {id, subject, scopes,
+          environment ("" for any), created, expires, revoked, state (active,
+          expiring, revoking, expired, revoked), state_at}, times in RFC 3339,
+          absent ones left out
   rotate  ID [--expire-old-in D | --at T] [--expires-in D | --expires T]
           a new key for the same subject, scopes and environment; prints it, and
           the old key's expiry (24h from now unless given; an earlier one is kept)

@@ -169,8 +169,11 @@ func lockFile(path string, create bool) (*os.File, error) {
 	for {
 		fh, err := os.OpenFile(path, flags, 0o600)
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && create {
+				return nil, fmt.Errorf("key file %s: its directory does not exist", path)
+			}
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("key file %s does not exist (authgate keys create or migrate --file makes one)", path)
+				return nil, missingFile(path)
 			}
 			return nil, fmt.Errorf("key file: %w", err)
 		}
@@ -193,6 +196,10 @@ func lockFile(path string, create bool) (*os.File, error) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func missingFile(path string) error {
+	return fmt.Errorf("key file %s does not exist (authgate keys create or migrate --file makes one)", path)
 }
 
 // replaceFile writes data to a temporary file beside path, with the mode
@@ -268,6 +275,9 @@ func (s *fileKeys) list(context.Context) ([]*apikey.Record, error) {
 		return nil, err
 	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, missingFile(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}

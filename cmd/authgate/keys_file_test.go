@@ -106,6 +106,14 @@ func TestKeysFileRewrite(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "missing.txt")); err == nil {
 		t.Error("revoke created the missing file")
 	}
+	r = keysRun(t, nil, "list", "--file", filepath.Join(dir, "missing.txt"))
+	if r.code != 1 || r.stderr != "authgate keys list: key file "+filepath.Join(dir, "missing.txt")+" does not exist (authgate keys create or migrate --file makes one)\n" {
+		t.Fatalf("list a missing file: %s", r)
+	}
+	r = keysRun(t, nil, "create", "--subject", "x", "--file", filepath.Join(dir, "no", "such", "dir", "keys.txt"))
+	if r.code != 1 || !strings.HasSuffix(r.stderr, "keys.txt: its directory does not exist\n") {
+		t.Fatalf("create in a missing directory: %s", r)
+	}
 }
 
 // TestKeysFileConcurrentProcesses: the same with the real binary, one

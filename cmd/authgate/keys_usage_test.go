@@ -53,11 +53,33 @@ func TestKeysUsage(t *testing.T) {
 			}
 		})
 	}
+	// The program's usage lists the command.
+	if r := keysRun(t, nil, "--help"); r.code != 0 {
+		t.Errorf("keys --help: %s", r)
+	}
+	var out, errb strings.Builder
+	if code := run(t.Context(), env{stdout: &out, stderr: &errb}, nil); code != 2 || !strings.Contains(errb.String(), "  keys     create, revoke, list and rotate API keys") {
+		t.Errorf("authgate without a command: exit %d\n%s", code, errb.String())
+	}
 	// -h is not an error.
 	if r := keysRun(t, nil, "-h"); r.code != 0 || !strings.Contains(r.stderr, "Usage: authgate keys") {
 		t.Errorf("keys -h: %s", r)
 	}
 	if r := keysRun(t, nil, "create", "-h"); r.code != 0 || !strings.Contains(r.stderr, "-expire-old-in") {
 		t.Errorf("keys create -h: %s", r)
+	}
+}
+
+// TestKeysStoreChoice: --file wins over AUTHGATE_POSTGRES, which stands
+// for --postgres only when no store flag is given.
+func TestKeysStoreChoice(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/keys.txt"
+	vars := map[string]string{"AUTHGATE_POSTGRES": "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}
+	if r := keysRun(t, vars, "migrate", "--file", path); r.code != 0 || r.stdout != "key file "+path+" is ready (0 keys)\n" {
+		t.Fatalf("--file with AUTHGATE_POSTGRES set: %s", r)
+	}
+	if r := keysRun(t, vars, "list"); r.code != 1 || !strings.Contains(r.stderr, "127.0.0.1:1") {
+		t.Fatalf("AUTHGATE_POSTGRES alone: %s", r)
 	}
 }

@@ -59,7 +59,11 @@ func (a *app) close() {
 }
 
 func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (*app, error) {
-	a := &app{logger: logger, gate: middleware.New(gateOptions(cfg, logger)...)}
+	gopts, closeGate, err := gateOptions(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{logger: logger, gate: middleware.New(gopts...), closers: []func(){closeGate}}
 	if cfg.apikeys != "" {
 		store, err := apikey.OpenFileStore(cfg.apikeys, apikey.WithFileLogger(logger))
 		if err != nil {
@@ -123,14 +127,23 @@ func newConfiguredApp(ctx context.Context, cfg *config, logger zerolog.Logger) (
 	return a, nil
 }
 
-// gateOptions are the gate's options of the command line: its logger and
-// the failure limit of -failure-limit-ip and -failure-limit-principal.
-func gateOptions(cfg *config, logger zerolog.Logger) []middleware.Option {
+// gateOptions are the gate's options of the command line: its logger,
+// the observer's, the failure limit of -failure-limit-ip and
+// -failure-limit-principal, and its counts' store in Redis with -redis,
+// whose closer it returns.
+func gateOptions(cfg *config, logger zerolog.Logger) ([]middleware.Option, func(), error) {
 	opts := append([]middleware.Option{middleware.WithLogger(logger)}, cfg.obs.gateOptions()...)
 	if cfg.failures.PerIP > 0 || cfg.failures.PerPrincipal > 0 {
 		opts = append(opts, middleware.WithFailureLimit(cfg.failures))
 	}
-	return opts
+	if cfg.redis == "" {
+		return opts, func() {}, nil
+	}
+	store, closeStore, err := openRedisFailures(cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(opts, middleware.WithFailureStore(store)), closeStore, nil
 }
 
 // router mounts each route with the verifiers it accepts. A route whose

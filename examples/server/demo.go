@@ -142,7 +142,11 @@ func newDemoApp(cfg *config, logger zerolog.Logger, base string, stdout io.Write
 		return nil, err
 	}
 
-	a := &app{logger: logger, gate: middleware.New(gateOptions(cfg, logger)...), apiKey: kv, basic: uv, bearer: bv}
+	gopts, closeGate, err := gateOptions(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{logger: logger, gate: middleware.New(gopts...), apiKey: kv, basic: uv, bearer: bv, closers: []func(){closeGate}}
 	h := func(name, value string) []string { return []string{"-H", name + ": " + value} }
 	bearerH := func(tok string) []string { return h("Authorization", "Bearer "+tok) }
 	cat := func(parts ...[]string) []string {

@@ -463,6 +463,10 @@ func TestBadFlags(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.htpasswd")
 	_ = os.WriteFile(bad, []byte("admin:plaintext\n"), 0o600)
+	short := filepath.Join(dir, "short-secret")
+	_ = os.WriteFile(short, []byte("12345\n"), 0o600)
+	good := filepath.Join(dir, "secret")
+	_ = os.WriteFile(good, []byte("0123456789abcdef0123456789abcdef"), 0o600)
 	cases := []struct {
 		args []string
 		want string
@@ -485,6 +489,13 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-max-staleness", "1m"}, "server: -postgres-schema and -max-staleness: need -postgres"},
 		{[]string{"-failure-limit-ip", "-1"}, "server: -failure-limit-ip and -failure-limit-principal: a limit is 0 (off) or positive"},
 		{[]string{"-failure-limit-ip", "5", "-failure-window", "0s"}, "server: -failure-window: 0s is not positive"},
+		{[]string{"-redis", "127.0.0.1:6379"}, "server: -redis: shares the failure limit's counts; set -failure-limit-ip or -failure-limit-principal"},
+		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5"}, "server: -redis: needs -redis-secret-file"},
+		{[]string{"-redis-prefix", "x:"}, "server: -redis-prefix, -redis-secret-file and -redis-timeout: need -redis"},
+		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", good, "-redis-timeout", "0s"}, "server: -redis: redisstore: invalid configuration: timeout 0s is not positive"},
+		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", short}, "server: -redis: redisstore: invalid configuration: the secret is 5 bytes, at least 16 are needed"},
+		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", filepath.Join(dir, "none")}, "server: -redis-secret-file: open "},
+		{[]string{"-redis", "redis://:Canary-Pw-51c3@127.0.0.1:6379/x", "-failure-limit-ip", "5", "-redis-secret-file", short}, "server: -redis: not a Redis URL such as redis://host:6379/0"},
 		{[]string{"-postgres", "postgres://db.internal/api", "-max-staleness", "0s"}, "server: -max-staleness: 0s is not positive"},
 		// Unreachable at start: an error naming the address, not the password.
 		{[]string{"-postgres", "postgres://authgate:Canary-Pw-51c3@127.0.0.1:1/api?connect_timeout=2"}, "server: -postgres: pgstore: "},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"slices"
 	"strings"
@@ -47,22 +48,28 @@ type fleet struct {
 func newFleet(t *testing.T, extra func(i int) []string) *fleet {
 	t.Helper()
 	schema, pool := newSchema(t)
-	f := &fleet{schema: schema, cli: cliBinary(t), admin: pgstore.NewAdmin(pool, pgstore.WithSchema(schema)),
-		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
-	t.Cleanup(f.client.CloseIdleConnections)
+	f := &fleet{schema: schema, cli: cliBinary(t), admin: pgstore.NewAdmin(pool, pgstore.WithSchema(schema)), client: newClient(t)}
 	if out, code := f.keys(t, "migrate"); code != 0 {
 		t.Fatalf("authgate keys migrate: exit %d\n%s", code, out)
 	}
 	for i := range fleetSize {
 		p := newProxy(t, dbAddr(t))
 		f.proxies = append(f.proxies, p)
-		args := []string{"-postgres", dsnVia(t, p.Addr()), "-postgres-schema", schema, "-max-staleness", fleetStale.String(), "-log-level", "info"}
+		args := []string{"-postgres", withPassword(t, dsnVia(t, p.Addr()), dbCanary), "-postgres-schema", schema, "-max-staleness", fleetStale.String(), "-log-level", "info"}
 		if extra != nil {
 			args = append(args, extra(i)...)
 		}
 		f.servers = append(f.servers, start(t, args...))
 	}
 	return f
+}
+
+// newClient returns the HTTP client of a test, its idle connections
+// closed at the end.
+func newClient(t *testing.T) *http.Client {
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
 }
 
 // keys runs "authgate keys op ... --postgres DSN --schema S" (the real
@@ -179,6 +186,7 @@ func TestFleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three servers on PostgreSQL")
 	}
+	t.Parallel() // its own schema, Redis prefix and servers
 	f := newFleet(t, nil)
 	var secrets []string
 
@@ -427,15 +435,34 @@ func TestFleet(t *testing.T) {
 		}
 	})
 
-	// Canary: no key, nor its secret, in any server's log.
+	// Canary: no key, nor its secret, nor the database password (through
+	// the loss and the return of the database), in any server's log.
 	for i, s := range f.servers {
 		log := s.stderr.String()
+		if strings.Contains(log, dbCanary) {
+			t.Fatalf("server %d logged the database password", i)
+		}
 		for _, k := range secrets {
 			if strings.Contains(log, k[len(k)-apikey.SecretLength-apikey.ChecksumLength:]) {
 				t.Fatalf("server %d logged a key's secret", i)
 			}
 		}
 	}
+}
+
+// dbCanary is the password in the servers' connection strings: the test
+// database trusts loopback and ignores it, and no log may show it.
+const dbCanary = "Canary-Pw-fleet-8d2e"
+
+// withPassword returns dsn with its user's password set to pw.
+func withPassword(t *testing.T, dsn, pw string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		t.Fatalf("the test DSN is not a URL with a user: %v", err)
+	}
+	u.User = url.UserPassword(u.User.Username(), pw)
+	return u.String()
 }
 
 // status returns the status of GET path on s.

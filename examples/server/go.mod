@@ -30,6 +30,7 @@ require (
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
@@ -59,11 +60,15 @@ replace github.com/authgate/authgate/pgstore => ../../pgstore
 
 require (
 	github.com/authgate/authgate/authgateotel v0.0.0
+	github.com/authgate/authgate/redisstore v0.0.0
 	github.com/prometheus/client_golang v1.24.1
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.74.0
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel/exporters/prometheus v0.69.0
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
 )
 
 replace github.com/authgate/authgate/authgateotel => ../../authgateotel
+
+replace github.com/authgate/authgate/redisstore => ../../redisstore

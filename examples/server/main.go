@@ -31,7 +31,10 @@
 //
 // -failure-limit-ip and -failure-limit-principal answer 429
 // too_many_failures to a client that keeps sending wrong credentials
-// (middleware.WithFailureLimit), counted over -failure-window.
+// (middleware.WithFailureLimit), counted over -failure-window; with
+// -redis (and -redis-secret-file, -redis-prefix) the counts are shared
+// by every instance on that Redis (redisstore.FailureStore), so the
+// limit is global.
 //
 // With -cors-origins, pages of the listed origins may call the API from a
 // browser: a CORS middleware (github.com/rs/cors) in front of every route
@@ -61,6 +64,7 @@ import (
 
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/pgstore"
+	"github.com/authgate/authgate/redisstore"
 )
 
 // config is the command line.
@@ -72,6 +76,10 @@ type config struct {
 	pgSchema    string
 	maxStale    time.Duration
 	failures    middleware.FailureLimit
+	redis       string
+	redisPrefix string
+	redisSecret string
+	redisTime   time.Duration
 	htpasswd    string
 	jwks        string
 	issuer      string
@@ -107,6 +115,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.failures.PerIP, "failure-limit-ip", 0, "answer 429 to a client `address` after this many failed attempts within -failure-window (0: off)")
 	fs.IntVar(&c.failures.PerPrincipal, "failure-limit-principal", 0, "answer 429 to a client address after this many failed attempts on one claimed user or key id within -failure-window (0: off)")
 	fs.DurationVar(&c.failures.Window, "failure-window", 15*time.Minute, "how long failed attempts count, from a client's first")
+	fs.StringVar(&c.redis, "redis", "", "share the failure counts through Redis at `address` (host:port or redis://...; the password from the URL or REDIS_PASSWORD), so the limit is global")
+	fs.StringVar(&c.redisPrefix, "redis-prefix", redisstore.DefaultFailurePrefix, "with -redis: the `prefix` of the failure keys; the same on every instance")
+	fs.StringVar(&c.redisSecret, "redis-secret-file", "", "with -redis: `file` holding the secret (16 bytes or more; 32 random bytes) that names the keys, the same on every instance")
+	fs.DurationVar(&c.redisTime, "redis-timeout", redisstore.DefaultTimeout, "with -redis: how long a Redis call may take before the instance counts locally for a while")
 	fs.StringVar(&c.htpasswd, "htpasswd", "", "htpasswd `file` with bcrypt or argon2id hashes; reloaded on SIGHUP")
 	fs.StringVar(&c.jwks, "jwks", "", "JWK set `file or URL` holding the token issuer's public keys (needs -issuer)")
 	fs.StringVar(&c.issuer, "issuer", "", "token issuer `URL`, exactly as in the tokens' iss; alone, its keys are found by OIDC discovery")
@@ -152,6 +164,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, &usageError{"-failure-limit-ip and -failure-limit-principal: a limit is 0 (off) or positive"}
 	case c.failures.Window <= 0:
 		return nil, &usageError{fmt.Sprintf("-failure-window: %s is not positive", c.failures.Window)}
+	case c.redis == "" && (set["redis-prefix"] || set["redis-secret-file"] || set["redis-timeout"]):
+		return nil, &usageError{"-redis-prefix, -redis-secret-file and -redis-timeout: need -redis"}
+	case c.redis != "" && c.failures.PerIP == 0 && c.failures.PerPrincipal == 0:
+		return nil, &usageError{"-redis: shares the failure limit's counts; set -failure-limit-ip or -failure-limit-principal"}
+	case c.redis != "" && c.redisSecret == "":
+		return nil, &usageError{"-redis: needs -redis-secret-file, the secret every instance shares (head -c 32 /dev/urandom > secret)"}
 	case c.maxStale <= 0:
 		return nil, &usageError{fmt.Sprintf("-max-staleness: %s is not positive", c.maxStale)}
 	case c.jwks != "" && c.issuer == "":
