@@ -12,13 +12,14 @@
 //	situation                                         status  WWW-Authenticate
 //	no credentials for any scheme the route accepts   401     every challenge of the route, one per field line, no error
 //	Authorization uses a scheme the route lacks       401     every challenge of the route
-//	credentials present but rejected                  401     every challenge; the rejecting Bearer one with error="invalid_token"
+//	credentials present but rejected                  401     every challenge; the rejecting Bearer or DPoP one with error="invalid_token"
+//	                                                          (or the DPoP verifier's own: invalid_dpop_proof, use_dpop_nonce)
 //	two Authorization fields, empty credentials,
-//	  credentials sent two ways                       400     Bearer error="invalid_request" where Bearer is accepted
+//	  credentials sent two ways                       400     Bearer and DPoP error="invalid_request" where accepted
 //	Authorization larger than the cap                 431     none
 //	a verifier could not check                        503     none; Retry-After is set
 //	too many failed attempts (WithFailureLimit)       429     none; Retry-After is set
-//	authenticated, missing scope                      403     Bearer error="insufficient_scope" when the identity came from Bearer
+//	authenticated, missing scope                      403     Bearer (DPoP) error="insufficient_scope" when the identity came from it
 //	authenticated, denied by policy                   403     none
 //	a CORS preflight (see below)                      204     none; no CORS headers, the handler is not called
 //

@@ -362,6 +362,10 @@ func TestFailureLimitWhichReasonsCount(t *testing.T) {
 		verifiers.APIKeyUnknown: true, verifiers.APIKeySecretMismatch: true, verifiers.APIKeyChecksumInvalid: true,
 		verifiers.TokenMalformed: true, verifiers.TokenSignatureInvalid: true,
 		verifiers.TokenAlgNotAllowed: true, verifiers.TokenInvalid: true, verifiers.RequestMalformed: true,
+		// DPoP: a proof that is malformed or forged, or a token used with
+		// another key than it is bound to (a stolen token).
+		verifiers.DPoPProofMalformed: true, verifiers.DPoPProofKeyInvalid: true, verifiers.DPoPProofAlgNotAllowed: true,
+		verifiers.DPoPProofSignatureInvalid: true, verifiers.DPoPKeyMismatch: true,
 	}
 	for _, reason := range verifiers.Reasons() {
 		t.Run(string(reason), func(t *testing.T) {

@@ -44,9 +44,12 @@ type route struct {
 }
 
 type entry struct {
-	v      verifiers.Verifier
-	ch     challenge.Challenge
-	line   string // the formatted challenge
+	v    verifiers.Verifier
+	ch   challenge.Challenge
+	line string // the formatted challenge
+	// bearer marks the token schemes whose challenges carry RFC 6750
+	// error parameters: Bearer, and DPoP (RFC 9449 §7.1), whose token
+	// errors are invalid_token and whose 403 is insufficient_scope too.
 	bearer bool
 	// invalid holds, for a Bearer verifier, its challenge line with
 	// error="invalid_token" and the reason's description, per reason;
@@ -75,7 +78,7 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 		if err != nil {
 			panic(fmt.Sprintf("authgate/middleware: %s: verifier %d (%T) has an invalid challenge: %v", fn, i, v, err))
 		}
-		e := &entry{v: v, ch: ch, line: line, bearer: ch.Is("Bearer")}
+		e := &entry{v: v, ch: ch, line: line, bearer: ch.Is("Bearer") || ch.Is("DPoP")}
 		if c, ok := v.(verifiers.PrincipalClaimer); ok {
 			e.claimer = c
 			switch {
@@ -96,6 +99,14 @@ func (g *Gate) newRoute(fn string, vs []verifiers.Verifier, optional bool) *rout
 				rt.credHeaders = append(rt.credHeaders, http.CanonicalHeaderKey(p.Value))
 				credNames = append(credNames, p.Value)
 			}
+		}
+		if ch.Is("DPoP") && !slices.Contains(rt.credHeaders, "Dpop") {
+			// A DPoP proof travels in the DPoP header (RFC 9449 §4.1):
+			// scrubbed from verifier text, and named in an Optional
+			// route's Vary and in the preflight hint, like a credential
+			// header of its own.
+			rt.credHeaders = append(rt.credHeaders, "Dpop")
+			credNames = append(credNames, "DPoP")
 		}
 		if e.bearer {
 			e.invalid = make(map[verifiers.Reason]string)

@@ -40,6 +40,21 @@ const (
 	TokenIsIDToken        Reason = "token_is_id_token"        // an OpenID Connect ID token sent as an access token
 	TokenInvalid          Reason = "token_invalid"            // an opaque token the token function did not accept
 
+	// 401, DPoP (RFC 9449): the proof, or the binding of the token to it.
+	DPoPProofMissing          Reason = "dpop_proof_missing"           // Authorization: DPoP without a DPoP proof header
+	DPoPProofMalformed        Reason = "dpop_proof_malformed"         // not a JWS, typ not dpop+jwt, a claim absent or of the wrong type
+	DPoPProofKeyInvalid       Reason = "dpop_proof_key_invalid"       // the jwk header is absent, private, symmetric or not a valid key
+	DPoPProofAlgNotAllowed    Reason = "dpop_proof_alg_not_allowed"   // alg outside the DPoP allow-list
+	DPoPProofSignatureInvalid Reason = "dpop_proof_signature_invalid" // the proof's signature does not verify with its jwk
+	DPoPProofMismatch         Reason = "dpop_proof_mismatch"          // htm or htu is not this request's method or URL
+	DPoPProofStale            Reason = "dpop_proof_stale"             // iat outside the accepted window
+	DPoPProofReplayed         Reason = "dpop_proof_replayed"          // the proof's jti was used before
+	DPoPATHMismatch           Reason = "dpop_ath_mismatch"            // ath absent or not the hash of this token
+	DPoPKeyMismatch           Reason = "dpop_key_mismatch"            // the token's cnf.jkt is absent or names another key
+	DPoPNonceRequired         Reason = "dpop_nonce_required"          // the server's DPoP-Nonce is missing or stale (use_dpop_nonce)
+	DPoPBoundTokenAsBearer    Reason = "dpop_bound_token_as_bearer"   // a DPoP-bound token sent with the Bearer scheme
+	DPoPRequired              Reason = "dpop_required"                // a Bearer token where the verifier requires DPoP
+
 	// 400: the request itself is malformed.
 	RequestMalformed Reason = "request_malformed" // two Authorization fields, empty credentials, credentials sent two ways
 
@@ -140,6 +155,19 @@ var reasonTable = [...]struct {
 	{TokenClaimInvalid, ReasonInfo{401, TokenClaimInvalid, "The access token has a malformed claim.", slog.LevelWarn, false, false, true}},
 	{TokenIsIDToken, ReasonInfo{401, TokenIsIDToken, "An ID token is not an access token.", slog.LevelWarn, false, false, true}},
 	{TokenInvalid, ReasonInfo{401, TokenInvalid, "The access token is invalid.", slog.LevelWarn, false, true, true}},
+	{DPoPProofMissing, ReasonInfo{401, DPoPProofMissing, "The DPoP proof is missing.", slog.LevelWarn, false, false, false}},
+	{DPoPProofMalformed, ReasonInfo{401, DPoPProofMalformed, "The DPoP proof is malformed.", slog.LevelWarn, false, true, false}},
+	{DPoPProofKeyInvalid, ReasonInfo{401, DPoPProofKeyInvalid, "The DPoP proof key is not an acceptable public key.", slog.LevelWarn, false, true, false}},
+	{DPoPProofAlgNotAllowed, ReasonInfo{401, DPoPProofAlgNotAllowed, "The DPoP proof algorithm is not allowed.", slog.LevelWarn, false, true, false}},
+	{DPoPProofSignatureInvalid, ReasonInfo{401, DPoPProofSignatureInvalid, "The DPoP proof signature is invalid.", slog.LevelWarn, false, true, false}},
+	{DPoPProofMismatch, ReasonInfo{401, DPoPProofMismatch, "The DPoP proof is for another method or URL.", slog.LevelWarn, false, false, false}},
+	{DPoPProofStale, ReasonInfo{401, DPoPProofStale, "The DPoP proof is too old or issued in the future.", slog.LevelWarn, false, false, false}},
+	{DPoPProofReplayed, ReasonInfo{401, DPoPProofReplayed, "The DPoP proof was already used.", slog.LevelWarn, false, false, false}},
+	{DPoPATHMismatch, ReasonInfo{401, DPoPATHMismatch, "The DPoP proof is not bound to this access token.", slog.LevelWarn, false, false, false}},
+	{DPoPKeyMismatch, ReasonInfo{401, DPoPKeyMismatch, "The access token is not bound to the DPoP proof key.", slog.LevelWarn, false, true, false}},
+	{DPoPNonceRequired, ReasonInfo{401, DPoPNonceRequired, "Resource server requires nonce in DPoP proof.", slog.LevelInfo, false, false, false}},
+	{DPoPBoundTokenAsBearer, ReasonInfo{401, DPoPBoundTokenAsBearer, "A DPoP-bound access token must be sent with the DPoP scheme.", slog.LevelWarn, false, false, false}},
+	{DPoPRequired, ReasonInfo{401, DPoPRequired, "This resource requires a DPoP-bound access token.", slog.LevelWarn, false, false, false}},
 	{RequestMalformed, ReasonInfo{400, RequestMalformed, "The request carries credentials in a malformed way.", slog.LevelWarn, false, true, false}},
 	{ScopeInsufficient, ReasonInfo{403, ScopeInsufficient, "The credentials lack a required scope.", slog.LevelWarn, false, false, false}},
 	{Forbidden, ReasonInfo{403, Forbidden, "Access is denied.", slog.LevelWarn, false, false, false}},

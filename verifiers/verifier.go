@@ -49,6 +49,9 @@ const (
 	SchemeBasic  = "Basic"
 	SchemeBearer = "Bearer"
 	SchemeAPIKey = "APIKey"
+	// SchemeDPoP is the scheme of a DPoP-bound token sent with its proof
+	// (RFC 9449 §7.1): `Authorization: DPoP <token>`.
+	SchemeDPoP = "DPoP"
 )
 
 // Identity is who a request was authenticated as. Verifiers may return the
@@ -107,6 +110,7 @@ const (
 	AttrJTI         = "jti"         // JWT id
 	AttrClientID    = "client_id"   // OAuth client id
 	AttrFingerprint = "fingerprint" // keyed fingerprint of an opaque credential, see Fingerprinter
+	AttrJKT         = "jkt"         // RFC 7638 thumbprint of a DPoP proof's public key (RFC 9449 §6.1)
 	// AttrHeader names the header field a credential was read from. On a
 	// CredentialsTooLarge rejection the gate names it to the client too
 	// (RFC 6585 §5).

@@ -8,6 +8,10 @@
 //     key to one algorithm (RFC 8725 §3.1);
 //   - Key.Verify checks a signature with the standard library.
 //
+// For DPoP proofs (RFC 9449), JWS.EmbeddedKey reads the public key of a
+// proof's jwk header, and Thumbprint computes a JWK's RFC 7638
+// thumbprint, the cnf.jkt of a bound token.
+//
 // Its parsers are strict where two readings of one text are possible
 // (duplicate members, non-canonical base64url, unpaired surrogates), and
 // its errors are typed so that callers can choose a reason and word a

@@ -8,8 +8,9 @@ import (
 )
 
 // Header holds the JOSE header members this package reads. jku, x5u, jwk
-// and x5c are never read: keys come from configuration only (RFC 8725
-// §3.10). Parse has already refused a header with crit, enc or cty JWT.
+// and x5c are never read for a token: its keys come from configuration
+// only (RFC 8725 §3.10). The one exception is EmbeddedKey, for a DPoP
+// proof, whose jwk is the very key it proves possession of. Parse has already refused a header with crit, enc or cty JWT.
 type Header struct {
 	Alg, Kid, Typ, Cty string
 	// enc is read only to be refused; a field, not a local, so that
@@ -28,6 +29,9 @@ type JWS struct {
 	Signature []byte
 	// payload is the raw payload segment, base64url; decoded by Claims.
 	payload string
+	// members are the header's members as decoded; only EmbeddedKey
+	// reads one of them (jwk), for DPoP proofs.
+	members map[string]any
 }
 
 // Problem names the likely cause of a malformed token, for a hint: what
@@ -128,13 +132,14 @@ func parse(tok string) (*JWS, *MalformedError) {
 	if m != nil {
 		return nil, m
 	}
-	hasEnc, m := parseHeader(hb, &t.Header)
+	members, hasEnc, m := parseHeader(hb, &t.Header)
 	if m != nil {
 		return nil, m
 	}
 	if hasEnc {
 		return nil, malformed(Encrypted, "the header has an enc member: the token is a JWE, not a JWS")
 	}
+	t.members = members
 	sigSeg := tok[dot2+1:]
 	if sigSeg == "" && strings.EqualFold(t.Header.Alg, "none") {
 		// Reported by the caller as an algorithm that is never allowed.
@@ -150,12 +155,12 @@ func parse(tok string) (*JWS, *MalformedError) {
 
 // parseHeader decodes the header into h and reports whether it has an enc
 // member, whatever its value: only a JWE has one (RFC 7516 §4.1.2).
-func parseHeader(b []byte, h *Header) (hasEnc bool, m *MalformedError) {
+func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *MalformedError) {
 	if !utf8.Valid(b) {
-		return false, malformed(NoProblem, "the header is not UTF-8")
+		return nil, false, malformed(NoProblem, "the header is not UTF-8")
 	}
 	if firstNonSpace(b) != '{' {
-		return false, malformed(NoProblem, "the header is not a JSON object")
+		return nil, false, malformed(NoProblem, "the header is not a JSON object")
 	}
 	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
 	// is not "alg"), and encoding/json matches struct fields without
@@ -164,11 +169,11 @@ func parseHeader(b []byte, h *Header) (hasEnc bool, m *MalformedError) {
 	switch {
 	case jerr == nil:
 	case jerr.dup != "" && jerr.nested:
-		return false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
+		return nil, false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
 	case jerr.dup != "":
-		return false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
+		return nil, false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
 	default:
-		return false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
+		return nil, false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
 	}
 	for _, f := range [...]struct {
 		name string
@@ -180,22 +185,22 @@ func parseHeader(b []byte, h *Header) (hasEnc bool, m *MalformedError) {
 		}
 		s, ok := raw.(string)
 		if !ok {
-			return false, malformed(NoProblem, "the header member %s is not a string", f.name)
+			return nil, false, malformed(NoProblem, "the header member %s is not a string", f.name)
 		}
 		*f.dst = s
 	}
 	crit, hasCrit := members["crit"]
 	_, hasEnc = members["enc"]
 	if h.Alg == "" {
-		return false, malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
+		return nil, false, malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
 	}
 	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
-		return false, malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
+		return nil, false, malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
 	}
 	if hasCrit {
-		return false, checkCrit(crit)
+		return nil, false, checkCrit(crit)
 	}
-	return hasEnc, nil
+	return members, hasEnc, nil
 }
 
 // registeredHeaders are the header names that crit must not list (RFC

@@ -53,6 +53,9 @@ type Verifier struct {
 
 	caches *tokenCaches
 	meta   *Metadata // WithProtectedResource's, nil without
+
+	// dpop is the DPoP configuration (WithDPoP), nil when DPoP is off.
+	dpop *dpopConfig
 }
 
 // New returns a Verifier that accepts JWT access tokens for audience
@@ -152,6 +155,13 @@ func newVerifier(audience string, c *config) (*Verifier, error) {
 		log:            c.logger,
 		observer:       c.observer,
 		caches:         newTokenCaches(c.tokenCacheEntries, c.tokenCacheBytes),
+	}
+	if c.dpop != nil {
+		d, err := newDPoPConfig(c.dpop, c)
+		if err != nil {
+			return nil, err
+		}
+		v.dpop = d
 	}
 	if v.client == nil {
 		v.client = defaultClient(c.plainHTTP)
@@ -266,6 +276,15 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 	if err != nil {
 		return nil, err
 	}
+	id, err := v.identity(r, tok, src)
+	if err != nil || v.dpop == nil {
+		return id, err
+	}
+	return v.bearerWithDPoP(id)
+}
+
+// identity verifies tok, found at src in r, through the caches.
+func (v *Verifier) identity(r *http.Request, tok string, src verifiers.Source) (*verifiers.Identity, error) {
 	c := v.caches
 	now := v.now()
 	if c.accepted == nil {

@@ -175,6 +175,25 @@
 // could not check (503). WithCache keeps identities for a bounded time and
 // number of tokens, keyed by an HMAC of the whole token.
 //
+// # DPoP
+//
+// WithDPoP (RFC 9449) accepts tokens bound to a client's key (cnf.jkt)
+// sent as `Authorization: DPoP <token>` with a `DPoP: <proof>` header.
+// Such requests are verified by Verifier.DPoP, a verifier of its own with
+// the challenge `DPoP realm="REALM", algs="..."`, listed on the route
+// beside the Verifier (DPoPAllowed: both challenges on a 401) or alone
+// (DPoPRequired):
+//
+//	r.With(v.DPoP().Nonces, gate.Require(v.DPoP(), v)).Get("/orders", listOrders)
+//
+// Every proof is checked afresh, even for a cached token, as RFC 9449
+// §4.3 lists (DPoPVerifier.Verify), and its jti recorded in a
+// ReplayStore until its iat window closes. A bound token sent as Bearer
+// is refused: no downgrade. A proof failure answers
+// error="invalid_dpop_proof" in the DPoP challenge, a missing or stale
+// nonce (DPoPOptions.Nonces) error="use_dpop_nonce", and a token failure
+// invalid_token, each with its own dpop_* or token_* reason.
+//
 // # Verified-token cache
 //
 // Clients send the same access token for minutes, so a Verifier

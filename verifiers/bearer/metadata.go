@@ -73,11 +73,6 @@ func WithProtectedResource(pr ProtectedResource) SharedOption {
 	}
 }
 
-// dpopMetadata tells the DPoP settings the metadata publishes (RFC 9449
-// §5.1): the proof algorithms accepted, and whether every token must be
-// DPoP-bound. No algorithms: DPoP is off, and both members are left out.
-func (c *config) dpopMetadata() (algs []string, required bool) { return nil, false }
-
 // Metadata is the RFC 9728 protected resource metadata of a verifier
 // configured WithProtectedResource: the document, where it is served and
 // its URL. Get it from Verifier.Metadata or OpaqueVerifier.Metadata. It is

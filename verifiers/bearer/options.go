@@ -113,6 +113,8 @@ type config struct {
 	tokenCacheEntries int
 	tokenCacheBytes   int64
 
+	dpop *DPoPOptions // WithDPoP
+
 	// opaque (OpaqueOption)
 	cacheSize int
 	cacheTTL  time.Duration

@@ -31,6 +31,9 @@ server.listen(0, '127.0.0.1', () => {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // On by default in v9; stated for the DPoP end-to-end test: a token
+      // request with a DPoP proof gets a token bound to its key (cnf.jkt).
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
