@@ -163,7 +163,12 @@ func unhex(c byte) byte {
 // whose scheme is scheme: the scheme written twice, or the credentials
 // wrapped in quotes.
 func authorizationHint(r *http.Request, scheme string) string {
-	s, rest := verifiers.SplitAuthorization(r.Header.Get("Authorization"))
+	// The name is canonical: index the map rather than Get it.
+	auth := r.Header["Authorization"]
+	if len(auth) == 0 {
+		return ""
+	}
+	s, rest := verifiers.SplitAuthorization(auth[0])
 	if !strings.EqualFold(s, scheme) {
 		return ""
 	}
