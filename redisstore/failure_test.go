@@ -326,9 +326,9 @@ func TestFailureKeyNames(t *testing.T) {
 	}
 }
 
-// TestFailuresEndedRequest: a read cut short by the request's own end
-// (the client went away) says nothing about Redis: the store keeps
-// sharing.
+// TestFailuresEndedRequest: a read for a request that has ended (the
+// client went away) still asks Redis, within the store's timeout, and
+// the store keeps sharing, logging nothing.
 func TestFailuresEndedRequest(t *testing.T) {
 	t.Parallel()
 	d := newRDB(t)
