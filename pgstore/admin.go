@@ -37,6 +37,9 @@ type Admin struct {
 // reported by every method.
 func NewAdmin(pool *pgxpool.Pool, opts ...Option) *Admin {
 	c, err := newConfig(opts)
+	if err == nil && pool == nil {
+		err = errNilPool
+	}
 	return &Admin{pool: pool, cfg: c, err: err}
 }
 

@@ -48,7 +48,7 @@ func TestResyncRecoversLostNotify(t *testing.T) {
 	}
 
 	// No notification at all: only the periodic re-read finds it.
-	s2 := d.open(t, newPool(t, testDSN(), "pgstore-test"), pgstore.WithResyncInterval(100*time.Millisecond))
+	s2 := d.open(t, newPool(t, testDSN(), "pgstore-test"), pgstore.WithShortIntervalsForTest(), pgstore.WithResyncInterval(100*time.Millisecond))
 	d.rawExec(t, "UPDATE TABLE SET revoked = $2 WHERE id = $1", f.ids["scheduled"], t0)
 	if !eventually(2*time.Second, func() bool { r, _ := s2.Lookup(ctx, f.ids["scheduled"]); return r != nil && r.Revoked.Equal(t0) }) {
 		t.Fatal("the periodic re-read did not apply an unnotified change")

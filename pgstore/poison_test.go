@@ -29,7 +29,7 @@ func TestRowsTheScannerCannotRead(t *testing.T) {
 	d.rawExec(t, "INSERT INTO TABLE (id, hash, subject, revoked) VALUES ($1, $2, 'svc-revoked', '-infinity')", revoked.ID(), hashOf(revoked))
 	d.rawExec(t, "INSERT INTO TABLE (id, hash, subject, scopes) VALUES ($1, $2, 'svc-null', '{a,NULL}')", nullScope.ID(), hashOf(nullScope))
 	s, err := pgstore.Open(context.Background(), newPool(t, testDSN(), "pgstore-test"), pgstore.WithSchema(d.schema),
-		pgstore.WithLogger(authgatetestLog(t)), pgstore.WithResyncInterval(50*time.Millisecond))
+		pgstore.WithLogger(authgatetestLog(t)), pgstore.WithShortIntervalsForTest(), pgstore.WithResyncInterval(50*time.Millisecond))
 	if err != nil {
 		t.Fatalf("Open beside rows with an infinite time or a NULL scope: %v", err)
 	}

@@ -29,6 +29,10 @@ var (
 	ErrClosed = errors.New("pgstore: store closed")
 )
 
+// errNilPool is the error of Open, Migrate and the Admin methods given a
+// nil pool, instead of a panic.
+var errNilPool = fmt.Errorf("%w: a nil *pgxpool.Pool", ErrInvalidConfig)
+
 // errNotFound is what Lookup returns for an id the store does not hold.
 var errNotFound = fmt.Errorf("pgstore: %w", apikey.ErrNotFound)
 
@@ -79,6 +83,9 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, erro
 	c, err := newConfig(opts)
 	if err != nil {
 		return nil, err
+	}
+	if pool == nil {
+		return nil, errNilPool
 	}
 	s := &Store{
 		pool:  pool,
