@@ -122,7 +122,8 @@ func (a *Admin) List(ctx context.Context) ([]*apikey.Record, error) {
 }
 
 // Rotate replaces the key id by next, a key from apikey.Generate: it
-// stores next's record with the old key's subject, scopes and environment,
+// stores next's record with the old key's subject, scopes, environment
+// and scheduled revocation, if any (a rotation never escapes one),
 // and makes the old key expire at oldExpires (keeping an earlier expiry),
 // so that its clients can switch over until then. The new key lives as
 // long as the old one did (its expiry minus its creation), from now, or
@@ -171,6 +172,9 @@ func (a *Admin) rotate(ctx context.Context, id string, next apikey.Key, expires 
 		}
 		rec = next.Record(old.Subject, old.Scopes, expires)
 		rec.Created = now.Truncate(time.Second)
+		// A scheduled revocation (one already past is refused above)
+		// ends the owner's access, whichever key it holds by then.
+		rec.Revoked = old.Revoked
 		if err := rec.Validate(); err != nil {
 			return err
 		}
