@@ -83,7 +83,10 @@ func insert(ctx context.Context, q querier, table string, r *apikey.Record) erro
 
 // Revoke revokes the key id at the time at: from then on every Store
 // answers apikey_revoked for it. A time in the future schedules the
-// revocation. An earlier revocation already recorded is kept: Revoke never
+// revocation. A time not after the Admin's clock (WithClock) is "now":
+// the database's current time is written instead when it is earlier,
+// so that a tool whose clock runs ahead of the servers' still revokes at
+// once. An earlier revocation already recorded is kept: Revoke never
 // makes a revoked key valid again. It returns an error wrapping
 // apikey.ErrNotFound when no key has the id.
 func (a *Admin) Revoke(ctx context.Context, id string, at time.Time) error {
@@ -93,7 +96,13 @@ func (a *Admin) Revoke(ctx context.Context, id string, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("pgstore: revoke key %s: %w: the revocation time is zero", id, ErrInvalidConfig)
 	}
-	tag, err := a.pool.Exec(ctx, "UPDATE "+a.table()+" SET revoked = LEAST(COALESCE(revoked, $2), $2) WHERE id = $1", id, at)
+	// A revocation meant to take effect now (at is not after this
+	// Admin's clock) takes the database's clock when it is earlier: a
+	// tool on a machine whose clock runs ahead would otherwise write a
+	// time that every instance, on the servers' clock, sees as still to
+	// come, and the key would keep working for the difference.
+	tag, err := a.pool.Exec(ctx, "UPDATE "+a.table()+" SET revoked = LEAST(COALESCE(revoked, $2), $2, CASE WHEN $3 THEN now() END) WHERE id = $1",
+		id, at, !at.After(a.cfg.now()))
 	if err != nil {
 		return fmt.Errorf("pgstore: revoke key %s: %w", id, a.wrap(err))
 	}

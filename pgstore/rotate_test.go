@@ -63,3 +63,51 @@ func TestRotateKeepsScheduledRevocation(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokeNowFromAClockAhead: a tool whose clock runs 30 s ahead of
+// the servers' revokes a key "now": the instances refuse it at once, not
+// 30 s later, because the database's earlier time is written. A
+// revocation scheduled for later keeps its time.
+func TestRevokeNowFromAClockAhead(t *testing.T) {
+	t.Parallel()
+	d := newDB(t)
+	ctx := context.Background()
+	ahead := func() time.Time { return time.Now().Add(30 * time.Second) }
+	a := pgstore.NewAdmin(d.pool, pgstore.WithSchema(d.schema), pgstore.WithClock(ahead))
+	now, later := mustKey(t, "live"), mustKey(t, "live")
+	for _, k := range []apikey.Key{now, later} {
+		if err := a.Create(ctx, k.Record("svc", nil, time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := d.open(t, newPool(t, testDSN(), "pgstore-test"))
+	v, err := apikey.New(s, apikey.WithEnvironment("live"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Revoke(ctx, now.ID(), ahead()); err != nil {
+		t.Fatal(err)
+	}
+	scheduled := ahead().Add(time.Hour).Truncate(time.Microsecond)
+	if err := a.Revoke(ctx, later.ID(), scheduled); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(time.Second, func() bool {
+		_, err := v.Verify(get("X-API-Key", now.Reveal()))
+		return reason(err) == "apikey_revoked"
+	}) {
+		t.Fatalf("a key revoked now by a tool 30 s ahead still works on the servers' clock (stored: %v)", revokedAt(s, now.ID()))
+	}
+	if !eventually(time.Second, func() bool { r, err := s.Lookup(ctx, later.ID()); return err == nil && r.Revoked.Equal(scheduled) }) {
+		t.Errorf("a scheduled revocation: %v, want %s", revokedAt(s, later.ID()), scheduled)
+	}
+}
+
+// revokedAt is the revocation time of id in s, or the lookup's error.
+func revokedAt(s *pgstore.Store, id string) any {
+	r, err := s.Lookup(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	return r.Revoked
+}
