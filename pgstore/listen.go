@@ -170,6 +170,7 @@ func (s *Store) serve(ctx context.Context, conn *pgx.Conn) error {
 			return fmt.Errorf("pgstore: waiting for notifications: %w", err)
 		}
 		s.touch()
+		s.healthy.Store(true) // the watch may have fired while it waited
 	}
 }
 

@@ -63,6 +63,13 @@ type Store struct {
 	closed      atomic.Bool
 	lastContact atomic.Int64
 
+	// watch fires when the replica has gone unconfirmed for the maximum
+	// staleness: a listener stuck on a connection that went silent
+	// (its ping or read waits for opTimeout, a read of the table up to
+	// syncTimeout) would otherwise keep the Store healthy, and serving,
+	// past the limit. Each touch pushes it back.
+	watch *time.Timer
+
 	neg     *cache.Cache[string, struct{}]
 	flights singleflight.Group
 	slots   chan struct{}
@@ -99,6 +106,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open the key store %s.api_keys at %s: %w", c.schema, addr(pool), err)
 	}
+	s.watch = time.AfterFunc(c.maxStale, s.checkStale)
 	s.touch()
 	s.healthy.Store(true)
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -148,6 +156,10 @@ func (s *Store) Close() {
 		s.healthy.Store(false)
 		s.cancel()
 		<-s.done
+		s.watch.Stop()
+		// Again: the listener may have marked the Store healthy between
+		// the first store and its end.
+		s.healthy.Store(false)
 	})
 }
 
@@ -165,8 +177,23 @@ func (s *Store) unavailable() error {
 	return nil
 }
 
-// touch records that the replica was confirmed current now.
-func (s *Store) touch() { s.lastContact.Store(s.cfg.now().UnixNano()) }
+// touch records that the replica was confirmed current now, and pushes
+// the watch back. Only the listener calls it (and Open before it starts).
+func (s *Store) touch() {
+	s.lastContact.Store(s.cfg.now().UnixNano())
+	s.watch.Reset(s.cfg.maxStale)
+}
+
+// checkStale, the watch's function, marks the Store unhealthy when its
+// replica has gone unconfirmed for the maximum staleness, so that
+// lookups answer ErrStale even while the listener is still waiting on a
+// silent connection. The listener marks it healthy again when the
+// connection answers.
+func (s *Store) checkStale() {
+	if s.cfg.now().Sub(time.Unix(0, s.lastContact.Load())) >= s.cfg.maxStale {
+		s.healthy.Store(false)
+	}
+}
 
 // miss answers a lookup that the replica cannot.
 func (s *Store) miss(ctx context.Context, id string) (*apikey.Record, error) {
