@@ -159,7 +159,8 @@ func WithNegativeCache(size int, ttl time.Duration) Option {
 // WithReadThroughLimit sets how many lookups that miss the replica may
 // query the database at once (DefaultReadThroughLimit); others wait,
 // within their request's context and a 2-second limit, then fail with a
-// 503.
+// 503; beyond 16 waiting per allowed query, a lookup fails at once
+// (ErrReadThroughBusy, a 503).
 func WithReadThroughLimit(n int) Option {
 	return func(c *config) { c.readLimit = n }
 }

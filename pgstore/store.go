@@ -27,6 +27,12 @@ var (
 	ErrStale = errors.New("pgstore: the key replica is past its maximum staleness")
 	// ErrClosed is wrapped by the errors of Lookup and Ready after Close.
 	ErrClosed = errors.New("pgstore: store closed")
+	// ErrReadThroughBusy is wrapped by the error of a Lookup that missed
+	// the replica while the read-throughs running and waiting are at
+	// their bound (WithReadThroughLimit, and 16 times as many waiting):
+	// the apikey verifier answers 503 at once instead of holding the
+	// request for the wait.
+	ErrReadThroughBusy = errors.New("pgstore: too many lookups are reading keys through to the database")
 )
 
 // errNilPool is the error of Open, Migrate and the Admin methods given a
@@ -73,6 +79,7 @@ type Store struct {
 	neg     *cache.Cache[string, struct{}]
 	flights singleflight.Group
 	slots   chan struct{}
+	waiting atomic.Int64 // read-throughs waiting for a slot
 
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -233,14 +240,31 @@ func (s *Store) miss(ctx context.Context, id string) (*apikey.Record, error) {
 	}
 }
 
+// waitersPerSlot bounds the read-throughs waiting for a slot, per slot.
+// A flood of random unknown ids (each a query of its own) with a slow
+// database would otherwise hold a goroutine and a request for the whole
+// wait per id; past the bound a lookup fails at once.
+const waitersPerSlot = 16
+
 // readThrough reads id from the database, within the read-through limit.
 func (s *Store) readThrough(ctx context.Context, id string) (*apikey.Record, error) {
 	select {
 	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("pgstore: read key %s: %d read-throughs already running: %w", id, cap(s.slots), ctx.Err())
+	default:
+		if s.waiting.Add(1) > int64(waitersPerSlot*cap(s.slots)) {
+			s.waiting.Add(-1)
+			return nil, fmt.Errorf("pgstore: read key %s: %d read-throughs running and %d waiting: %w",
+				id, cap(s.slots), waitersPerSlot*cap(s.slots), ErrReadThroughBusy)
+		}
+		select {
+		case s.slots <- struct{}{}:
+			s.waiting.Add(-1)
+		case <-ctx.Done():
+			s.waiting.Add(-1)
+			return nil, fmt.Errorf("pgstore: read key %s: %d read-throughs already running: %w", id, cap(s.slots), ctx.Err())
+		}
 	}
+	defer func() { <-s.slots }()
 	g := s.gen.Load()
 	rec, err := scanRecord(s.pool.QueryRow(ctx, "SELECT "+columns+" FROM "+s.table()+" WHERE id = $1", id))
 	switch {
