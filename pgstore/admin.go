@@ -37,6 +37,9 @@ type Admin struct {
 // reported by every method.
 func NewAdmin(pool *pgxpool.Pool, opts ...Option) *Admin {
 	c, err := newConfig(opts)
+	if err == nil && pool == nil {
+		err = errNilPool
+	}
 	return &Admin{pool: pool, cfg: c, err: err}
 }
 
@@ -80,7 +83,10 @@ func insert(ctx context.Context, q querier, table string, r *apikey.Record) erro
 
 // Revoke revokes the key id at the time at: from then on every Store
 // answers apikey_revoked for it. A time in the future schedules the
-// revocation. An earlier revocation already recorded is kept: Revoke never
+// revocation. A time not after the Admin's clock (WithClock) is "now":
+// the database's current time is written instead when it is earlier,
+// so that a tool whose clock runs ahead of the servers' still revokes at
+// once. An earlier revocation already recorded is kept: Revoke never
 // makes a revoked key valid again. It returns an error wrapping
 // apikey.ErrNotFound when no key has the id.
 func (a *Admin) Revoke(ctx context.Context, id string, at time.Time) error {
@@ -90,7 +96,13 @@ func (a *Admin) Revoke(ctx context.Context, id string, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("pgstore: revoke key %s: %w: the revocation time is zero", id, ErrInvalidConfig)
 	}
-	tag, err := a.pool.Exec(ctx, "UPDATE "+a.table()+" SET revoked = LEAST(COALESCE(revoked, $2), $2) WHERE id = $1", id, at)
+	// A revocation meant to take effect now (at is not after this
+	// Admin's clock) takes the database's clock when it is earlier: a
+	// tool on a machine whose clock runs ahead would otherwise write a
+	// time that every instance, on the servers' clock, sees as still to
+	// come, and the key would keep working for the difference.
+	tag, err := a.pool.Exec(ctx, "UPDATE "+a.table()+" SET revoked = LEAST(COALESCE(revoked, $2), $2, CASE WHEN $3 THEN now() END) WHERE id = $1",
+		id, at, !at.After(a.cfg.now()))
 	if err != nil {
 		return fmt.Errorf("pgstore: revoke key %s: %w", id, a.wrap(err))
 	}
@@ -119,7 +131,8 @@ func (a *Admin) List(ctx context.Context) ([]*apikey.Record, error) {
 }
 
 // Rotate replaces the key id by next, a key from apikey.Generate: it
-// stores next's record with the old key's subject, scopes and environment,
+// stores next's record with the old key's subject, scopes, environment
+// and scheduled revocation, if any (a rotation never escapes one),
 // and makes the old key expire at oldExpires (keeping an earlier expiry),
 // so that its clients can switch over until then. The new key lives as
 // long as the old one did (its expiry minus its creation), from now, or
@@ -168,6 +181,9 @@ func (a *Admin) rotate(ctx context.Context, id string, next apikey.Key, expires 
 		}
 		rec = next.Record(old.Subject, old.Scopes, expires)
 		rec.Created = now.Truncate(time.Second)
+		// A scheduled revocation (one already past is refused above)
+		// ends the owner's access, whichever key it holds by then.
+		rec.Revoked = old.Revoked
 		if err := rec.Validate(); err != nil {
 			return err
 		}

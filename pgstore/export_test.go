@@ -14,3 +14,9 @@ func WithTimingForTest(backoffMin, backoffMax, heartbeat, op time.Duration) Opti
 // Healthy reports whether s's listener is connected and its replica
 // current.
 func Healthy(s *Store) bool { return s.healthy.Load() }
+
+// WithShortIntervalsForTest lets the maximum staleness, the resync
+// interval and the negative-cache TTL go down to a millisecond.
+func WithShortIntervalsForTest() Option {
+	return func(c *config) { c.minInterval = time.Millisecond }
+}

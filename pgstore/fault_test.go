@@ -48,7 +48,7 @@ func TestResyncRecoversLostNotify(t *testing.T) {
 	}
 
 	// No notification at all: only the periodic re-read finds it.
-	s2 := d.open(t, newPool(t, testDSN(), "pgstore-test"), pgstore.WithResyncInterval(100*time.Millisecond))
+	s2 := d.open(t, newPool(t, testDSN(), "pgstore-test"), pgstore.WithShortIntervalsForTest(), pgstore.WithResyncInterval(100*time.Millisecond))
 	d.rawExec(t, "UPDATE TABLE SET revoked = $2 WHERE id = $1", f.ids["scheduled"], t0)
 	if !eventually(2*time.Second, func() bool { r, _ := s2.Lookup(ctx, f.ids["scheduled"]); return r != nil && r.Revoked.Equal(t0) }) {
 		t.Fatal("the periodic re-read did not apply an unnotified change")
@@ -237,5 +237,35 @@ func TestFrozenConnection(t *testing.T) {
 	}
 	if _, reason := serve(t, h, lb, get("X-API-Key", f.keys["good"])); reason != string(verifiers.APIKeyRevoked) {
 		t.Fatalf("after recovery: %s, want apikey_revoked", reason)
+	}
+}
+
+// TestFrozenPastShortStaleness: with a maximum staleness shorter than
+// the listener's statement timeout (1 s against 10 s), a connection
+// that goes silent mid-ping still turns lookups into 503 once the
+// replica has gone unconfirmed for the limit, not when the ping gives up:
+// a key revoked meanwhile is refused from then on, not accepted for the
+// timeout's length. It recovers when packets flow again.
+func TestFrozenPastShortStaleness(t *testing.T) {
+	t.Parallel()
+	d := newDB(t)
+	f := newFixture(t, d)
+	p := newProxy(t)
+	s := d.open(t, p.pool(t, "pgstore-test"), pgstore.WithMaxStaleness(time.Second))
+	ctx := context.Background()
+	if _, err := s.Lookup(ctx, f.ids["good"]); err != nil {
+		t.Fatal(err)
+	}
+	p.Freeze(true)
+	frozen := time.Now()
+	if !eventually(3*time.Second, func() bool { _, err := s.Lookup(ctx, f.ids["good"]); return errors.Is(err, pgstore.ErrStale) }) {
+		t.Fatalf("a replica unconfirmed for %s, over its 1 s limit, still answers (healthy %v)", time.Since(frozen).Round(time.Millisecond), pgstore.Healthy(s))
+	}
+	if err := s.Ready(ctx); !errors.Is(err, pgstore.ErrStale) {
+		t.Errorf("Ready past the limit: %v", err)
+	}
+	p.Freeze(false)
+	if !eventually(5*time.Second, func() bool { _, err := s.Lookup(ctx, f.ids["good"]); return err == nil }) {
+		t.Fatal("no recovery after the connection came back")
 	}
 }

@@ -15,6 +15,14 @@ import (
 // maxBatch bounds the ids re-read in one query after notifications.
 const maxBatch = 1000
 
+// minFullReadGap is the least time between two reads of the whole table
+// asked for by notifications (an empty payload, which a TRUNCATE sends):
+// any role that can connect to the database may NOTIFY on the channel
+// (NOTIFY needs no privilege), and a flood of empty payloads would
+// otherwise keep every instance reading the whole table back to back.
+// One asked for sooner waits until the gap has passed.
+const minFullReadGap = time.Second
+
 // connect takes a connection out of the pool, listens on the schema's
 // channel and then reads the whole table: a change committed after LISTEN
 // is notified, one committed before is in the read, so none is missed.
@@ -104,6 +112,10 @@ func jitter(d time.Duration) time.Duration {
 // returns the error that ended the connection, or ctx's.
 func (s *Store) serve(ctx context.Context, conn *pgx.Conn) error {
 	hb := s.cfg.heartbeat()
+	// next is when the whole table is read again: every resync interval,
+	// sooner when a notification asks for it: at once, but never within
+	// minFullReadGap of the last read of this connection (lastFull).
+	var lastFull time.Time
 	next := time.Now().Add(s.cfg.resync)
 	done, cancelDone := context.WithCancel(ctx)
 	cancelDone()
@@ -126,8 +138,20 @@ func (s *Store) serve(ctx context.Context, conn *pgx.Conn) error {
 				}
 				ids = append(ids, n.Payload)
 			}
-			if err := s.apply(ctx, conn, ids); err != nil {
+			full, err := s.apply(ctx, conn, ids)
+			if err != nil {
 				return err
+			}
+			if soon := lastFull.Add(minFullReadGap); full && soon.Before(next) {
+				next = soon
+			}
+			// Checked here too, so that notifications coming faster
+			// than the wait's timeout cannot put the read off forever.
+			if now := time.Now(); !now.Before(next) {
+				if err := s.sync(ctx, conn); err != nil {
+					return err
+				}
+				lastFull, next = now, now.Add(s.cfg.resync)
 			}
 		case timedOut && !conn.IsClosed():
 			if time.Now().Before(next) {
@@ -136,7 +160,8 @@ func (s *Store) serve(ctx context.Context, conn *pgx.Conn) error {
 				cancel()
 			} else {
 				err = s.sync(ctx, conn)
-				next = time.Now().Add(s.cfg.resync)
+				lastFull = time.Now()
+				next = lastFull.Add(s.cfg.resync)
 			}
 			if err != nil {
 				return err
@@ -145,23 +170,38 @@ func (s *Store) serve(ctx context.Context, conn *pgx.Conn) error {
 			return fmt.Errorf("pgstore: waiting for notifications: %w", err)
 		}
 		s.touch()
+		s.healthy.Store(true) // the watch may have fired while it waited
 	}
 }
 
 // apply re-reads the rows of the notified ids and updates the replica:
-// changed rows replace their record, deleted ones are removed. An empty
-// id (a TRUNCATE) re-reads the whole table.
-func (s *Store) apply(ctx context.Context, conn *pgx.Conn, ids []string) error {
+// changed rows replace their record, deleted ones are removed. It
+// reports full when an empty id (a TRUNCATE) asks for a read of the
+// whole table, which the caller schedules. A payload that cannot be a
+// stored id (anyone may NOTIFY) is ignored, and each id is read once.
+func (s *Store) apply(ctx context.Context, conn *pgx.Conn, ids []string) (full bool, err error) {
+	seen := make(map[string]struct{}, len(ids))
+	kept := ids[:0]
 	for _, id := range ids {
 		if id == "" {
-			return s.sync(ctx, conn)
+			full = true
+			continue
 		}
+		if _, dup := seen[id]; dup || !plausibleID(id) {
+			continue
+		}
+		seen[id] = struct{}{}
+		kept = append(kept, id)
+	}
+	ids = kept
+	if len(ids) == 0 {
+		return full, nil
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.opTimeout)
 	defer cancel()
 	rows, err := conn.Query(qctx, "SELECT "+columns+" FROM "+s.table()+" WHERE id = ANY($1)", ids)
 	if err != nil {
-		return err
+		return false, err
 	}
 	found := make(map[string]*apikey.Record, len(ids))
 	var bad []error
@@ -174,7 +214,7 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, ids []string) error {
 		found[r.ID] = r
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return false, err
 	}
 	s.logInvalid(bad)
 	s.wmu.Lock()
@@ -193,7 +233,7 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, ids []string) error {
 	for _, id := range ids {
 		s.neg.Remove(id)
 	}
-	return nil
+	return full, nil
 }
 
 // sync reads the whole table and makes the replica equal to it.

@@ -30,6 +30,13 @@ const (
 	DefaultReadThroughLimit = 4
 )
 
+// MinInterval is the shortest maximum staleness, resync interval and
+// negative-cache TTL the options accept: a shorter one is a unit mistake
+// (WithResyncInterval(60) is 60 nanoseconds), which would re-read the
+// whole table or ping the database in a loop, or answer 503 at the first
+// hiccup, and is refused with ErrInvalidConfig.
+const MinInterval = time.Second
+
 // Timings that are not options.
 const (
 	// heartbeatMax is the longest a connected Store waits for a
@@ -71,6 +78,7 @@ type config struct {
 	backoffMax   time.Duration
 	heartbeatMax time.Duration
 	opTimeout    time.Duration
+	minInterval  time.Duration // MinInterval, shorter in tests
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -79,6 +87,7 @@ func newConfig(opts []Option) (*config, error) {
 		negSize: DefaultNegativeCacheSize, negTTL: DefaultNegativeCacheTTL, readLimit: DefaultReadThroughLimit,
 		log: zerolog.New(os.Stderr).With().Timestamp().Logger(), now: time.Now,
 		backoffMin: backoffMin, backoffMax: backoffMax, heartbeatMax: heartbeatMax, opTimeout: opTimeout,
+		minInterval: MinInterval,
 	}
 	for _, o := range opts {
 		o(c)
@@ -87,12 +96,12 @@ func newConfig(opts []Option) (*config, error) {
 		return nil, err
 	}
 	switch {
-	case c.maxStale <= 0:
-		return nil, fmt.Errorf("%w: max staleness %s must be positive", ErrInvalidConfig, c.maxStale)
-	case c.resync <= 0:
-		return nil, fmt.Errorf("%w: resync interval %s must be positive", ErrInvalidConfig, c.resync)
-	case c.negSize < 1 || c.negTTL <= 0:
-		return nil, fmt.Errorf("%w: negative cache of %d entries for %s: both must be positive", ErrInvalidConfig, c.negSize, c.negTTL)
+	case c.maxStale < c.minInterval:
+		return nil, fmt.Errorf("%w: max staleness %s is under %s (a duration without its unit is nanoseconds)", ErrInvalidConfig, c.maxStale, c.minInterval)
+	case c.resync < c.minInterval:
+		return nil, fmt.Errorf("%w: resync interval %s is under %s (a duration without its unit is nanoseconds)", ErrInvalidConfig, c.resync, c.minInterval)
+	case c.negSize < 1 || c.negTTL < c.minInterval:
+		return nil, fmt.Errorf("%w: negative cache of %d entries for %s: the size must be positive and the TTL at least %s", ErrInvalidConfig, c.negSize, c.negTTL, c.minInterval)
 	case c.readLimit < 1:
 		return nil, fmt.Errorf("%w: read-through limit %d must be positive", ErrInvalidConfig, c.readLimit)
 	case c.now == nil:
@@ -116,7 +125,7 @@ func WithSchema(name string) Option {
 	return func(c *config) { c.schema = name }
 }
 
-// WithMaxStaleness sets how long a Store keeps answering lookups from its
+// WithMaxStaleness (at least MinInterval) sets how long a Store keeps answering lookups from its
 // replica once it can no longer reach the database (DefaultMaxStaleness,
 // 5 minutes, by default). Within it, keys keep working as they were when
 // the connection was lost, and revocations made meanwhile wait for the
@@ -129,7 +138,7 @@ func WithMaxStaleness(d time.Duration) Option {
 	return func(c *config) { c.maxStale = d }
 }
 
-// WithResyncInterval sets how often a connected Store re-reads the whole
+// WithResyncInterval (at least MinInterval) sets how often a connected Store re-reads the whole
 // table (DefaultResyncInterval, 1 minute, by default), a safety net for a
 // change whose notification was lost. A Store also re-reads the table
 // after every reconnection.
@@ -139,7 +148,7 @@ func WithResyncInterval(d time.Duration) Option {
 
 // WithNegativeCache bounds the cache of ids that a read-through found
 // absent from the database: at most size ids (DefaultNegativeCacheSize),
-// each remembered for ttl (DefaultNegativeCacheTTL). A flood of requests
+// each remembered for ttl (DefaultNegativeCacheTTL, at least MinInterval). A flood of requests
 // with unknown ids then costs the database one query per distinct id and
 // TTL. A key created meanwhile is found as soon as its notification
 // arrives.
@@ -150,7 +159,8 @@ func WithNegativeCache(size int, ttl time.Duration) Option {
 // WithReadThroughLimit sets how many lookups that miss the replica may
 // query the database at once (DefaultReadThroughLimit); others wait,
 // within their request's context and a 2-second limit, then fail with a
-// 503.
+// 503; beyond 16 waiting per allowed query, a lookup fails at once
+// (ErrReadThroughBusy, a 503).
 func WithReadThroughLimit(n int) Option {
 	return func(c *config) { c.readLimit = n }
 }

@@ -155,3 +155,45 @@ func TestInvalidRow(t *testing.T) {
 		t.Fatalf("a valid key beside an invalid row: %d", code)
 	}
 }
+
+// TestReadThroughFloodSlowDatabase: a flood of random unknown ids while
+// the database is silent holds at most the read-through limit running
+// and 16 times as many waiting; the other lookups fail at once with
+// ErrReadThroughBusy (503), instead of each holding its request and a
+// goroutine for the 2-second wait. None is told ErrNotFound: the store
+// could not tell.
+func TestReadThroughFloodSlowDatabase(t *testing.T) {
+	t.Parallel()
+	d := newDB(t)
+	p := newProxy(t)
+	s := d.open(t, p.pool(t, "pgstore-test"), pgstore.WithReadThroughLimit(2))
+	p.Freeze(true)
+	defer p.Freeze(false)
+	const n = 200
+	var (
+		wg         sync.WaitGroup
+		fast, busy atomic.Int64
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			_, err := s.Lookup(context.Background(), mustKey(t, "live").ID())
+			if errors.Is(err, apikey.ErrNotFound) || err == nil {
+				t.Errorf("a lookup the silent database could not answer: %v", err)
+			}
+			if errors.Is(err, pgstore.ErrReadThroughBusy) {
+				busy.Add(1)
+			}
+			if time.Since(start) < 500*time.Millisecond {
+				fast.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	// 2 running and 32 waiting may wait; the others fail at once.
+	if want := int64(n - 2 - 32); busy.Load() < want || fast.Load() < want {
+		t.Errorf("of %d lookups, %d failed busy and %d within 500 ms; want at least %d each", n, busy.Load(), fast.Load(), want)
+	}
+}

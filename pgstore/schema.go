@@ -80,6 +80,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
 	if err != nil {
 		return err
 	}
+	if pool == nil {
+		return errNilPool
+	}
 	sql, err := SchemaSQL(c.schema)
 	if err != nil {
 		return err

@@ -27,7 +27,17 @@ var (
 	ErrStale = errors.New("pgstore: the key replica is past its maximum staleness")
 	// ErrClosed is wrapped by the errors of Lookup and Ready after Close.
 	ErrClosed = errors.New("pgstore: store closed")
+	// ErrReadThroughBusy is wrapped by the error of a Lookup that missed
+	// the replica while the read-throughs running and waiting are at
+	// their bound (WithReadThroughLimit, and 16 times as many waiting):
+	// the apikey verifier answers 503 at once instead of holding the
+	// request for the wait.
+	ErrReadThroughBusy = errors.New("pgstore: too many lookups are reading keys through to the database")
 )
+
+// errNilPool is the error of Open, Migrate and the Admin methods given a
+// nil pool, instead of a panic.
+var errNilPool = fmt.Errorf("%w: a nil *pgxpool.Pool", ErrInvalidConfig)
 
 // errNotFound is what Lookup returns for an id the store does not hold.
 var errNotFound = fmt.Errorf("pgstore: %w", apikey.ErrNotFound)
@@ -59,9 +69,17 @@ type Store struct {
 	closed      atomic.Bool
 	lastContact atomic.Int64
 
+	// watch fires when the replica has gone unconfirmed for the maximum
+	// staleness: a listener stuck on a connection that went silent
+	// (its ping or read waits for opTimeout, a read of the table up to
+	// syncTimeout) would otherwise keep the Store healthy, and serving,
+	// past the limit. Each touch pushes it back.
+	watch *time.Timer
+
 	neg     *cache.Cache[string, struct{}]
 	flights singleflight.Group
 	slots   chan struct{}
+	waiting atomic.Int64 // read-throughs waiting for a slot
 
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -80,6 +98,9 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
+	if pool == nil {
+		return nil, errNilPool
+	}
 	s := &Store{
 		pool:  pool,
 		cfg:   c,
@@ -92,6 +113,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open the key store %s.api_keys at %s: %w", c.schema, addr(pool), err)
 	}
+	s.watch = time.AfterFunc(c.maxStale, s.checkStale)
 	s.touch()
 	s.healthy.Store(true)
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -141,6 +163,10 @@ func (s *Store) Close() {
 		s.healthy.Store(false)
 		s.cancel()
 		<-s.done
+		s.watch.Stop()
+		// Again: the listener may have marked the Store healthy between
+		// the first store and its end.
+		s.healthy.Store(false)
 	})
 }
 
@@ -158,8 +184,23 @@ func (s *Store) unavailable() error {
 	return nil
 }
 
-// touch records that the replica was confirmed current now.
-func (s *Store) touch() { s.lastContact.Store(s.cfg.now().UnixNano()) }
+// touch records that the replica was confirmed current now, and pushes
+// the watch back. Only the listener calls it (and Open before it starts).
+func (s *Store) touch() {
+	s.lastContact.Store(s.cfg.now().UnixNano())
+	s.watch.Reset(s.cfg.maxStale)
+}
+
+// checkStale, the watch's function, marks the Store unhealthy when its
+// replica has gone unconfirmed for the maximum staleness, so that
+// lookups answer ErrStale even while the listener is still waiting on a
+// silent connection. The listener marks it healthy again when the
+// connection answers.
+func (s *Store) checkStale() {
+	if s.cfg.now().Sub(time.Unix(0, s.lastContact.Load())) >= s.cfg.maxStale {
+		s.healthy.Store(false)
+	}
+}
 
 // miss answers a lookup that the replica cannot.
 func (s *Store) miss(ctx context.Context, id string) (*apikey.Record, error) {
@@ -199,14 +240,31 @@ func (s *Store) miss(ctx context.Context, id string) (*apikey.Record, error) {
 	}
 }
 
+// waitersPerSlot bounds the read-throughs waiting for a slot, per slot.
+// A flood of random unknown ids (each a query of its own) with a slow
+// database would otherwise hold a goroutine and a request for the whole
+// wait per id; past the bound a lookup fails at once.
+const waitersPerSlot = 16
+
 // readThrough reads id from the database, within the read-through limit.
 func (s *Store) readThrough(ctx context.Context, id string) (*apikey.Record, error) {
 	select {
 	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("pgstore: read key %s: %d read-throughs already running: %w", id, cap(s.slots), ctx.Err())
+	default:
+		if s.waiting.Add(1) > int64(waitersPerSlot*cap(s.slots)) {
+			s.waiting.Add(-1)
+			return nil, fmt.Errorf("pgstore: read key %s: %d read-throughs running and %d waiting: %w",
+				id, cap(s.slots), waitersPerSlot*cap(s.slots), ErrReadThroughBusy)
+		}
+		select {
+		case s.slots <- struct{}{}:
+			s.waiting.Add(-1)
+		case <-ctx.Done():
+			s.waiting.Add(-1)
+			return nil, fmt.Errorf("pgstore: read key %s: %d read-throughs already running: %w", id, cap(s.slots), ctx.Err())
+		}
 	}
+	defer func() { <-s.slots }()
 	g := s.gen.Load()
 	rec, err := scanRecord(s.pool.QueryRow(ctx, "SELECT "+columns+" FROM "+s.table()+" WHERE id = $1", id))
 	switch {

@@ -194,10 +194,25 @@ func TestOpenErrors(t *testing.T) {
 	for _, o := range []pgstore.Option{
 		pgstore.WithMaxStaleness(0), pgstore.WithResyncInterval(-1), pgstore.WithNegativeCache(0, time.Minute),
 		pgstore.WithNegativeCache(10, 0), pgstore.WithReadThroughLimit(0), pgstore.WithClock(nil),
+		// Durations without their unit, nanoseconds: a resync every
+		// 60 ns would re-read the table in a loop, a staleness of 300 ns
+		// answers 503 at the first hiccup, a 60 ns TTL caches nothing.
+		pgstore.WithResyncInterval(60), pgstore.WithMaxStaleness(300), pgstore.WithNegativeCache(10, 60),
+		pgstore.WithMaxStaleness(999 * time.Millisecond),
 	} {
 		if _, err := pgstore.Open(ctx, direct, o); !errors.Is(err, pgstore.ErrInvalidConfig) {
 			t.Errorf("Open with a bad option: %v", err)
 		}
+	}
+	// A nil pool is an error, not a panic, for all three.
+	if _, err := pgstore.Open(ctx, nil); !errors.Is(err, pgstore.ErrInvalidConfig) {
+		t.Errorf("Open with a nil pool: %v", err)
+	}
+	if err := pgstore.Migrate(ctx, nil); !errors.Is(err, pgstore.ErrInvalidConfig) {
+		t.Errorf("Migrate with a nil pool: %v", err)
+	}
+	if _, err := pgstore.NewAdmin(nil).List(ctx); !errors.Is(err, pgstore.ErrInvalidConfig) {
+		t.Errorf("Admin.List with a nil pool: %v", err)
 	}
 }
 

@@ -89,7 +89,7 @@ func (s *FailureStore) Failures(ctx context.Context, k middleware.FailureKey) (m
 	var c middleware.FailureCount
 	if s.useRedis() {
 		v, err := s.run(ctx, failuresScript, []string{s.key(k)})
-		if s.settle(ctx, err) && len(v) == 2 {
+		if s.settle(err) && len(v) == 2 {
 			c = count(v[0], v[1])
 		}
 	}
@@ -106,7 +106,7 @@ func (s *FailureStore) PairFailures(ctx context.Context, pair middleware.Failure
 	ip := middleware.FailureKey{Client: pair.Client}
 	if s.useRedis() {
 		v, err := s.run(ctx, pairFailuresScript, []string{s.key(ip), s.key(pair)})
-		if s.settle(ctx, err) && len(v) == 4 {
+		if s.settle(err) && len(v) == 4 {
 			client, paired = count(v[0], v[1]), count(v[2], v[3])
 		}
 	}
@@ -127,7 +127,7 @@ func (s *FailureStore) Fail(ctx context.Context, k middleware.FailureKey, window
 	}
 	ms := max(window.Milliseconds(), 1)
 	v, err := s.run(ctx, failScript, []string{s.key(k)}, ms)
-	if !s.settle(ctx, err) || len(v) != 2 {
+	if !s.settle(err) || len(v) != 2 {
 		return lc, nil
 	}
 	// Redis's count alone: the local one may run ahead of it for a
@@ -144,10 +144,10 @@ func (s *FailureStore) Forget(ctx context.Context, k middleware.FailureKey) erro
 	}
 	if s.useRedis() {
 		// One command, atomic as it is: no script needed.
-		tctx, cancel := context.WithTimeout(ctx, s.timeout)
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 		err := s.client.Del(tctx, s.key(k)).Err()
 		cancel()
-		s.settle(ctx, err)
+		s.settle(err)
 	}
 	return nil
 }
@@ -173,9 +173,13 @@ func (s *FailureStore) localStore(window time.Duration) middleware.FailureStore 
 }
 
 // run runs script on keys with args within the timeout, and returns its
-// integers.
+// integers. The call is bounded by the timeout alone, not by ctx's end:
+// a client that ends its request at once (it half-closes its connection,
+// and can still read the answer) would otherwise have every read fail
+// before it reaches Redis, and be limited by this instance's count only,
+// one budget per instance. ctx's values are kept (for tracing hooks).
 func (s *FailureStore) run(ctx context.Context, script *redis.Script, keys []string, args ...any) ([]int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	defer cancel()
 	return script.Run(ctx, s.client, keys, args...).Int64Slice()
 }

@@ -55,6 +55,9 @@ func TestNewFailureStoreRefuses(t *testing.T) {
 		{"empty prefix", good, testSecret, []redisstore.Option{redisstore.WithPrefix("")}, "empty key prefix"},
 		{"zero timeout", good, testSecret, []redisstore.Option{redisstore.WithTimeout(0)}, "timeout 0s"},
 		{"negative retry", good, testSecret, []redisstore.Option{redisstore.WithRetryInterval(-time.Second)}, "retry interval -1s"},
+		// Durations without their unit: nanoseconds.
+		{"timeout of 50 ns", good, testSecret, []redisstore.Option{redisstore.WithTimeout(50)}, "timeout 50ns is under 1ms"},
+		{"retry of 1 ns", good, testSecret, []redisstore.Option{redisstore.WithRetryInterval(1)}, "retry interval 1ns is under 1ms"},
 		{"zero local bound", good, testSecret, []redisstore.Option{redisstore.WithLocalMaxTracked(0)}, "local max tracked 0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -326,9 +329,9 @@ func TestFailureKeyNames(t *testing.T) {
 	}
 }
 
-// TestFailuresEndedRequest: a read cut short by the request's own end
-// (the client went away) says nothing about Redis: the store keeps
-// sharing.
+// TestFailuresEndedRequest: a read for a request that has ended (the
+// client went away) still asks Redis, within the store's timeout, and
+// the store keeps sharing, logging nothing.
 func TestFailuresEndedRequest(t *testing.T) {
 	t.Parallel()
 	d := newRDB(t)

@@ -1,10 +1,5 @@
 package redisstore
 
-import (
-	"context"
-	"errors"
-)
-
 // useRedis reports whether a call should go to Redis: always while Redis
 // answers; once it is lost, only one call at a time, once the retry
 // interval has passed since the last try.
@@ -24,17 +19,13 @@ func (s *FailureStore) useRedis() bool {
 	return true
 }
 
-// settle records the outcome of a call to Redis made under parent (err
-// nil: it answered) and reports whether its answer may be used. The first
-// error after Redis answered logs at error level and turns to local
-// counting; the first answer after that logs at info level and shares
-// again. A call that ended because parent did (the client went away) says
-// nothing about Redis.
-func (s *FailureStore) settle(parent context.Context, err error) bool {
-	if err != nil && parent.Err() != nil && errors.Is(err, parent.Err()) {
-		s.endProbe()
-		return false
-	}
+// settle records the outcome of a call to Redis (err nil: it answered)
+// and reports whether its answer may be used. The first error after
+// Redis answered logs at error level and turns to local counting; the
+// first answer after that logs at info level and shares again. Calls are
+// bounded by the store's timeout only (run), never cut short by the
+// request, so every error says something about Redis.
+func (s *FailureStore) settle(err error) bool {
 	if err == nil && !s.down.Load() {
 		return true
 	}
@@ -59,14 +50,4 @@ func (s *FailureStore) settle(parent context.Context, err error) bool {
 	s.probing = false
 	s.next = now.Add(s.retry)
 	return false
-}
-
-// endProbe releases a try of Redis that decided nothing.
-func (s *FailureStore) endProbe() {
-	if !s.down.Load() {
-		return
-	}
-	s.mu.Lock()
-	s.probing = false
-	s.mu.Unlock()
 }

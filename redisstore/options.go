@@ -28,6 +28,12 @@ const (
 	DefaultRetryInterval = time.Second
 )
 
+// MinDuration is the shortest timeout and retry interval the options
+// accept: a shorter one is a unit mistake (WithTimeout(50) is 50
+// nanoseconds), with which every call would time out and the limit
+// silently stop being shared.
+const MinDuration = time.Millisecond
+
 // MinSecretLength is the shortest secret the stores accept, in bytes.
 const MinSecretLength = 16
 
@@ -57,14 +63,14 @@ func WithPrefix(p string) Option {
 }
 
 // WithTimeout bounds each Redis call of the store (DefaultTimeout by
-// default). Keep it short: a request waits for it.
+// default, at least MinDuration). Keep it short: a request waits for it.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
 
 // WithRetryInterval sets how long a FailureStore that lost Redis counts
 // locally before the next request tries Redis again
-// (DefaultRetryInterval by default).
+// (DefaultRetryInterval by default, at least MinDuration).
 func WithRetryInterval(d time.Duration) Option {
 	return func(c *config) { c.retry = d }
 }
@@ -110,10 +116,10 @@ func newConfig(client redis.UniversalClient, secret []byte, prefix string, opts 
 			ErrInvalidConfig, len(secret), MinSecretLength)
 	case c.prefixSet && c.prefix == "":
 		return nil, fmt.Errorf("%w: an empty key prefix", ErrInvalidConfig)
-	case c.timeout <= 0:
-		return nil, fmt.Errorf("%w: timeout %v is not positive", ErrInvalidConfig, c.timeout)
-	case c.retry <= 0:
-		return nil, fmt.Errorf("%w: retry interval %v is not positive", ErrInvalidConfig, c.retry)
+	case c.timeout < MinDuration:
+		return nil, fmt.Errorf("%w: timeout %v is under %v (a duration without its unit is nanoseconds)", ErrInvalidConfig, c.timeout, MinDuration)
+	case c.retry < MinDuration:
+		return nil, fmt.Errorf("%w: retry interval %v is under %v (a duration without its unit is nanoseconds)", ErrInvalidConfig, c.retry, MinDuration)
 	case c.maxTracked <= 0:
 		return nil, fmt.Errorf("%w: local max tracked %d is not positive", ErrInvalidConfig, c.maxTracked)
 	}
