@@ -312,6 +312,9 @@ func (s *fileKeys) rotate(_ context.Context, id string, gen func(string) (apikey
 		}
 		rec = next.Record(old.Subject, old.Scopes, expires)
 		rec.Created = s.now
+		// A revocation scheduled for the old key holds for the new one
+		// too, as pgstore's Rotate does: rotating must not undo it.
+		rec.Revoked = old.Revoked
 		exp := oldExpires
 		if !old.Expires.IsZero() && old.Expires.Before(exp) {
 			exp = old.Expires
