@@ -492,7 +492,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-redis", "127.0.0.1:6379"}, "server: -redis: shares the failure limit's counts; set -failure-limit-ip or -failure-limit-principal"},
 		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5"}, "server: -redis: needs -redis-secret-file"},
 		{[]string{"-redis-prefix", "x:"}, "server: -redis-prefix, -redis-secret-file and -redis-timeout: need -redis"},
-		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", good, "-redis-timeout", "0s"}, "server: -redis: redisstore: invalid configuration: timeout 0s is not positive"},
+		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", good, "-redis-timeout", "0s"}, "server: -redis: redisstore: invalid configuration: timeout 0s is under 1ms (a duration without its unit is nanoseconds)"},
 		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", short}, "server: -redis: redisstore: invalid configuration: the secret is 5 bytes, at least 16 are needed"},
 		{[]string{"-redis", "127.0.0.1:6379", "-failure-limit-ip", "5", "-redis-secret-file", filepath.Join(dir, "none")}, "server: -redis-secret-file: open "},
 		{[]string{"-redis", "redis://:Canary-Pw-51c3@127.0.0.1:6379/x", "-failure-limit-ip", "5", "-redis-secret-file", short}, "server: -redis: not a Redis URL such as redis://host:6379/0"},
