@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers/bearer"
@@ -270,12 +273,22 @@ func (in *Instruments) authentication(ev middleware.AuthenticationEvent) {
 		}
 	})
 	e.n.Add(1)
-	ctx := ev.Context
-	if ctx == nil {
-		ctx = context.Background()
+	// One look for the request's span, for both uses: the SDK reads the
+	// context of a measurement only for the span context of an
+	// exemplar, so a request without a span records with an empty
+	// context, which spares the SDK a second walk up the request's
+	// context chain.
+	ctx := context.Background()
+	var span trace.Span
+	if ev.Context != nil {
+		if span = trace.SpanFromContext(ev.Context); span.SpanContext().IsValid() {
+			ctx = ev.Context
+		}
 	}
 	in.authDuration.Record(ctx, ev.Duration.Seconds(), e.record...)
-	annotateAuthentication(ctx, ev)
+	if span != nil && span.IsRecording() {
+		annotateAuthentication(span, ev)
+	}
 }
 
 type authzKey struct {
@@ -313,7 +326,9 @@ func (in *Instruments) authorization(ev middleware.AuthorizationEvent) {
 	})
 	c.n.Add(1)
 	if ev.Context != nil {
-		annotateAuthorization(ev.Context, ev)
+		if span := trace.SpanFromContext(ev.Context); span.IsRecording() {
+			annotateAuthorization(span, ev)
+		}
 	}
 }
 
@@ -377,58 +392,84 @@ func (c *count) observe(o metric.Observer, inst metric.Int64ObservableCounter) {
 // tuples, as the SDK names its own overflow.
 var overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
 
-// entries keeps the entry of each attribute tuple seen: an immutable map
-// behind an atomic pointer, copied on the rare insert, so that a lookup
-// takes no lock. Past maxCached tuples, further ones share one overflow
-// entry.
+// entries keeps the entry of each attribute tuple seen: an immutable
+// table behind an atomic pointer, copied on the rare insert, so that a
+// lookup takes no lock. The table is keyed by the tuple's maphash, with
+// the tuple itself compared on a hit: hashing a tuple of strings once
+// with maphash.Comparable and indexing by an integer costs about half
+// what a map keyed by the tuple does. Past maxCached tuples, further ones
+// share one overflow entry.
 type entries[K comparable, V any] struct {
-	m        atomic.Pointer[map[K]V]
+	t        atomic.Pointer[table[K, V]]
 	mu       sync.Mutex
 	overflow V
 	full     bool
 }
 
+type table[K comparable, V any] struct {
+	seed maphash.Seed
+	n    int                      // tuples in m
+	m    map[uint64][]tuple[K, V] // by maphash.Comparable(seed, k)
+}
+
+type tuple[K comparable, V any] struct {
+	k K
+	v V
+}
+
+func (t *table[K, V]) find(k K) (uint64, V, bool) {
+	h := maphash.Comparable(t.seed, k)
+	for _, e := range t.m[h] {
+		if e.k == k {
+			return h, e.v, true
+		}
+	}
+	var zero V
+	return h, zero, false
+}
+
 // get returns k's entry, made by build(false) on first sight, or the
-// overflow entry (made by build(true)) once the map is full.
+// overflow entry (made by build(true)) once the table is full.
 func (c *entries[K, V]) get(k K, build func(overflow bool) V) V {
-	if m := c.m.Load(); m != nil {
-		if v, ok := (*m)[k]; ok {
+	if t := c.t.Load(); t != nil {
+		if _, v, ok := t.find(k); ok {
 			return v
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.m.Load()
-	n := 0
-	if old != nil {
-		if v, ok := (*old)[k]; ok {
-			return v
-		}
-		n = len(*old)
+	old := c.t.Load()
+	if old == nil {
+		old = &table[K, V]{seed: maphash.MakeSeed()}
 	}
-	if n >= maxCached {
+	h, v, ok := old.find(k)
+	if ok {
+		return v
+	}
+	if old.n >= maxCached {
 		if !c.full {
 			c.overflow, c.full = build(true), true
 		}
 		return c.overflow
 	}
-	next := make(map[K]V, n+1)
-	if old != nil {
-		for k2, v2 := range *old {
-			next[k2] = v2
-		}
+	next := &table[K, V]{seed: old.seed, n: old.n + 1, m: make(map[uint64][]tuple[K, V], len(old.m)+1)}
+	for h2, es := range old.m {
+		next.m[h2] = es
 	}
-	v := build(false)
-	next[k] = v
-	c.m.Store(&next)
+	v = build(false)
+	// A fresh array for the bucket: the old table's stays as it was.
+	next.m[h] = append(slices.Clip(old.m[h]), tuple[K, V]{k, v})
+	c.t.Store(next)
 	return v
 }
 
 // each calls f with every entry, the overflow one included.
 func (c *entries[K, V]) each(f func(V)) {
-	if m := c.m.Load(); m != nil {
-		for _, v := range *m {
-			f(v)
+	if t := c.t.Load(); t != nil {
+		for _, es := range t.m {
+			for _, e := range es {
+				f(e.v)
+			}
 		}
 	}
 	c.mu.Lock()

@@ -1,24 +1,18 @@
 package authgateotel
 
 import (
-	"context"
-
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/authgate/authgate/middleware"
 )
 
-// annotateAuthentication adds the outcome to the request's span, when it
-// has one that records: scheme, result, reason and status as attributes
+// annotateAuthentication adds the outcome to the request's span, which
+// records: scheme, result, reason and status as attributes
 // and, for a refusal, an EventRejection event with the reason and
 // status. Nothing else: no detail text, which a verifier wrote and could
 // hold what the request sent.
-func annotateAuthentication(ctx context.Context, ev middleware.AuthenticationEvent) {
-	span := trace.SpanFromContext(ctx)
-	if !span.IsRecording() {
-		return
-	}
+func annotateAuthentication(span trace.Span, ev middleware.AuthenticationEvent) {
 	kv := outcomeAttrs(ev.Scheme, ev.Result, string(ev.Reason), ev.Status)
 	span.SetAttributes(kv...)
 	if ev.Status != 0 {
@@ -27,12 +21,8 @@ func annotateAuthentication(ctx context.Context, ev middleware.AuthenticationEve
 }
 
 // annotateAuthorization adds a scope or policy decision to the request's
-// span, with an EventRejection event when it refused.
-func annotateAuthorization(ctx context.Context, ev middleware.AuthorizationEvent) {
-	span := trace.SpanFromContext(ctx)
-	if !span.IsRecording() {
-		return
-	}
+// span, which records, with an EventRejection event when it refused.
+func annotateAuthorization(span trace.Span, ev middleware.AuthorizationEvent) {
 	kv := append(outcomeAttrs(ev.Scheme, ev.Result, string(ev.Reason), ev.Status),
 		KeyAuthorizationKind.String(ev.Kind), KeyAuthorizationPolicy.String(ev.Name))
 	if ev.Result != middleware.ResultFailure {

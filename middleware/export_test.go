@@ -8,7 +8,7 @@ import (
 // WithClock makes the gate read the time from now (log sampling, failure
 // limiting): tests move time forward instead of sleeping.
 func WithClock(now func() time.Time) Option {
-	return func(g *Gate) { g.now = now }
+	return func(g *Gate) { g.now, g.testClock = now, true }
 }
 
 // SetLimitWait shortens how long a request waits for a place among its

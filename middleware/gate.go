@@ -37,7 +37,9 @@ type Gate struct {
 	limiter         *core.Limiter   // nil: no failure limiting
 	failureStore    FailureStore    // WithFailureStore's; nil: in memory
 	now             func() time.Time
-	obs             Observer // WithObserver's; zero: nothing is observed
+	testClock       bool      // now is a test's (WithClock), not time.Now
+	epoch           time.Time // now() when New ran, with an observer: the origin of startClock
+	obs             Observer  // WithObserver's; zero: nothing is observed
 	// afterFunc arms the sampler's timer: time.AfterFunc, or a test's.
 	afterFunc func(time.Duration, func())
 
@@ -95,6 +97,9 @@ func New(opts ...Option) *Gate {
 	if g.logger == nil && g.slog == nil {
 		l := zerolog.New(g.sink).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 		g.fallback = &l
+	}
+	if g.obs.Authentication != nil {
+		g.epoch = g.now()
 	}
 	g.retryAfterText = strconv.FormatInt(int64((g.retryAfter+time.Second-1)/time.Second), 10)
 	g.tooLargeTail = " bytes, over the " + strconv.Itoa(g.maxAuthBytes) + "-byte limit; no verifier ran"

@@ -21,7 +21,7 @@ func (g *Gate) endAttempt(at *attempt, o outcome) {
 // answers 429 when a limit is hit. It reports false when it answered the
 // request (observed with start). The attempt is place, or nil when
 // failure limiting is off.
-func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *attempt, start time.Time) (*attempt, bool) {
+func (rt *route) startAttempt(w http.ResponseWriter, r *http.Request, place *attempt, start time.Duration) (*attempt, bool) {
 	g := rt.g
 	if g.limiter == nil {
 		return nil, true

@@ -225,7 +225,7 @@ const authorizationTooLarge = "The Authorization header field is too large."
 // reason is a guess (at is nil when failure limiting is off), refuses
 // the request with rf, and reports it to the observer with the request's
 // start.
-func (rt *route) refuseAttempt(w http.ResponseWriter, r *http.Request, at *attempt, rf *refusal, start time.Time) {
+func (rt *route) refuseAttempt(w http.ResponseWriter, r *http.Request, at *attempt, rf *refusal, start time.Duration) {
 	rf.credHeaders = rt.credHeaders
 	if at != nil {
 		rf.cl, rf.hasCl = at.cl, true
