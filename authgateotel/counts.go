@@ -1,0 +1,113 @@
+package authgateotel
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// count is the count of one attribute set of an observable counter.
+type count struct {
+	set attribute.Set
+	n   atomic.Int64
+}
+
+func (c *count) observe(o metric.Observer, inst metric.Int64ObservableCounter) {
+	o.ObserveInt64(inst, c.n.Load(), metric.WithAttributeSet(c.set))
+}
+
+// overflowSet is the attribute set of the counts past maxCached distinct
+// tuples, as the SDK names its own overflow.
+var overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
+
+// entries keeps the entry of each attribute tuple seen: an immutable
+// table behind an atomic pointer, copied on the rare insert, so that a
+// lookup takes no lock. The table is keyed by the tuple's maphash, with
+// the tuple itself compared on a hit: hashing a tuple of strings once
+// with maphash.Comparable and indexing by an integer costs about half
+// what a map keyed by the tuple does. Past maxCached tuples, further ones
+// share one overflow entry.
+type entries[K comparable, V any] struct {
+	t        atomic.Pointer[table[K, V]]
+	mu       sync.Mutex
+	overflow V
+	full     bool
+}
+
+type table[K comparable, V any] struct {
+	seed maphash.Seed
+	n    int                      // tuples in m
+	m    map[uint64][]tuple[K, V] // by maphash.Comparable(seed, k)
+}
+
+type tuple[K comparable, V any] struct {
+	k K
+	v V
+}
+
+func (t *table[K, V]) find(k K) (uint64, V, bool) {
+	h := maphash.Comparable(t.seed, k)
+	for _, e := range t.m[h] {
+		if e.k == k {
+			return h, e.v, true
+		}
+	}
+	var zero V
+	return h, zero, false
+}
+
+// get returns k's entry, made by build(false) on first sight, or the
+// overflow entry (made by build(true)) once the table is full.
+func (c *entries[K, V]) get(k K, build func(overflow bool) V) V {
+	if t := c.t.Load(); t != nil {
+		if _, v, ok := t.find(k); ok {
+			return v
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.t.Load()
+	if old == nil {
+		old = &table[K, V]{seed: maphash.MakeSeed()}
+	}
+	h, v, ok := old.find(k)
+	if ok {
+		return v
+	}
+	if old.n >= maxCached {
+		if !c.full {
+			c.overflow, c.full = build(true), true
+		}
+		return c.overflow
+	}
+	next := &table[K, V]{seed: old.seed, n: old.n + 1, m: make(map[uint64][]tuple[K, V], len(old.m)+1)}
+	for h2, es := range old.m {
+		next.m[h2] = es
+	}
+	v = build(false)
+	// A fresh array for the bucket: the old table's stays as it was.
+	next.m[h] = append(slices.Clip(old.m[h]), tuple[K, V]{k, v})
+	c.t.Store(next)
+	return v
+}
+
+// each calls f with every entry, the overflow one included.
+func (c *entries[K, V]) each(f func(V)) {
+	if t := c.t.Load(); t != nil {
+		for _, es := range t.m {
+			for _, e := range es {
+				f(e.v)
+			}
+		}
+	}
+	c.mu.Lock()
+	ov, full := c.overflow, c.full
+	c.mu.Unlock()
+	if full {
+		f(ov)
+	}
+}
