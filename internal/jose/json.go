@@ -243,6 +243,15 @@ func (p *jsonParser) array() ([]any, *jsonError) {
 // number decodes a number as encoding/json does into an interface: a
 // float64. A number outside float64's range is an error, as there.
 func (p *jsonParser) number() (any, *jsonError) {
+	f, err := p.float()
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// float is number without the interface, which costs an allocation.
+func (p *jsonParser) float() (float64, *jsonError) {
 	start := p.i
 	if p.s[p.i] == '-' {
 		p.i++
@@ -253,12 +262,12 @@ func (p *jsonParser) number() (any, *jsonError) {
 	case p.i < len(p.s) && '1' <= p.s[p.i] && p.s[p.i] <= '9':
 		p.digits()
 	default:
-		return nil, p.syntax()
+		return 0, p.syntax()
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if p.digits() == 0 {
-			return nil, p.syntax()
+			return 0, p.syntax()
 		}
 	}
 	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
@@ -267,12 +276,12 @@ func (p *jsonParser) number() (any, *jsonError) {
 			p.i++
 		}
 		if p.digits() == 0 {
-			return nil, p.syntax()
+			return 0, p.syntax()
 		}
 	}
 	f, err := strconv.ParseFloat(p.s[start:p.i], 64)
 	if err != nil {
-		return nil, &jsonError{msg: fmt.Sprintf("the number at byte %d is out of range", start)}
+		return 0, &jsonError{msg: fmt.Sprintf("the number at byte %d is out of range", start)}
 	}
 	return f, nil
 }
@@ -392,4 +401,114 @@ func hex4(s string, i int) (rune, bool) {
 		r = r<<4 | rune(c)
 	}
 	return r, true
+}
+
+// maxSkimMembers bounds the members skimObject tells apart by comparing
+// names; an object with more is left to decodeJSONObject, whose map makes
+// the duplicate check linear.
+const maxSkimMembers = 32
+
+// skimObject reports whether decodeJSONObject would accept s, without
+// building its map, and sets vals[i] to the value of the top-level
+// member named want[i] when that value is a string (bit i of strs); bit
+// i of present is set when the member is there, whatever its value.
+// It is sound, not complete: ok is false for every text decodeJSONObject
+// refuses, and also for some it accepts (more than maxSkimMembers
+// members), so that a false ok means only "decode it to find out".
+// Nested objects and arrays are decoded (and dropped) by the same code
+// as decodeJSONObject's, so they are checked the same way.
+func skimObject(s string, want []string, vals []string) (strs, present uint64, ok bool) {
+	p := jsonParser{s: s}
+	p.space()
+	if p.i >= len(p.s) || p.s[p.i] != '{' || p.enter() != nil {
+		return 0, 0, false
+	}
+	p.i++
+	var names [maxSkimMembers]string
+	seen := names[:0]
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return 0, 0, p.end()
+	}
+	for {
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return 0, 0, false
+		}
+		k, err := p.str()
+		if err != nil || len(seen) == maxSkimMembers {
+			return 0, 0, false
+		}
+		for _, n := range seen {
+			if n == k {
+				return 0, 0, false // a duplicate: decodeJSONObject words it
+			}
+		}
+		seen = append(seen, k)
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return 0, 0, false
+		}
+		p.i++
+		p.space()
+		at := -1
+		for j, w := range want {
+			if w == k {
+				at, present = j, present|1<<j
+			}
+		}
+		if p.i < len(p.s) && p.s[p.i] == '"' {
+			v, err := p.str()
+			if err != nil {
+				return 0, 0, false
+			}
+			if at >= 0 {
+				vals[at], strs = v, strs|1<<at
+			}
+		} else if p.skip() != nil {
+			return 0, 0, false
+		}
+		p.space()
+		if p.i >= len(p.s) {
+			return 0, 0, false
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return strs, present, p.end()
+		default:
+			return 0, 0, false
+		}
+	}
+}
+
+// end reports whether only white space follows the top-level object and
+// no nested object had a member twice.
+func (p *jsonParser) end() bool {
+	p.space()
+	return p.i == len(p.s) && p.dup == ""
+}
+
+// skip checks the value at p.i, which is not a string, as value does,
+// without boxing a number or a literal.
+func (p *jsonParser) skip() *jsonError {
+	if p.i >= len(p.s) {
+		return p.syntax()
+	}
+	switch c := p.s[p.i]; {
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		_, err := p.float()
+		return err
+	}
+	_, err := p.value()
+	return err
 }

@@ -96,3 +96,58 @@ func hasDuplicate(b []byte, name string) bool {
 		}
 	}
 }
+
+// FuzzSkimObject checks skimObject against decodeJSONObject: it accepts
+// only texts decodeJSONObject accepts, every one of those with at most
+// maxSkimMembers top-level members, and reads the same strings.
+func FuzzSkimObject(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{"a":{"a":1},"b":[1,{"a":2}]}`, `{"\u0061":1,"a":2}`,
+		`{"iss":"x","sub":"\u0041b","jti":7}`, `{"iss":"x","o":{"k":1,"k":2}}`, `{"iss":"x"} x`, `{"iss":"x",}`,
+		`{"n":-0.5e+10,"m":1E400}`, `{"t":true,"f":false,"z":null}`, `{"a":[[[[1]]]]}`, `{"iss":["x"]}`,
+		`{"iss":"\ud800"}`, ` { "iss" : "a" , "sub" : "b" } `} {
+		f.Add([]byte(s))
+	}
+	want := []string{"iss", "sub", "jti"}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !utf8.Valid(b) {
+			return
+		}
+		vals := make([]string, len(want))
+		strs, present, ok := skimObject(string(b), want, vals)
+		m, jerr := decodeJSONObject(b)
+		if ok != (jerr == nil) && (ok || len(m) <= maxSkimMembers) {
+			t.Fatalf("skimObject(%q) ok = %v, decodeJSONObject error %v", b, ok, jerr)
+		}
+		if !ok {
+			return
+		}
+		for i, name := range want {
+			raw, there := m[name]
+			s, isStr := raw.(string)
+			if there != (present&(1<<i) != 0) || isStr != (strs&(1<<i) != 0) || isStr && s != vals[i] {
+				t.Fatalf("skimObject(%q): %s = %q (string %v), decodeJSONObject has %#v", b, name, vals[i], strs&(1<<i) != 0, m[name])
+			}
+		}
+	})
+}
+
+// TestSkimObjectManyMembers: past maxSkimMembers, skimObject declines
+// (decodeJSONObject then decides), rather than compare names in
+// quadratic time.
+func TestSkimObjectManyMembers(t *testing.T) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := range maxSkimMembers + 1 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"m` + strings.Repeat("x", i) + `":1`)
+	}
+	b.WriteByte('}')
+	if _, _, ok := skimObject(b.String(), nil, nil); ok {
+		t.Fatal("skimObject accepted an object of more than maxSkimMembers members")
+	}
+	if _, err := decodeJSONObject([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+}

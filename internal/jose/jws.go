@@ -162,6 +162,18 @@ func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *M
 	if firstNonSpace(b) != '{' {
 		return nil, false, malformed(NoProblem, "the header is not a JSON object")
 	}
+	// Most headers hold strings only, and no crit or jwk: their members
+	// are read without a map. Every other header is decoded into one,
+	// which words what is wrong with it.
+	var vals [len(headerNames)]string
+	strs, present, ok := skimObject(string(b), headerNames[:], vals[:])
+	if ok && present&^strs&headerStrings == 0 && present&^headerStrings == 0 {
+		h.Alg, h.Kid, h.Typ, h.Cty, h.enc = vals[0], vals[1], vals[2], vals[3], vals[4]
+		if m := checkHeader(h); m != nil {
+			return nil, false, m
+		}
+		return nil, present&headerEnc != 0, nil
+	}
 	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
 	// is not "alg"), and encoding/json matches struct fields without
 	// regard to case.
@@ -191,16 +203,34 @@ func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *M
 	}
 	crit, hasCrit := members["crit"]
 	_, hasEnc = members["enc"]
-	if h.Alg == "" {
-		return nil, false, malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
-	}
-	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
-		return nil, false, malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
+	if m := checkHeader(h); m != nil {
+		return nil, false, m
 	}
 	if hasCrit {
 		return nil, false, checkCrit(crit)
 	}
 	return members, hasEnc, nil
+}
+
+// headerNames are the members parseHeader reads without a map: the five
+// string members of Header, then crit and jwk, whose presence sends a
+// header to the map (crit to be refused, jwk for EmbeddedKey).
+var headerNames = [...]string{"alg", "kid", "typ", "cty", "enc", "crit", "jwk"}
+
+const (
+	headerEnc     = 1 << 4
+	headerStrings = 1<<5 - 1 // alg, kid, typ, cty, enc
+)
+
+// checkHeader refuses a header without alg or with cty JWT.
+func checkHeader(h *Header) *MalformedError {
+	if h.Alg == "" {
+		return malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
+	}
+	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
+		return malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
+	}
+	return nil
 }
 
 // registeredHeaders are the header names that crit must not list (RFC
@@ -274,6 +304,25 @@ func (t *JWS) claims() (map[string]any, *MalformedError) {
 		return nil, malformed(NoProblem, "the payload is not valid JSON: %s", jerr.msg)
 	}
 	return claims, nil
+}
+
+// SkimClaims reads the string values of the top-level claims named in
+// want into vals without decoding the claims set into a map: bit i of
+// strs is set when claim want[i] is a JSON string, whose value is then
+// vals[i]. ok is false whenever Claims would fail, and may be false when
+// it would succeed (a claims set of more than 32 claims): callers fall
+// back to Claims, which says what is wrong. want holds at most 64 names,
+// and vals is at least as long.
+func (t *JWS) SkimClaims(want []string, vals []string) (strs uint64, ok bool) {
+	if len(want) > 64 || len(vals) < len(want) {
+		return 0, false
+	}
+	b, m := decodeSegment("payload", t.payload)
+	if m != nil || !utf8.Valid(b) {
+		return 0, false
+	}
+	strs, _, ok = skimObject(string(b), want, vals)
+	return strs, ok
 }
 
 func firstNonSpace(b []byte) byte {
