@@ -43,8 +43,12 @@ type jsonError struct {
 // and nesting deeper than maxJSONDepth. It replaces encoding/json on the hot path: one pass,
 // and every string without escapes shares one copy of the input, so a
 // claims set costs a handful of allocations instead of dozens.
-func decodeJSONObject(b []byte) (map[string]any, *jsonError) {
-	p := jsonParser{s: string(b)}
+func decodeJSONObject(b []byte) (map[string]any, *jsonError) { return decodeJSONText(string(b)) }
+
+// decodeJSONText is decodeJSONObject of a string, whose strings without
+// escapes the values share.
+func decodeJSONText(s string) (map[string]any, *jsonError) {
+	p := jsonParser{s: s}
 	p.space()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		return nil, p.syntax()

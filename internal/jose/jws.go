@@ -90,6 +90,25 @@ func decodeSegment(name, seg string) ([]byte, *MalformedError) {
 	return b, nil
 }
 
+// segmentBuf is the largest decoded header or payload decodeText decodes
+// on the stack; a longer one costs one allocation more.
+const segmentBuf = 1024
+
+// decodeText is decodeSegment for a segment read as text: its one
+// allocation is the string, which the values read from it share.
+func decodeText(name, seg string) (string, *MalformedError) {
+	if seg == "" || len(seg)%4 == 1 || b64.DecodedLen(len(seg)) > segmentBuf {
+		b, m := decodeSegment(name, seg)
+		return string(b), m
+	}
+	var buf [segmentBuf]byte
+	n, err := b64.Decode(buf[:], []byte(seg))
+	if err != nil {
+		return "", malformed(NoProblem, "the %s segment is not canonical base64url: its last character has non-zero unused bits", name)
+	}
+	return string(buf[:n]), nil
+}
+
 // Parse splits and decodes a compact JWS (RFC 7515 §7.1) without
 // verifying it. It decodes the header and the signature; Claims decodes
 // the payload. Every error is a *MalformedError.
@@ -128,7 +147,7 @@ func parse(tok string) (*JWS, *MalformedError) {
 	}
 	dot2 += dot1 + 1
 	t := &JWS{SigningInput: tok[:dot2], payload: tok[dot1+1 : dot2]}
-	hb, m := decodeSegment("header", tok[:dot1])
+	hb, m := decodeText("header", tok[:dot1])
 	if m != nil {
 		return nil, m
 	}
@@ -155,8 +174,8 @@ func parse(tok string) (*JWS, *MalformedError) {
 
 // parseHeader decodes the header into h and reports whether it has an enc
 // member, whatever its value: only a JWE has one (RFC 7516 §4.1.2).
-func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *MalformedError) {
-	if !utf8.Valid(b) {
+func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *MalformedError) {
+	if !utf8.ValidString(b) {
 		return nil, false, malformed(NoProblem, "the header is not UTF-8")
 	}
 	if firstNonSpace(b) != '{' {
@@ -166,7 +185,7 @@ func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *M
 	// are read without a map. Every other header is decoded into one,
 	// which words what is wrong with it.
 	var vals [len(headerNames)]string
-	strs, present, ok := skimObject(string(b), headerNames[:], vals[:])
+	strs, present, ok := skimObject(b, headerNames[:], vals[:])
 	if ok && present&^strs&headerStrings == 0 && present&^headerStrings == 0 {
 		h.Alg, h.Kid, h.Typ, h.Cty, h.enc = vals[0], vals[1], vals[2], vals[3], vals[4]
 		if m := checkHeader(h); m != nil {
@@ -177,7 +196,7 @@ func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *M
 	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
 	// is not "alg"), and encoding/json matches struct fields without
 	// regard to case.
-	members, jerr := decodeJSONObject(b)
+	members, jerr := decodeJSONText(b)
 	switch {
 	case jerr == nil:
 	case jerr.dup != "" && jerr.nested:
@@ -283,17 +302,17 @@ func (t *JWS) Claims() (map[string]any, error) {
 }
 
 func (t *JWS) claims() (map[string]any, *MalformedError) {
-	b, m := decodeSegment("payload", t.payload)
+	b, m := decodeText("payload", t.payload)
 	if m != nil {
 		return nil, m
 	}
-	if !utf8.Valid(b) {
+	if !utf8.ValidString(b) {
 		return nil, malformed(NoProblem, "the payload is not UTF-8")
 	}
 	if firstNonSpace(b) != '{' {
 		return nil, malformed(NotJWT, "the payload is not a JSON object, so not a JWT claims set (RFC 7519 §7.2)")
 	}
-	claims, jerr := decodeJSONObject(b)
+	claims, jerr := decodeJSONText(b)
 	switch {
 	case jerr == nil:
 	case jerr.dup != "" && jerr.nested:
@@ -317,16 +336,16 @@ func (t *JWS) SkimClaims(want []string, vals []string) (strs uint64, ok bool) {
 	if len(want) > 64 || len(vals) < len(want) {
 		return 0, false
 	}
-	b, m := decodeSegment("payload", t.payload)
-	if m != nil || !utf8.Valid(b) {
+	b, m := decodeText("payload", t.payload)
+	if m != nil || !utf8.ValidString(b) {
 		return 0, false
 	}
-	strs, _, ok = skimObject(string(b), want, vals)
+	strs, _, ok = skimObject(b, want, vals)
 	return strs, ok
 }
 
-func firstNonSpace(b []byte) byte {
-	for _, c := range b {
+func firstNonSpace[T string | []byte](b T) byte {
+	for _, c := range []byte(b) {
 		switch c {
 		case ' ', '\t', '\r', '\n':
 			continue

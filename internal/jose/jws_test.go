@@ -76,3 +76,35 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParse_allocations: a token whose header holds strings only costs
+// three allocations: the JWS, the decoded header (whose strings Header
+// shares) and the signature; its claims one more for the skim. The header
+// was decoded into a map before (8 in all).
+func TestParse_allocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	tok := b64.EncodeToString([]byte(`{"alg":"ES256","kid":"k1","typ":"at+jwt"}`)) + "." +
+		b64.EncodeToString([]byte(`{"iss":"https://issuer.example.com/","sub":"user-42","exp":1}`)) + "." +
+		b64.EncodeToString(make([]byte, 64))
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := Parse(tok); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 3 {
+		t.Errorf("Parse: %.0f allocations, want at most 3", n)
+	}
+	jws, _ := Parse(tok)
+	if jws.Header.Alg != "ES256" || jws.Header.Kid != "k1" || jws.Header.Typ != "at+jwt" {
+		t.Fatalf("header %+v", jws.Header)
+	}
+	want := []string{"iss", "sub", "jti"}
+	vals := make([]string, len(want))
+	if n := testing.AllocsPerRun(100, func() { _, _ = jws.SkimClaims(want, vals) }); n > 1 {
+		t.Errorf("SkimClaims: %.0f allocations, want at most 1", n)
+	}
+	if strs, ok := jws.SkimClaims(want, vals); !ok || strs != 3 || vals[0] != "https://issuer.example.com/" || vals[1] != "user-42" {
+		t.Errorf("SkimClaims = %b, %v, %q", strs, ok, vals)
+	}
+}

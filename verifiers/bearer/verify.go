@@ -231,7 +231,7 @@ func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
 			attrs = append(attrs, verifiers.Attr{Key: key, Value: vals[i]})
 		}
 	}
-	rej.Attrs = append(rej.Attrs, attrs...)
+	rej.Attrs = attrs // keyUnknown's rejection has none of its own
 	return rej
 }
 
