@@ -11,6 +11,7 @@ package jose
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -303,6 +304,12 @@ func (p *jsonParser) digits() int {
 func (p *jsonParser) str() (string, *jsonError) {
 	p.i++ // '"'
 	start := p.i
+	// The common string: no escape and no control character before the
+	// next quote, found with IndexByte.
+	if end := strings.IndexByte(p.s[start:], '"'); end >= 0 && plainString(p.s[start:start+end]) {
+		p.i = start + end + 1
+		return p.s[start : start+end], nil
+	}
 	for p.i < len(p.s) {
 		switch c := p.s[p.i]; {
 		case c == '"':
@@ -318,6 +325,17 @@ func (p *jsonParser) str() (string, *jsonError) {
 		}
 	}
 	return "", p.syntax()
+}
+
+// plainString reports whether s holds no backslash and no control
+// character (below 0x20): a JSON string's content as it reads.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // escaped finishes a string that holds an escape at p.i.
@@ -510,9 +528,40 @@ func (p *jsonParser) skip() *jsonError {
 	case c == 'n':
 		return p.literal("null")
 	case c == '-' || '0' <= c && c <= '9':
-		_, err := p.float()
-		return err
+		return p.skipNumber()
 	}
 	_, err := p.value()
+	return err
+}
+
+// skipNumber checks the number at p.i as float does. Without an exponent,
+// a number of up to 300 integer digits is within float64's range, and is
+// not converted; any other number is.
+func (p *jsonParser) skipNumber() *jsonError {
+	start := p.i
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	var n int
+	switch {
+	case p.i < len(p.s) && p.s[p.i] == '0':
+		p.i++
+		n = 1
+	case p.i < len(p.s) && '1' <= p.s[p.i] && p.s[p.i] <= '9':
+		n = p.digits()
+	default:
+		return p.syntax()
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if p.digits() == 0 {
+			return p.syntax()
+		}
+	}
+	if n <= 300 && (p.i >= len(p.s) || p.s[p.i] != 'e' && p.s[p.i] != 'E') {
+		return nil
+	}
+	p.i = start
+	_, err := p.float()
 	return err
 }

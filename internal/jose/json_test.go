@@ -151,3 +151,24 @@ func TestSkimObjectManyMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSkimObjectNumbers: skimObject converts the numbers that may be out
+// of float64's range (an exponent, or more than 300 integer digits), and
+// refuses those that are, as decodeJSONObject does.
+func TestSkimObjectNumbers(t *testing.T) {
+	for _, c := range []struct {
+		num string
+		ok  bool
+	}{
+		{"0", true}, {"-0.5", true}, {"1763990000", true}, {"1e308", true}, {"1e309", false}, {"-1E400", false},
+		{strings.Repeat("9", 300), true}, {strings.Repeat("9", 309), false}, {strings.Repeat("9", 308) + ".5", true},
+		{"01", false}, {"1.", false}, {"-", false}, {"1e", false},
+	} {
+		doc := `{"n":` + c.num + `}`
+		_, _, ok := skimObject(doc, nil, nil)
+		_, jerr := decodeJSONObject([]byte(doc))
+		if ok != c.ok || (jerr == nil) != c.ok {
+			t.Errorf("%.20s...: skimObject ok %v, decodeJSONObject error %v; want ok %v", c.num, ok, jerr, c.ok)
+		}
+	}
+}

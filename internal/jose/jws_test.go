@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -106,5 +107,23 @@ func TestParse_allocations(t *testing.T) {
 	}
 	if strs, ok := jws.SkimClaims(want, vals); !ok || strs != 3 || vals[0] != "https://issuer.example.com/" || vals[1] != "user-42" {
 		t.Errorf("SkimClaims = %b, %v, %q", strs, ok, vals)
+	}
+}
+
+// TestCheckSyntax_every_position: checkSyntax, which tests eight bytes at
+// a time, names the first bad byte wherever it is.
+func TestCheckSyntax_every_position(t *testing.T) {
+	good := "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlX2J5dGVz"
+	if m := checkSyntax(good); m != nil {
+		t.Fatal(m)
+	}
+	for i := range len(good) {
+		for _, bad := range []byte{' ', '+', '%', 0x80, '"'} {
+			tok := good[:i] + string(bad) + good[i+1:]
+			m := checkSyntax(tok)
+			if m == nil || !strings.Contains(m.Detail, fmt.Sprintf("byte %d of %d", i, len(tok))) {
+				t.Fatalf("bad byte %q at %d: %v", bad, i, m)
+			}
+		}
 	}
 }
