@@ -24,9 +24,10 @@ type JWS struct {
 	// SigningInput is "header.payload" as sent (RFC 7515 §5.2): what
 	// the signature covers.
 	SigningInput string
-	// Signature is the decoded signature; empty for alg "none" with an
-	// empty signature segment.
-	Signature []byte
+	// sig is the signature segment, base64url, found canonical by Parse
+	// and decoded by Signature: a token whose key is unknown, or whose
+	// alg is refused, is never decoded that far.
+	sig string
 	// payload is the raw payload segment, base64url; decoded by Claims.
 	payload string
 	// members are the header's members as decoded; only EmbeddedKey
@@ -164,12 +165,61 @@ func parse(tok string) (*JWS, *MalformedError) {
 		// Reported by the caller as an algorithm that is never allowed.
 		return t, nil
 	}
-	sig, m := decodeSegment("signature", sigSeg)
-	if m != nil {
+	if m := checkSegment("signature", sigSeg); m != nil {
 		return nil, m
 	}
-	t.Signature = sig
+	t.sig = sigSeg
 	return t, nil
+}
+
+// Signature decodes the signature; it is empty for alg "none" with an
+// empty signature segment. Each call decodes it again (the JWS is not
+// changed, so that concurrent readers need no lock): callers call it
+// once per verification.
+func (t *JWS) Signature() []byte {
+	b, _ := b64.DecodeString(t.sig) // Parse checked that it decodes
+	return b
+}
+
+// checkSegment reports what decodeSegment would refuse in seg, whose
+// bytes checkSyntax has found in the base64url alphabet, without decoding
+// it: an empty segment, a length no encoding has, or non-zero unused bits
+// in its last character.
+func checkSegment(name, seg string) *MalformedError {
+	switch len(seg) % 4 {
+	case 0:
+		if seg == "" {
+			return malformed(NoProblem, "the %s segment is empty", name)
+		}
+		return nil
+	case 1:
+		return malformed(NoProblem, "the %s segment is %d characters, a length no base64url encoding has", name, len(seg))
+	}
+	// 2 characters carry one byte and 4 unused bits, 3 carry two bytes
+	// and 2 unused bits (RFC 4648 §3.5).
+	unused := byte(0xf)
+	if len(seg)%4 == 3 {
+		unused = 0x3
+	}
+	if b64urlValue(seg[len(seg)-1])&unused != 0 {
+		return malformed(NoProblem, "the %s segment is not canonical base64url: its last character has non-zero unused bits", name)
+	}
+	return nil
+}
+
+// b64urlValue is the 6-bit value of c, a base64url character.
+func b64urlValue(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c - 'A'
+	case c >= 'a' && c <= 'z':
+		return c - 'a' + 26
+	case c >= '0' && c <= '9':
+		return c - '0' + 52
+	case c == '-':
+		return 62
+	}
+	return 63 // '_'
 }
 
 // parseHeader decodes the header into h and reports whether it has an enc

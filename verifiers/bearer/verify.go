@@ -99,8 +99,9 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 		return nil, withAttrs(err, attrs)
 	}
 	var used *key
+	sig := t.Signature()
 	for _, k := range cands {
-		if k.Verify(t.SigningInput, t.Signature) {
+		if k.Verify(t.SigningInput, sig) {
 			used = k
 			break
 		}
