@@ -27,9 +27,10 @@ type jsonError struct {
 	msg string
 	// dup is the first member name that appears twice in one object,
 	// when that is the only problem; nested says that object is inside
-	// another (a claim's value), not the top-level object.
-	dup    string
-	nested bool
+	// another (a claim's value), not the top-level object; twice is
+	// set for a duplicate (dup may be "", the empty name).
+	dup           string
+	nested, twice bool
 }
 
 // decodeJSONObject decodes b, which must be a JSON object (RFC 8259) in
@@ -62,8 +63,8 @@ func decodeJSONText(s string) (map[string]any, *jsonError) {
 	if p.i != len(p.s) {
 		return nil, p.syntax()
 	}
-	if p.dup != "" {
-		return nil, &jsonError{msg: "duplicate member", dup: p.dup, nested: p.dupNested}
+	if p.twice {
+		return nil, &jsonError{msg: "duplicate member", dup: p.dup, twice: true, nested: p.dupNested}
 	}
 	return m, nil
 }
@@ -76,6 +77,9 @@ type jsonParser struct {
 	// dupNested whether that object was nested in another.
 	dup       string
 	dupNested bool
+	// twice is set once a name was found twice: dup may be "", a name
+	// like any other.
+	twice bool
 }
 
 func (p *jsonParser) syntax() *jsonError {
@@ -186,9 +190,9 @@ func (p *jsonParser) object(top bool) (map[string]any, *jsonError) {
 		if err != nil {
 			return nil, err
 		}
-		if p.dup == "" {
+		if !p.twice {
 			if _, seen := m[k]; seen {
-				p.dup, p.dupNested = k, !top
+				p.dup, p.dupNested, p.twice = k, !top, true
 			}
 		}
 		m[k] = v
@@ -511,7 +515,7 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 // no nested object had a member twice.
 func (p *jsonParser) end() bool {
 	p.space()
-	return p.i == len(p.s) && p.dup == ""
+	return p.i == len(p.s) && !p.twice
 }
 
 // skip checks the value at p.i, which is not a string, as value does,

@@ -37,7 +37,7 @@ func FuzzDecodeJSON(f *testing.F) {
 				t.Fatalf("decodeJSONObject(%q) = %#v, encoding/json gives %#v", b, got, want)
 			}
 		case jerr != nil && werr != nil:
-		case jerr != nil && jerr.dup != "":
+		case jerr != nil && jerr.twice:
 			if !hasDuplicate(b, jerr.dup) {
 				t.Fatalf("decodeJSONObject(%q) reports %q twice in an object; it is not", b, jerr.dup)
 			}
@@ -170,5 +170,20 @@ func TestSkimObjectNumbers(t *testing.T) {
 		if ok != c.ok || (jerr == nil) != c.ok {
 			t.Errorf("%.20s...: skimObject ok %v, decodeJSONObject error %v; want ok %v", c.num, ok, jerr, c.ok)
 		}
+	}
+}
+
+// TestDecodeJSON_empty_name_twice: the empty member name twice is a
+// duplicate like any other (it was taken for "no duplicate" before, and
+// the last value kept); FuzzSkimObject found it.
+func TestDecodeJSON_empty_name_twice(t *testing.T) {
+	for _, doc := range []string{`{"":0,"":1}`, `{"a":{"":0,"":1}}`} {
+		if _, jerr := decodeJSONObject([]byte(doc)); jerr == nil || !jerr.twice || jerr.dup != "" {
+			t.Errorf("decodeJSONObject(%s) = %+v, want the empty name twice", doc, jerr)
+		}
+	}
+	jws := &JWS{payload: b64.EncodeToString([]byte(`{"":0,"":1}`))}
+	if _, err := jws.Claims(); err == nil || !strings.Contains(err.Error(), `the claim "" twice`) {
+		t.Errorf("Claims: %v", err)
 	}
 }

@@ -249,9 +249,9 @@ func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *M
 	members, jerr := decodeJSONText(b)
 	switch {
 	case jerr == nil:
-	case jerr.dup != "" && jerr.nested:
+	case jerr.twice && jerr.nested:
 		return nil, false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
-	case jerr.dup != "":
+	case jerr.twice:
 		return nil, false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
 	default:
 		return nil, false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
@@ -365,9 +365,9 @@ func (t *JWS) claims() (map[string]any, *MalformedError) {
 	claims, jerr := decodeJSONText(b)
 	switch {
 	case jerr == nil:
-	case jerr.dup != "" && jerr.nested:
+	case jerr.twice && jerr.nested:
 		return nil, malformed(NoProblem, "the claims set has a claim whose object has the member %s twice (RFC 7519 §4)", Quote(jerr.dup))
-	case jerr.dup != "":
+	case jerr.twice:
 		return nil, malformed(NoProblem, "the claims set has the claim %s twice (RFC 7519 §4)", Quote(jerr.dup))
 	default:
 		return nil, malformed(NoProblem, "the payload is not valid JSON: %s", jerr.msg)
