@@ -452,6 +452,12 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 	p.i++
 	var names [maxSkimMembers]string
 	seen := names[:0]
+	// seenBits and wantBits hold a bit per name (nameBit) seen and wanted:
+	// a name whose bit is clear in one is compared with none of it.
+	var seenBits, wantBits uint64
+	for _, w := range want {
+		wantBits |= nameBit(w)
+	}
 	p.space()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -466,11 +472,15 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 		if err != nil || len(seen) == maxSkimMembers {
 			return 0, 0, false
 		}
-		for _, n := range seen {
-			if n == k {
-				return 0, 0, false // a duplicate: decodeJSONObject words it
+		bit := nameBit(k)
+		if seenBits&bit != 0 {
+			for _, n := range seen {
+				if n == k {
+					return 0, 0, false // a duplicate: decodeJSONObject words it
+				}
 			}
 		}
+		seenBits |= bit
 		seen = append(seen, k)
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != ':' {
@@ -479,9 +489,11 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 		p.i++
 		p.space()
 		at := -1
-		for j, w := range want {
-			if w == k {
-				at, present = j, present|1<<j
+		if wantBits&bit != 0 {
+			for j, w := range want {
+				if w == k {
+					at, present = j, present|1<<j
+				}
 			}
 		}
 		if p.i < len(p.s) && p.s[p.i] == '"' {
@@ -509,6 +521,16 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 			return 0, 0, false
 		}
 	}
+}
+
+// nameBit is one of 64 bits for a member name, from its length and its
+// first and last bytes: the claims of a token (iss, sub, aud, exp, iat,
+// jti, scope) fall on distinct bits.
+func nameBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[0]) + uint(k[len(k)-1])*3) & 63)
 }
 
 // end reports whether only white space follows the top-level object and
