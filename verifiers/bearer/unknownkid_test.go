@@ -93,8 +93,8 @@ func TestUnknownKid_cheap(t *testing.T) {
 			t.Fatal("accepted")
 		}
 	})
-	if n > 5 {
-		t.Errorf("%.0f allocations for an unknown kid, want at most 5", n)
+	if n > 4 {
+		t.Errorf("%.0f allocations for an unknown kid, want at most 4", n)
 	}
 }
 

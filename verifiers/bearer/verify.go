@@ -224,16 +224,26 @@ func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
 	if is.src.remote() {
 		refreshed = v.rateLimitedRefresh(at)
 	}
-	rej := keyUnknown(is, set, kid, alg, refreshed, 0)
-	attrs := make([]verifiers.Attr, 1, 1+len(skimmed))
-	attrs[0] = verifiers.Attr{Key: verifiers.AttrKid, Value: kid}
+	// keyUnknown's rejection and its attributes, in one allocation.
+	w := unknownWordsOf(is, set, kid, alg, refreshed, 0)
+	u := &unknownRejection{rej: verifiers.Rejection{Reason: verifiers.TokenKeyUnknown, Detail: w.detail, Hint: w.hint}}
+	u.attrs[0] = verifiers.Attr{Key: verifiers.AttrKid, Value: kid}
+	n := 1
 	for i, key := range [...]string{verifiers.AttrIssuer, verifiers.AttrSubject, verifiers.AttrJTI} {
 		if strs&(1<<i) != 0 && vals[i] != "" {
-			attrs = append(attrs, verifiers.Attr{Key: key, Value: vals[i]})
+			u.attrs[n] = verifiers.Attr{Key: key, Value: vals[i]}
+			n++
 		}
 	}
-	rej.Attrs = attrs // keyUnknown's rejection has none of its own
-	return rej
+	u.rej.Attrs = u.attrs[:n:n] // clipped: an append copies
+	return &u.rej
+}
+
+// unknownRejection is the rejection unknownKid returns with the array of
+// its attributes.
+type unknownRejection struct {
+	rej   verifiers.Rejection
+	attrs [1 + len(skimmed)]verifiers.Attr
 }
 
 // asMalformed is the *jose.MalformedError jose's parsers return.
