@@ -11,6 +11,7 @@ package jose
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -26,9 +27,10 @@ type jsonError struct {
 	msg string
 	// dup is the first member name that appears twice in one object,
 	// when that is the only problem; nested says that object is inside
-	// another (a claim's value), not the top-level object.
-	dup    string
-	nested bool
+	// another (a claim's value), not the top-level object; twice is
+	// set for a duplicate (dup may be "", the empty name).
+	dup           string
+	nested, twice bool
 }
 
 // decodeJSONObject decodes b, which must be a JSON object (RFC 8259) in
@@ -43,8 +45,12 @@ type jsonError struct {
 // and nesting deeper than maxJSONDepth. It replaces encoding/json on the hot path: one pass,
 // and every string without escapes shares one copy of the input, so a
 // claims set costs a handful of allocations instead of dozens.
-func decodeJSONObject(b []byte) (map[string]any, *jsonError) {
-	p := jsonParser{s: string(b)}
+func decodeJSONObject(b []byte) (map[string]any, *jsonError) { return decodeJSONText(string(b)) }
+
+// decodeJSONText is decodeJSONObject of a string, whose strings without
+// escapes the values share.
+func decodeJSONText(s string) (map[string]any, *jsonError) {
+	p := jsonParser{s: s}
 	p.space()
 	if p.i >= len(p.s) || p.s[p.i] != '{' {
 		return nil, p.syntax()
@@ -57,8 +63,8 @@ func decodeJSONObject(b []byte) (map[string]any, *jsonError) {
 	if p.i != len(p.s) {
 		return nil, p.syntax()
 	}
-	if p.dup != "" {
-		return nil, &jsonError{msg: "duplicate member", dup: p.dup, nested: p.dupNested}
+	if p.twice {
+		return nil, &jsonError{msg: "duplicate member", dup: p.dup, twice: true, nested: p.dupNested}
 	}
 	return m, nil
 }
@@ -71,6 +77,9 @@ type jsonParser struct {
 	// dupNested whether that object was nested in another.
 	dup       string
 	dupNested bool
+	// twice is set once a name was found twice: dup may be "", a name
+	// like any other.
+	twice bool
 }
 
 func (p *jsonParser) syntax() *jsonError {
@@ -181,9 +190,9 @@ func (p *jsonParser) object(top bool) (map[string]any, *jsonError) {
 		if err != nil {
 			return nil, err
 		}
-		if p.dup == "" {
+		if !p.twice {
 			if _, seen := m[k]; seen {
-				p.dup, p.dupNested = k, !top
+				p.dup, p.dupNested, p.twice = k, !top, true
 			}
 		}
 		m[k] = v
@@ -243,6 +252,15 @@ func (p *jsonParser) array() ([]any, *jsonError) {
 // number decodes a number as encoding/json does into an interface: a
 // float64. A number outside float64's range is an error, as there.
 func (p *jsonParser) number() (any, *jsonError) {
+	f, err := p.float()
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// float is number without the interface, which costs an allocation.
+func (p *jsonParser) float() (float64, *jsonError) {
 	start := p.i
 	if p.s[p.i] == '-' {
 		p.i++
@@ -253,12 +271,12 @@ func (p *jsonParser) number() (any, *jsonError) {
 	case p.i < len(p.s) && '1' <= p.s[p.i] && p.s[p.i] <= '9':
 		p.digits()
 	default:
-		return nil, p.syntax()
+		return 0, p.syntax()
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if p.digits() == 0 {
-			return nil, p.syntax()
+			return 0, p.syntax()
 		}
 	}
 	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
@@ -267,12 +285,12 @@ func (p *jsonParser) number() (any, *jsonError) {
 			p.i++
 		}
 		if p.digits() == 0 {
-			return nil, p.syntax()
+			return 0, p.syntax()
 		}
 	}
 	f, err := strconv.ParseFloat(p.s[start:p.i], 64)
 	if err != nil {
-		return nil, &jsonError{msg: fmt.Sprintf("the number at byte %d is out of range", start)}
+		return 0, &jsonError{msg: fmt.Sprintf("the number at byte %d is out of range", start)}
 	}
 	return f, nil
 }
@@ -290,6 +308,12 @@ func (p *jsonParser) digits() int {
 func (p *jsonParser) str() (string, *jsonError) {
 	p.i++ // '"'
 	start := p.i
+	// The common string: no escape and no control character before the
+	// next quote, found with IndexByte.
+	if end := strings.IndexByte(p.s[start:], '"'); end >= 0 && plainString(p.s[start:start+end]) {
+		p.i = start + end + 1
+		return p.s[start : start+end], nil
+	}
 	for p.i < len(p.s) {
 		switch c := p.s[p.i]; {
 		case c == '"':
@@ -305,6 +329,17 @@ func (p *jsonParser) str() (string, *jsonError) {
 		}
 	}
 	return "", p.syntax()
+}
+
+// plainString reports whether s holds no backslash and no control
+// character (below 0x20): a JSON string's content as it reads.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // escaped finishes a string that holds an escape at p.i.
@@ -392,4 +427,167 @@ func hex4(s string, i int) (rune, bool) {
 		r = r<<4 | rune(c)
 	}
 	return r, true
+}
+
+// maxSkimMembers bounds the members skimObject tells apart by comparing
+// names; an object with more is left to decodeJSONObject, whose map makes
+// the duplicate check linear.
+const maxSkimMembers = 32
+
+// skimObject reports whether decodeJSONObject would accept s, without
+// building its map, and sets vals[i] to the value of the top-level
+// member named want[i] when that value is a string (bit i of strs); bit
+// i of present is set when the member is there, whatever its value.
+// It is sound, not complete: ok is false for every text decodeJSONObject
+// refuses, and also for some it accepts (more than maxSkimMembers
+// members), so that a false ok means only "decode it to find out".
+// Nested objects and arrays are decoded (and dropped) by the same code
+// as decodeJSONObject's, so they are checked the same way.
+func skimObject(s string, want []string, vals []string) (strs, present uint64, ok bool) {
+	p := jsonParser{s: s}
+	p.space()
+	if p.i >= len(p.s) || p.s[p.i] != '{' || p.enter() != nil {
+		return 0, 0, false
+	}
+	p.i++
+	var names [maxSkimMembers]string
+	seen := names[:0]
+	// seenBits and wantBits hold a bit per name (nameBit) seen and wanted:
+	// a name whose bit is clear in one is compared with none of it.
+	var seenBits, wantBits uint64
+	for _, w := range want {
+		wantBits |= nameBit(w)
+	}
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return 0, 0, p.end()
+	}
+	for {
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return 0, 0, false
+		}
+		k, err := p.str()
+		if err != nil || len(seen) == maxSkimMembers {
+			return 0, 0, false
+		}
+		bit := nameBit(k)
+		if seenBits&bit != 0 {
+			for _, n := range seen {
+				if n == k {
+					return 0, 0, false // a duplicate: decodeJSONObject words it
+				}
+			}
+		}
+		seenBits |= bit
+		seen = append(seen, k)
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return 0, 0, false
+		}
+		p.i++
+		p.space()
+		at := -1
+		if wantBits&bit != 0 {
+			for j, w := range want {
+				if w == k {
+					at, present = j, present|1<<j
+				}
+			}
+		}
+		if p.i < len(p.s) && p.s[p.i] == '"' {
+			v, err := p.str()
+			if err != nil {
+				return 0, 0, false
+			}
+			if at >= 0 {
+				vals[at], strs = v, strs|1<<at
+			}
+		} else if p.skip() != nil {
+			return 0, 0, false
+		}
+		p.space()
+		if p.i >= len(p.s) {
+			return 0, 0, false
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return strs, present, p.end()
+		default:
+			return 0, 0, false
+		}
+	}
+}
+
+// nameBit is one of 64 bits for a member name, from its length and its
+// first and last bytes: the claims of a token (iss, sub, aud, exp, iat,
+// jti, scope) fall on distinct bits.
+func nameBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[0]) + uint(k[len(k)-1])*3) & 63)
+}
+
+// end reports whether only white space follows the top-level object and
+// no nested object had a member twice.
+func (p *jsonParser) end() bool {
+	p.space()
+	return p.i == len(p.s) && !p.twice
+}
+
+// skip checks the value at p.i, which is not a string, as value does,
+// without boxing a number or a literal.
+func (p *jsonParser) skip() *jsonError {
+	if p.i >= len(p.s) {
+		return p.syntax()
+	}
+	switch c := p.s[p.i]; {
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return p.skipNumber()
+	}
+	_, err := p.value()
+	return err
+}
+
+// skipNumber checks the number at p.i as float does. Without an exponent,
+// a number of up to 300 integer digits is within float64's range, and is
+// not converted; any other number is.
+func (p *jsonParser) skipNumber() *jsonError {
+	start := p.i
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	var n int
+	switch {
+	case p.i < len(p.s) && p.s[p.i] == '0':
+		p.i++
+		n = 1
+	case p.i < len(p.s) && '1' <= p.s[p.i] && p.s[p.i] <= '9':
+		n = p.digits()
+	default:
+		return p.syntax()
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		if p.digits() == 0 {
+			return p.syntax()
+		}
+	}
+	if n <= 300 && (p.i >= len(p.s) || p.s[p.i] != 'e' && p.s[p.i] != 'E') {
+		return nil
+	}
+	p.i = start
+	_, err := p.float()
+	return err
 }

@@ -37,7 +37,7 @@ func FuzzDecodeJSON(f *testing.F) {
 				t.Fatalf("decodeJSONObject(%q) = %#v, encoding/json gives %#v", b, got, want)
 			}
 		case jerr != nil && werr != nil:
-		case jerr != nil && jerr.dup != "":
+		case jerr != nil && jerr.twice:
 			if !hasDuplicate(b, jerr.dup) {
 				t.Fatalf("decodeJSONObject(%q) reports %q twice in an object; it is not", b, jerr.dup)
 			}
@@ -94,5 +94,96 @@ func hasDuplicate(b []byte, name string) bool {
 		default:
 			done()
 		}
+	}
+}
+
+// FuzzSkimObject checks skimObject against decodeJSONObject: it accepts
+// only texts decodeJSONObject accepts, every one of those with at most
+// maxSkimMembers top-level members, and reads the same strings.
+func FuzzSkimObject(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{"a":{"a":1},"b":[1,{"a":2}]}`, `{"\u0061":1,"a":2}`,
+		`{"iss":"x","sub":"\u0041b","jti":7}`, `{"iss":"x","o":{"k":1,"k":2}}`, `{"iss":"x"} x`, `{"iss":"x",}`,
+		`{"n":-0.5e+10,"m":1E400}`, `{"t":true,"f":false,"z":null}`, `{"a":[[[[1]]]]}`, `{"iss":["x"]}`,
+		`{"iss":"\ud800"}`, ` { "iss" : "a" , "sub" : "b" } `} {
+		f.Add([]byte(s))
+	}
+	want := []string{"iss", "sub", "jti"}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !utf8.Valid(b) {
+			return
+		}
+		vals := make([]string, len(want))
+		strs, present, ok := skimObject(string(b), want, vals)
+		m, jerr := decodeJSONObject(b)
+		if ok != (jerr == nil) && (ok || len(m) <= maxSkimMembers) {
+			t.Fatalf("skimObject(%q) ok = %v, decodeJSONObject error %v", b, ok, jerr)
+		}
+		if !ok {
+			return
+		}
+		for i, name := range want {
+			raw, there := m[name]
+			s, isStr := raw.(string)
+			if there != (present&(1<<i) != 0) || isStr != (strs&(1<<i) != 0) || isStr && s != vals[i] {
+				t.Fatalf("skimObject(%q): %s = %q (string %v), decodeJSONObject has %#v", b, name, vals[i], strs&(1<<i) != 0, m[name])
+			}
+		}
+	})
+}
+
+// TestSkimObjectManyMembers: past maxSkimMembers, skimObject declines
+// (decodeJSONObject then decides), rather than compare names in
+// quadratic time.
+func TestSkimObjectManyMembers(t *testing.T) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := range maxSkimMembers + 1 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"m` + strings.Repeat("x", i) + `":1`)
+	}
+	b.WriteByte('}')
+	if _, _, ok := skimObject(b.String(), nil, nil); ok {
+		t.Fatal("skimObject accepted an object of more than maxSkimMembers members")
+	}
+	if _, err := decodeJSONObject([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSkimObjectNumbers: skimObject converts the numbers that may be out
+// of float64's range (an exponent, or more than 300 integer digits), and
+// refuses those that are, as decodeJSONObject does.
+func TestSkimObjectNumbers(t *testing.T) {
+	for _, c := range []struct {
+		num string
+		ok  bool
+	}{
+		{"0", true}, {"-0.5", true}, {"1763990000", true}, {"1e308", true}, {"1e309", false}, {"-1E400", false},
+		{strings.Repeat("9", 300), true}, {strings.Repeat("9", 309), false}, {strings.Repeat("9", 308) + ".5", true},
+		{"01", false}, {"1.", false}, {"-", false}, {"1e", false},
+	} {
+		doc := `{"n":` + c.num + `}`
+		_, _, ok := skimObject(doc, nil, nil)
+		_, jerr := decodeJSONObject([]byte(doc))
+		if ok != c.ok || (jerr == nil) != c.ok {
+			t.Errorf("%.20s...: skimObject ok %v, decodeJSONObject error %v; want ok %v", c.num, ok, jerr, c.ok)
+		}
+	}
+}
+
+// TestDecodeJSON_empty_name_twice: the empty member name twice is a
+// duplicate like any other (it was taken for "no duplicate" before, and
+// the last value kept); FuzzSkimObject found it.
+func TestDecodeJSON_empty_name_twice(t *testing.T) {
+	for _, doc := range []string{`{"":0,"":1}`, `{"a":{"":0,"":1}}`} {
+		if _, jerr := decodeJSONObject([]byte(doc)); jerr == nil || !jerr.twice || jerr.dup != "" {
+			t.Errorf("decodeJSONObject(%s) = %+v, want the empty name twice", doc, jerr)
+		}
+	}
+	jws := &JWS{payload: b64.EncodeToString([]byte(`{"":0,"":1}`))}
+	if _, err := jws.Claims(); err == nil || !strings.Contains(err.Error(), `the claim "" twice`) {
+		t.Errorf("Claims: %v", err)
 	}
 }

@@ -24,9 +24,10 @@ type JWS struct {
 	// SigningInput is "header.payload" as sent (RFC 7515 §5.2): what
 	// the signature covers.
 	SigningInput string
-	// Signature is the decoded signature; empty for alg "none" with an
-	// empty signature segment.
-	Signature []byte
+	// sig is the signature segment, base64url, found canonical by Parse
+	// and decoded by Signature: a token whose key is unknown, or whose
+	// alg is refused, is never decoded that far.
+	sig string
 	// payload is the raw payload segment, base64url; decoded by Claims.
 	payload string
 	// members are the header's members as decoded; only EmbeddedKey
@@ -90,6 +91,25 @@ func decodeSegment(name, seg string) ([]byte, *MalformedError) {
 	return b, nil
 }
 
+// segmentBuf is the largest decoded header or payload decodeText decodes
+// on the stack; a longer one costs one allocation more.
+const segmentBuf = 1024
+
+// decodeText is decodeSegment for a segment read as text: its one
+// allocation is the string, which the values read from it share.
+func decodeText(name, seg string) (string, *MalformedError) {
+	if seg == "" || len(seg)%4 == 1 || b64.DecodedLen(len(seg)) > segmentBuf {
+		b, m := decodeSegment(name, seg)
+		return string(b), m
+	}
+	var buf [segmentBuf]byte
+	n, err := b64.Decode(buf[:], []byte(seg))
+	if err != nil {
+		return "", malformed(NoProblem, "the %s segment is not canonical base64url: its last character has non-zero unused bits", name)
+	}
+	return string(buf[:n]), nil
+}
+
 // Parse splits and decodes a compact JWS (RFC 7515 §7.1) without
 // verifying it. It decodes the header and the signature; Claims decodes
 // the payload. Every error is a *MalformedError.
@@ -128,7 +148,7 @@ func parse(tok string) (*JWS, *MalformedError) {
 	}
 	dot2 += dot1 + 1
 	t := &JWS{SigningInput: tok[:dot2], payload: tok[dot1+1 : dot2]}
-	hb, m := decodeSegment("header", tok[:dot1])
+	hb, m := decodeText("header", tok[:dot1])
 	if m != nil {
 		return nil, m
 	}
@@ -145,32 +165,93 @@ func parse(tok string) (*JWS, *MalformedError) {
 		// Reported by the caller as an algorithm that is never allowed.
 		return t, nil
 	}
-	sig, m := decodeSegment("signature", sigSeg)
-	if m != nil {
+	if m := checkSegment("signature", sigSeg); m != nil {
 		return nil, m
 	}
-	t.Signature = sig
+	t.sig = sigSeg
 	return t, nil
+}
+
+// Signature decodes the signature; it is empty for alg "none" with an
+// empty signature segment. Each call decodes it again (the JWS is not
+// changed, so that concurrent readers need no lock): callers call it
+// once per verification.
+func (t *JWS) Signature() []byte {
+	b, _ := b64.DecodeString(t.sig) // Parse checked that it decodes
+	return b
+}
+
+// checkSegment reports what decodeSegment would refuse in seg, whose
+// bytes checkSyntax has found in the base64url alphabet, without decoding
+// it: an empty segment, a length no encoding has, or non-zero unused bits
+// in its last character.
+func checkSegment(name, seg string) *MalformedError {
+	switch len(seg) % 4 {
+	case 0:
+		if seg == "" {
+			return malformed(NoProblem, "the %s segment is empty", name)
+		}
+		return nil
+	case 1:
+		return malformed(NoProblem, "the %s segment is %d characters, a length no base64url encoding has", name, len(seg))
+	}
+	// 2 characters carry one byte and 4 unused bits, 3 carry two bytes
+	// and 2 unused bits (RFC 4648 §3.5).
+	unused := byte(0xf)
+	if len(seg)%4 == 3 {
+		unused = 0x3
+	}
+	if b64urlValue(seg[len(seg)-1])&unused != 0 {
+		return malformed(NoProblem, "the %s segment is not canonical base64url: its last character has non-zero unused bits", name)
+	}
+	return nil
+}
+
+// b64urlValue is the 6-bit value of c, a base64url character.
+func b64urlValue(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c - 'A'
+	case c >= 'a' && c <= 'z':
+		return c - 'a' + 26
+	case c >= '0' && c <= '9':
+		return c - '0' + 52
+	case c == '-':
+		return 62
+	}
+	return 63 // '_'
 }
 
 // parseHeader decodes the header into h and reports whether it has an enc
 // member, whatever its value: only a JWE has one (RFC 7516 §4.1.2).
-func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *MalformedError) {
-	if !utf8.Valid(b) {
+func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *MalformedError) {
+	if !utf8.ValidString(b) {
 		return nil, false, malformed(NoProblem, "the header is not UTF-8")
 	}
 	if firstNonSpace(b) != '{' {
 		return nil, false, malformed(NoProblem, "the header is not a JSON object")
 	}
+	// Most headers hold strings only, and no crit or jwk: their members
+	// are read without a map. Every other header is decoded into one,
+	// which words what is wrong with it.
+	var vals [len(headerNames)]string
+	strs, present, ok := skimObject(b, headerNames[:], vals[:])
+	if ok && present&^strs&headerStrings == 0 && present&^headerStrings == 0 {
+		h.Alg, h.Kid, h.Typ, h.Cty, h.enc = vals[0], vals[1], vals[2], vals[3], vals[4]
+		if m := checkHeader(h); m != nil {
+			return nil, false, m
+		}
+		return nil, present&headerEnc != 0, nil
+	}
 	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
 	// is not "alg"), and encoding/json matches struct fields without
 	// regard to case.
-	members, jerr := decodeJSONObject(b)
+	members, jerr := decodeJSONText(b)
 	switch {
 	case jerr == nil:
-	case jerr.dup != "" && jerr.nested:
+	case jerr.twice && jerr.nested:
 		return nil, false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
-	case jerr.dup != "":
+	case jerr.twice:
 		return nil, false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
 	default:
 		return nil, false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
@@ -191,16 +272,34 @@ func parseHeader(b []byte, h *Header) (members map[string]any, hasEnc bool, m *M
 	}
 	crit, hasCrit := members["crit"]
 	_, hasEnc = members["enc"]
-	if h.Alg == "" {
-		return nil, false, malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
-	}
-	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
-		return nil, false, malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
+	if m := checkHeader(h); m != nil {
+		return nil, false, m
 	}
 	if hasCrit {
 		return nil, false, checkCrit(crit)
 	}
 	return members, hasEnc, nil
+}
+
+// headerNames are the members parseHeader reads without a map: the five
+// string members of Header, then crit and jwk, whose presence sends a
+// header to the map (crit to be refused, jwk for EmbeddedKey).
+var headerNames = [...]string{"alg", "kid", "typ", "cty", "enc", "crit", "jwk"}
+
+const (
+	headerEnc     = 1 << 4
+	headerStrings = 1<<5 - 1 // alg, kid, typ, cty, enc
+)
+
+// checkHeader refuses a header without alg or with cty JWT.
+func checkHeader(h *Header) *MalformedError {
+	if h.Alg == "" {
+		return malformed(NoProblem, "the header has no alg (RFC 7515 §4.1.1)")
+	}
+	if cty := h.Cty; strings.EqualFold(cty, "JWT") || strings.EqualFold(cty, "application/JWT") {
+		return malformed(NoProblem, "the header says cty JWT: a nested token, which is not accepted (RFC 8725 §3.3)")
+	}
+	return nil
 }
 
 // registeredHeaders are the header names that crit must not list (RFC
@@ -253,22 +352,22 @@ func (t *JWS) Claims() (map[string]any, error) {
 }
 
 func (t *JWS) claims() (map[string]any, *MalformedError) {
-	b, m := decodeSegment("payload", t.payload)
+	b, m := decodeText("payload", t.payload)
 	if m != nil {
 		return nil, m
 	}
-	if !utf8.Valid(b) {
+	if !utf8.ValidString(b) {
 		return nil, malformed(NoProblem, "the payload is not UTF-8")
 	}
 	if firstNonSpace(b) != '{' {
 		return nil, malformed(NotJWT, "the payload is not a JSON object, so not a JWT claims set (RFC 7519 §7.2)")
 	}
-	claims, jerr := decodeJSONObject(b)
+	claims, jerr := decodeJSONText(b)
 	switch {
 	case jerr == nil:
-	case jerr.dup != "" && jerr.nested:
+	case jerr.twice && jerr.nested:
 		return nil, malformed(NoProblem, "the claims set has a claim whose object has the member %s twice (RFC 7519 §4)", Quote(jerr.dup))
-	case jerr.dup != "":
+	case jerr.twice:
 		return nil, malformed(NoProblem, "the claims set has the claim %s twice (RFC 7519 §4)", Quote(jerr.dup))
 	default:
 		return nil, malformed(NoProblem, "the payload is not valid JSON: %s", jerr.msg)
@@ -276,8 +375,27 @@ func (t *JWS) claims() (map[string]any, *MalformedError) {
 	return claims, nil
 }
 
-func firstNonSpace(b []byte) byte {
-	for _, c := range b {
+// SkimClaims reads the string values of the top-level claims named in
+// want into vals without decoding the claims set into a map: bit i of
+// strs is set when claim want[i] is a JSON string, whose value is then
+// vals[i]. ok is false whenever Claims would fail, and may be false when
+// it would succeed (a claims set of more than 32 claims): callers fall
+// back to Claims, which says what is wrong. want holds at most 64 names,
+// and vals is at least as long.
+func (t *JWS) SkimClaims(want []string, vals []string) (strs uint64, ok bool) {
+	if len(want) > 64 || len(vals) < len(want) {
+		return 0, false
+	}
+	b, m := decodeText("payload", t.payload)
+	if m != nil || !utf8.ValidString(b) {
+		return 0, false
+	}
+	strs, _, ok = skimObject(b, want, vals)
+	return strs, ok
+}
+
+func firstNonSpace[T string | []byte](b T) byte {
+	for _, c := range []byte(b) {
 		switch c {
 		case ' ', '\t', '\r', '\n':
 			continue

@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -68,11 +69,86 @@ func FuzzParse(f *testing.F) {
 		if j.Header.Alg == "" || !strings.HasPrefix(tok, j.SigningInput+".") {
 			t.Fatalf("Parse(%q) = %+v", tok, j)
 		}
-		if sig := tok[len(j.SigningInput)+1:]; sig != b64u(j.Signature) {
-			t.Fatalf("signature segment %q decodes to %x, which encodes as %q", sig, j.Signature, b64u(j.Signature))
+		if sig := tok[len(j.SigningInput)+1:]; sig != b64u(j.Signature()) {
+			t.Fatalf("signature segment %q decodes to %x, which encodes as %q", sig, j.Signature(), b64u(j.Signature()))
 		}
 		if _, err := j.Claims(); err != nil {
 			checkErr(err)
 		}
 	})
+}
+
+// TestParse_allocations: a token whose header holds strings only costs
+// three allocations: the JWS, the decoded header (whose strings Header
+// shares) and the signature; its claims one more for the skim. The header
+// was decoded into a map before (8 in all).
+func TestParse_allocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	tok := b64.EncodeToString([]byte(`{"alg":"ES256","kid":"k1","typ":"at+jwt"}`)) + "." +
+		b64.EncodeToString([]byte(`{"iss":"https://issuer.example.com/","sub":"user-42","exp":1}`)) + "." +
+		b64.EncodeToString(make([]byte, 64))
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := Parse(tok); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 3 {
+		t.Errorf("Parse: %.0f allocations, want at most 3", n)
+	}
+	jws, _ := Parse(tok)
+	if jws.Header.Alg != "ES256" || jws.Header.Kid != "k1" || jws.Header.Typ != "at+jwt" {
+		t.Fatalf("header %+v", jws.Header)
+	}
+	want := []string{"iss", "sub", "jti"}
+	vals := make([]string, len(want))
+	if n := testing.AllocsPerRun(100, func() { _, _ = jws.SkimClaims(want, vals) }); n > 1 {
+		t.Errorf("SkimClaims: %.0f allocations, want at most 1", n)
+	}
+	if strs, ok := jws.SkimClaims(want, vals); !ok || strs != 3 || vals[0] != "https://issuer.example.com/" || vals[1] != "user-42" {
+		t.Errorf("SkimClaims = %b, %v, %q", strs, ok, vals)
+	}
+}
+
+// TestCheckSyntax_every_position: checkSyntax, which tests eight bytes at
+// a time, names the first bad byte wherever it is.
+func TestCheckSyntax_every_position(t *testing.T) {
+	good := "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlX2J5dGVz"
+	if m := checkSyntax(good); m != nil {
+		t.Fatal(m)
+	}
+	for i := range len(good) {
+		for _, bad := range []byte{' ', '+', '%', 0x80, '"'} {
+			tok := good[:i] + string(bad) + good[i+1:]
+			m := checkSyntax(tok)
+			if m == nil || !strings.Contains(m.Detail, fmt.Sprintf("byte %d of %d", i, len(tok))) {
+				t.Fatalf("bad byte %q at %d: %v", bad, i, m)
+			}
+		}
+	}
+}
+
+// TestCheckSegment_as_decodeSegment: Parse no longer decodes the
+// signature; checkSegment refuses exactly the segments decodeSegment
+// refuses, in the same words, for every base64url segment of up to three
+// characters and for longer ones ending in each character.
+func TestCheckSegment_as_decodeSegment(t *testing.T) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	segs := []string{""}
+	for _, a := range alphabet {
+		segs = append(segs, string(a), "AAAA"+string(a))
+		for _, b := range alphabet {
+			segs = append(segs, string(a)+string(b), "AAAA"+string(a)+string(b))
+			for _, c := range "AQgw_-9z" {
+				segs = append(segs, string(a)+string(b)+string(c), "AAAA"+string(a)+string(b)+string(c))
+			}
+		}
+	}
+	for _, seg := range segs {
+		got := checkSegment("signature", seg)
+		_, want := decodeSegment("signature", seg)
+		if (got == nil) != (want == nil) || got != nil && got.Detail != want.Detail {
+			t.Fatalf("segment %q: checkSegment %v, decodeSegment %v", seg, got, want)
+		}
+	}
 }

@@ -23,6 +23,17 @@ var b64urlAlphabet = [256]bool{
 	'_': true,
 }
 
+// tokenBytes is 1 for the bytes of a compact JWS (the base64url alphabet
+// and '.'), 0 for the others: checkSyntax ANDs eight of them at once.
+var tokenBytes = func() (t [256]uint8) {
+	for c, ok := range b64urlAlphabet {
+		if ok || c == '.' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 // IsBase64URL reports whether c is in the base64url alphabet (RFC 4648
 // §5).
 func IsBase64URL(c byte) bool { return b64urlAlphabet[c] }
@@ -30,7 +41,17 @@ func IsBase64URL(c byte) bool { return b64urlAlphabet[c] }
 // checkSyntax checks that tok is made only of base64url characters and
 // dots, and names the likely copy-paste accident when it is not.
 func checkSyntax(tok string) *MalformedError {
-	for i := 0; i < len(tok); i++ {
+	// Eight bytes at a time with one branch, then byte by byte from the
+	// block holding the first bad byte (or the tail), which it names.
+	i := 0
+	for ; i+8 <= len(tok); i += 8 {
+		b := tok[i : i+8]
+		if tokenBytes[b[0]]&tokenBytes[b[1]]&tokenBytes[b[2]]&tokenBytes[b[3]]&
+			tokenBytes[b[4]]&tokenBytes[b[5]]&tokenBytes[b[6]]&tokenBytes[b[7]] == 0 {
+			break
+		}
+	}
+	for ; i < len(tok); i++ {
 		c := tok[i]
 		if IsBase64URL(c) || c == '.' {
 			continue

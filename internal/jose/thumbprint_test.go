@@ -93,7 +93,7 @@ func TestEmbeddedKey_RFC9449_proof(t *testing.T) {
 	if thumb != rfc9449JKT {
 		t.Fatalf("thumbprint %q, want %q", thumb, rfc9449JKT)
 	}
-	if !k.Verify(jws.SigningInput, jws.Signature) {
+	if !k.Verify(jws.SigningInput, jws.Signature()) {
 		t.Fatal("the RFC 9449 §4.1 proof does not verify with its own key")
 	}
 	c, err := jws.Claims()
@@ -179,6 +179,6 @@ func FuzzEmbeddedKey(f *testing.F) {
 		if len(thumb) != 43 || k.Alg == nil || (k.EC == nil && k.RSA == nil && k.Ed == nil) {
 			t.Fatalf("accepted key %+v thumb %q", k, thumb)
 		}
-		_ = k.Verify(jws.SigningInput, jws.Signature)
+		_ = k.Verify(jws.SigningInput, jws.Signature())
 	})
 }

@@ -100,5 +100,5 @@ func verifies(set *KeySet, tok string) bool {
 	if k == nil && len(set.Keys) == 1 && (j.Header.Kid == "" || set.Keys[0].Kid == "") {
 		k = set.Keys[0]
 	}
-	return k != nil && LookupAlg(j.Header.Alg) == k.Alg && k.Verify(j.SigningInput, j.Signature)
+	return k != nil && LookupAlg(j.Header.Alg) == k.Alg && k.Verify(j.SigningInput, j.Signature())
 }

@@ -3,6 +3,7 @@ package apikey
 import (
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"unsafe"
 )
 
@@ -74,25 +75,29 @@ func parseKey(key, prefix string) parsed {
 		return p
 	}
 	base := len(prefix) + 1
-	// One pass: find the separators of the three parts (environment, id,
-	// secret+checksum) and the first byte after the environment that is
-	// not base62.
+	// The separators of the three parts (environment, id, secret+checksum)
+	// by IndexByte and Count, then the first byte after the environment
+	// that is neither base62 nor a separator, by table.
+	rest := key[base:]
 	var seps [2]int
-	nsep, bad := 0, -1
-	for k := base; k < len(key); k++ {
-		c := key[k]
-		if c == '_' {
-			if nsep < 2 {
-				seps[nsep] = k
-			}
-			nsep++
-		} else if bad < 0 && nsep > 0 && !isBase62(c) {
-			bad = k
+	nsep := 0
+	if s0 := strings.IndexByte(rest, '_'); s0 >= 0 {
+		nsep = 1 + strings.Count(rest[s0+1:], "_")
+		seps[0] = base + s0
+		if nsep >= 2 {
+			seps[1] = seps[0] + 1 + strings.IndexByte(rest[s0+1:], '_')
 		}
 	}
 	if nsep != 2 {
 		p.fail, p.at = failParts, nsep+1
 		return p
+	}
+	bad := -1
+	for k := seps[0] + 1; k < len(key); k++ {
+		if !keyByte[key[k]] {
+			bad = k
+			break
+		}
 	}
 	env, id, last := key[base:seps[0]], key[seps[0]+1:seps[1]], key[seps[1]+1:]
 	p.idLen, p.lastLen = len(id), len(last)
@@ -145,6 +150,14 @@ var base62Mask = [2]uint64{
 	0x03ff000000000000, // '0'-'9' = 48-57
 	0x07fffffe07fffffe, // 'A'-'Z' = 65-90, 'a'-'z' = 97-122
 }
+
+// keyByte marks the bytes of an id or a secret (base62) and the separator.
+var keyByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '_' || isBase62(byte(c))
+	}
+	return t
+}()
 
 func isBase62(c byte) bool {
 	return c < 128 && base62Mask[c>>6]&(1<<(c&63)) != 0

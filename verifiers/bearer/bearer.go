@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/jose"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/rs/zerolog"
 )
@@ -56,6 +57,10 @@ type Verifier struct {
 
 	// dpop is the DPoP configuration (WithDPoP), nil when DPoP is off.
 	dpop *dpopConfig
+
+	// longWay, set by tests only, makes verify decode the claims of a
+	// token with an unknown kid as of any other (see unknownKid).
+	longWay bool
 }
 
 // New returns a Verifier that accepts JWT access tokens for audience
@@ -288,7 +293,7 @@ func (v *Verifier) identity(r *http.Request, tok string, src verifiers.Source) (
 	c := v.caches
 	now := v.now()
 	if c.accepted == nil {
-		id, err := v.check(r.Context(), tok, now)
+		id, err := v.check(r.Context(), tok, nil, now)
 		if id != nil {
 			id.Source = src // not shared: nothing is cached
 		}
@@ -303,6 +308,20 @@ func (v *Verifier) identity(r *http.Request, tok string, src verifiers.Source) (
 		return nil, rej
 	}
 	v.observeCache(false)
+	jws, perr := jose.Parse(tok)
+	if perr != nil {
+		jws = nil // verify parses it again, to word the rejection
+	} else if v.noKeyToTry(jws.Header.Kid, jose.LookupAlg(jws.Header.Alg)) {
+		// No key to try and nothing to fetch: the verification costs
+		// less than a flight, and its outcome (token_key_unknown, or
+		// what the claims are found to be) is no more shared than
+		// verified again by each request of a burst.
+		id, err := v.check(r.Context(), tok, jws, now)
+		if id != nil {
+			id = withSource(id, src)
+		}
+		return id, err
+	}
 	// Single flight: while one request verifies a token, others with the
 	// same token wait for its remembered outcome instead of verifying it
 	// again. An outcome that is not remembered (a 503), and the end of a
@@ -315,7 +334,7 @@ func (v *Verifier) identity(r *http.Request, tok string, src verifiers.Source) (
 		if c.beforeVerify != nil {
 			c.beforeVerify()
 		}
-		return v.check(r.Context(), tok, start)
+		return v.check(r.Context(), tok, jws, start)
 	})
 	select {
 	case res := <-ch:
@@ -336,24 +355,25 @@ func (v *Verifier) identity(r *http.Request, tok string, src verifiers.Source) (
 	case <-r.Context().Done():
 		now = v.now()
 	}
-	id, err := v.check(r.Context(), tok, now)
+	id, err := v.check(r.Context(), tok, jws, now)
 	if id != nil {
 		id = withSource(id, src)
 	}
 	return id, err
 }
 
-// check verifies tok and remembers the outcome when the caches are on.
+// check verifies tok, which jws holds parsed (nil: not parsed yet), and
+// remembers the outcome when the caches are on.
 // The identity it returns says the token was in the Authorization header,
 // where almost every token is; callers set the Source they found.
-func (v *Verifier) check(ctx context.Context, tok string, now time.Time) (*verifiers.Identity, error) {
+func (v *Verifier) check(ctx context.Context, tok string, jws *jose.JWS, now time.Time) (*verifiers.Identity, error) {
 	c := v.caches
 	// Read before any key set is: a set installed from here on makes
 	// what is remembered below stale, never the other way round.
 	epoch := c.epoch.Load()
 	c.checks.Add(1)
 	var vd verdict
-	id, err := v.verify(ctx, tok, now, &vd)
+	id, err := v.verify(ctx, tok, jws, now, &vd)
 	if err != nil {
 		// verify returns its Rejections unwrapped.
 		if rej, ok := err.(*verifiers.Rejection); ok && c.rejected != nil {

@@ -36,6 +36,36 @@ func keyBoundElsewhere(is *issuer, k *key, alg *algorithm) *verifiers.Rejection 
 // and alg. refreshed says whether the set was fetched again for it; over
 // is the number of keys without kid left untried.
 func keyUnknown(is *issuer, set *keySet, kid string, alg *algorithm, refreshed string, over int) *verifiers.Rejection {
+	w := unknownWordsOf(is, set, kid, alg, refreshed, over)
+	return verifiers.Reject(verifiers.TokenKeyUnknown, w.detail).WithHint(w.hint)
+}
+
+// unknownWordsOf returns keyUnknown's words. They depend on the set and
+// the four others only: a set remembers the last ones, for the same
+// unknown kid sent again and again.
+func unknownWordsOf(is *issuer, set *keySet, kid string, alg *algorithm, refreshed string, over int) *unknownWords {
+	if w := set.unknown.Load(); w != nil && w.kid == kid && w.alg == alg && w.refreshed == refreshed && w.over == over {
+		return w
+	}
+	rej := keyUnknownWords(is, set, kid, alg, refreshed, over)
+	w := &unknownWords{kid: kid, alg: alg, refreshed: refreshed, over: over, detail: rej.Detail, hint: rej.Hint}
+	set.unknown.Store(w)
+	return w
+}
+
+// unknownWords are the words of the last token_key_unknown of a set, and
+// what they were made of.
+type unknownWords struct {
+	kid       string
+	alg       *algorithm
+	refreshed string
+	over      int
+	detail    string
+	hint      string
+}
+
+// keyUnknownWords words keyUnknown's rejection.
+func keyUnknownWords(is *issuer, set *keySet, kid string, alg *algorithm, refreshed string, over int) *verifiers.Rejection {
 	var detail string
 	if kid != "" {
 		detail = fmt.Sprintf("no key with kid %s in the key set of issuer %s", quote(kid), quote(is.iss))

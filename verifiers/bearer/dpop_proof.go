@@ -83,7 +83,7 @@ func (d *dpopConfig) checkProof(r *http.Request, raw, tok string, now time.Time)
 	if want := tokenHash(tok); !present || subtle.ConstantTimeCompare([]byte(ath), []byte(want)) != 1 {
 		return nil, withJKT(athMismatch(present), p)
 	}
-	if !key.Verify(jws.SigningInput, jws.Signature) {
+	if !key.Verify(jws.SigningInput, jws.Signature()) {
 		return nil, withJKT(proofSignatureInvalid(alg), p)
 	}
 	return p, nil

@@ -29,6 +29,10 @@ type keySet struct {
 	// desc caches describeSet's text: an installed set never changes,
 	// and rejection details name it on every unknown key.
 	desc atomic.Pointer[string]
+	// unknown remembers the words of the last token_key_unknown made
+	// with this set (keyUnknown), one entry: a flood of distinct kids
+	// costs what it did without it.
+	unknown atomic.Pointer[unknownWords]
 }
 
 // algs returns the distinct algorithms the set's keys are bound to.

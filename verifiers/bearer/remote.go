@@ -31,6 +31,7 @@ type issuer struct {
 	mu          sync.Mutex
 	lastAttempt time.Time // start of the last fetch
 	lastErr     error     // outcome of the last fetch
+	fetching    bool      // a fetch has started and not yet installed its outcome
 	failures    int       // consecutive failed fetches
 	next        time.Time // when the background loop fetches next
 	gen         uint64
@@ -121,6 +122,7 @@ func (v *Verifier) refresh(ctx context.Context, is *issuer, force bool) (*keySet
 			return is.current(), errClosed
 		}
 		is.lastAttempt = v.now()
+		is.fetching = true
 		is.mu.Unlock()
 		return v.fetch(is)
 	})
@@ -179,7 +181,7 @@ func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 		backoff := v.unknownRefresh << min(is.failures-1, 10)
 		is.next = now.Add(min(backoff, v.minRefresh))
 	}
-	is.lastErr = err
+	is.lastErr, is.fetching = err, false
 	next, jwks := is.next, is.jwks
 	is.mu.Unlock()
 	if err == nil {

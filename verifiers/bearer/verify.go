@@ -22,7 +22,7 @@ type token struct {
 // without the caches.
 func (v *Verifier) verifyToken(ctx context.Context, tok string) (*verifiers.Identity, error) {
 	var vd verdict
-	return v.verify(ctx, tok, v.now(), &vd)
+	return v.verify(ctx, tok, nil, v.now(), &vd)
 }
 
 // verdict is what verify learned about a token besides the outcome: what
@@ -50,17 +50,25 @@ type verdict struct {
 // verify checks one token and returns the identity it proves. It is a
 // function of the token, the clock and the key sets only (and, for the
 // hint of an issuer mismatch, of what discovery found), which is what lets
-// the verified-token caches sit in front of it.
-func (v *Verifier) verify(ctx context.Context, tok string, now time.Time, vd *verdict) (*verifiers.Identity, error) {
-	jws, err := jose.Parse(tok)
-	if err != nil {
-		return nil, v.malformed(tok, asMalformed(err))
+// the verified-token caches sit in front of it. jws is tok parsed, or nil
+// to have verify parse it.
+func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now time.Time, vd *verdict) (*verifiers.Identity, error) {
+	var err error
+	if jws == nil {
+		if jws, err = jose.Parse(tok); err != nil {
+			return nil, v.malformed(tok, asMalformed(err))
+		}
 	}
 	t := &token{JWS: jws}
 	alg := jose.LookupAlg(t.Header.Alg)
 	vd.kid, vd.alg = t.Header.Kid, alg
 	if why := v.algRefusal(alg); why != algAllowed {
 		return nil, v.algRejection(t, alg, why)
+	}
+	if !v.longWay && v.noKeyToTry(t.Header.Kid, alg) {
+		if rej := v.unknownKid(t, alg); rej != nil {
+			return nil, rej
+		}
 	}
 	if t.claims, err = t.Claims(); err != nil {
 		rej := v.malformed(tok, asMalformed(err))
@@ -91,8 +99,9 @@ func (v *Verifier) verify(ctx context.Context, tok string, now time.Time, vd *ve
 		return nil, withAttrs(err, attrs)
 	}
 	var used *key
+	sig := t.Signature()
 	for _, k := range cands {
-		if k.Verify(t.SigningInput, t.Signature) {
+		if k.Verify(t.SigningInput, sig) {
 			used = k
 			break
 		}
@@ -123,6 +132,118 @@ func (v *Verifier) verify(ctx context.Context, tok string, now time.Time, vd *ve
 		id.Attrs = append(id.Attrs, verifiers.Attr{Key: verifiers.AttrClientID, Value: cid})
 	}
 	return id, nil
+}
+
+// An unknown kid (a token of another environment, of a key not yet
+// published, or a forgery) costs no signature check, and is never
+// remembered by the token cache so that it keeps reaching the refresh of
+// its issuer's set. When no refresh can follow (a static set, or a
+// remote one fetched successfully less than the unknown-key interval ago
+// with no fetch running), the outcome is token_key_unknown whatever the
+// claims hold, once they are a well-formed claims set naming the issuer:
+// noKeyToTry and unknownKid find that out without decoding the claims into
+// a map, and verify takes its long way for every other token, so that
+// the outcome (reason, detail, hint, attributes) is the one it would
+// give.
+
+// staticRefresh is what a token_key_unknown detail says of a static set.
+const staticRefresh = "static keys are never fetched again"
+
+// noKeyToTry reports whether kid names a key in none of the issuers'
+// current sets, no key without kid could stand in for it, and no set can
+// be fetched again for it (settledUnknown): whatever iss the token names,
+// no key would be tried and nothing fetched. It is a map lookup per
+// issuer for every token not in the cache whose kid is known.
+func (v *Verifier) noKeyToTry(kid string, alg *algorithm) bool {
+	if kid == "" {
+		return false
+	}
+	for _, is := range v.order {
+		if _, _, ok := v.settledUnknown(is, kid, alg); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// settledUnknown returns the set of is when it has no key for kid and
+// alg and kid can make no fetch happen: is is static, or its last fetch
+// succeeded less than the unknown-key interval ago, at, and no fetch
+// runs. ok is false otherwise.
+func (v *Verifier) settledUnknown(is *issuer, kid string, alg *algorithm) (set *keySet, at time.Time, ok bool) {
+	if set = is.current(); set == nil {
+		return nil, at, false
+	}
+	if cands, over := set.candidates(kid, alg); len(cands) > 0 || over > 0 {
+		return nil, at, false
+	}
+	if !is.src.remote() {
+		return set, at, true
+	}
+	is.mu.Lock()
+	at, lastErr, fetching := is.lastAttempt, is.lastErr, is.fetching
+	is.mu.Unlock()
+	if fetching || at.IsZero() || lastErr != nil || v.now().Sub(at) >= v.unknownRefresh {
+		return nil, at, false
+	}
+	// The set read before is.mu: one installed since then holds the key
+	// or not, and findKeys would look again.
+	if set = is.current(); set == nil {
+		return nil, at, false
+	}
+	if cands, over := set.candidates(kid, alg); len(cands) > 0 || over > 0 {
+		return nil, at, false
+	}
+	return set, at, true
+}
+
+// skimmed are the claims unknownKid reads: iss picks the issuer, and the
+// three name the token in the rejection's attributes, as token.attrs.
+var skimmed = [...]string{"iss", "sub", "jti"}
+
+// unknownKid returns the token_key_unknown rejection verify would give t,
+// whose kid noKeyToTry found in no set, or nil when that takes verify's
+// long way: a claims set that is not well formed or does not name a
+// configured issuer, or an issuer whose set may be fetched again.
+func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
+	var vals [len(skimmed)]string
+	strs, ok := t.SkimClaims(skimmed[:], vals[:])
+	if !ok || strs&1 == 0 {
+		return nil
+	}
+	is := v.issuers[vals[0]]
+	if is == nil {
+		return nil
+	}
+	kid := t.Header.Kid
+	set, at, ok := v.settledUnknown(is, kid, alg)
+	if !ok {
+		return nil
+	}
+	refreshed := staticRefresh
+	if is.src.remote() {
+		refreshed = v.rateLimitedRefresh(at)
+	}
+	// keyUnknown's rejection and its attributes, in one allocation.
+	w := unknownWordsOf(is, set, kid, alg, refreshed, 0)
+	u := &unknownRejection{rej: verifiers.Rejection{Reason: verifiers.TokenKeyUnknown, Detail: w.detail, Hint: w.hint}}
+	u.attrs[0] = verifiers.Attr{Key: verifiers.AttrKid, Value: kid}
+	n := 1
+	for i, key := range [...]string{verifiers.AttrIssuer, verifiers.AttrSubject, verifiers.AttrJTI} {
+		if strs&(1<<i) != 0 && vals[i] != "" {
+			u.attrs[n] = verifiers.Attr{Key: key, Value: vals[i]}
+			n++
+		}
+	}
+	u.rej.Attrs = u.attrs[:n:n] // clipped: an append copies
+	return &u.rej
+}
+
+// unknownRejection is the rejection unknownKid returns with the array of
+// its attributes.
+type unknownRejection struct {
+	rej   verifiers.Rejection
+	attrs [1 + len(skimmed)]verifiers.Attr
 }
 
 // asMalformed is the *jose.MalformedError jose's parsers return.
@@ -201,7 +322,7 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 		// No fetch would help: the set has keys for the token, too many.
 		return nil, set, v.tooManyKeys(is, set, alg, over)
 	}
-	refreshed := "static keys are never fetched again"
+	refreshed := staticRefresh
 	if len(cands) == 0 && is.src.remote() {
 		s2, err := v.refresh(ctx, is, false)
 		if s2 != nil {

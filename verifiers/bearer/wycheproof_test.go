@@ -76,7 +76,7 @@ func jwsStage(v *Verifier, tok string) (string, string) {
 		return string(rej.Reason), rej.Detail
 	}
 	for _, k := range cands {
-		if k.Verify(t.SigningInput, t.Signature) {
+		if k.Verify(t.SigningInput, t.Signature()) {
 			return "ok", ""
 		}
 	}

@@ -1,0 +1,154 @@
+package bearer
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/verifiers"
+)
+
+// unknownKidTokens are tokens whose kid no key of allKeys has, with claims
+// of every kind the short way of an unknown kid (unknownKid) must either
+// word as verify does or leave to it.
+func unknownKidTokens() map[string]string {
+	es := func(hdr map[string]any, c any) string {
+		h := map[string]any{"kid": "nope"}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return sign("ES256", fx.ec, h, c)
+	}
+	many := claims()
+	for i := range 40 {
+		many[fmt.Sprintf("c%d", i)] = i
+	}
+	return map[string]string{
+		"plain":            es(nil, claims()),
+		"no_sub_no_jti":    es(nil, claims("sub", nil, "jti", nil)),
+		"empty_sub":        es(nil, claims("sub", "")),
+		"sub_number":       es(nil, claims("sub", 42)),
+		"jti_object":       es(nil, claims("jti", map[string]any{"a": 1})),
+		"escaped_sub":      es(nil, []byte(`{"iss":"`+testIss+`","sub":"us\u0065r\n","exp":1}`)),
+		"iss_missing":      es(nil, claims("iss", nil)),
+		"iss_number":       es(nil, claims("iss", 7)),
+		"iss_empty":        es(nil, claims("iss", "")),
+		"iss_other":        es(nil, claims("iss", "https://other.example.com/")),
+		"claim_twice":      es(nil, []byte(`{"iss":"`+testIss+`","sub":"a","sub":"b"}`)),
+		"nested_twice":     es(nil, []byte(`{"iss":"`+testIss+`","cnf":{"k":1,"k":2}}`)),
+		"not_json":         es(nil, []byte(`{"iss":"`+testIss+`",}`)),
+		"not_object":       es(nil, []byte(`["x"]`)),
+		"trailing":         es(nil, []byte(`{"iss":"`+testIss+`"} {}`)),
+		"number_too_large": es(nil, []byte(`{"iss":"`+testIss+`","exp":1e999}`)),
+		"many_claims":      es(nil, many),
+		"typ_number":       es(map[string]any{"typ": 1}, claims()),
+		"crit":             es(map[string]any{"crit": []any{"x"}}, claims()),
+		"enc":              es(map[string]any{"enc": "A128GCM"}, claims()),
+		"cty_jwt":          es(map[string]any{"cty": "JWT"}, claims()),
+		"alg_hs256":        sign("HS256", []byte("0123456789abcdef0123456789abcdef"), map[string]any{"kid": "nope"}, claims()),
+		"rs256_kid":        sign("RS256", fx.rsa, map[string]any{"kid": "nope"}, claims()),
+	}
+}
+
+// TestUnknownKid_same_outcome_as_the_long_way: for a token whose kid is in
+// no set, the short way gives exactly the outcome (reason, detail, hint,
+// attributes) of decoding the claims as for any other token.
+func TestUnknownKid_same_outcome_as_the_long_way(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, allKeys(), WithTokenCache(0, 0))
+	for name, tok := range unknownKidTokens() {
+		v.longWay = false
+		_, short := v.Verify(bearerReq(tok))
+		v.longWay = true
+		_, long := v.Verify(bearerReq(tok))
+		if !reflect.DeepEqual(short, long) {
+			t.Errorf("%s: short way %#v\nlong way %#v", name, short, long)
+		}
+	}
+	v.longWay = false
+	_, err := v.Verify(bearerReq(unknownKidTokens()["plain"]))
+	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
+	want := []verifiers.Attr{{Key: verifiers.AttrKid, Value: "nope"}, {Key: verifiers.AttrIssuer, Value: testIss},
+		{Key: verifiers.AttrSubject, Value: "user-42"}, {Key: verifiers.AttrJTI, Value: "jti-7"}}
+	if !reflect.DeepEqual(rej.Attrs, want) || !strings.Contains(rej.Detail, `no key with kid "nope"`) || rej.Hint == "" {
+		t.Errorf("rejection %#v", rej)
+	}
+}
+
+// TestUnknownKid_cheap: an unknown kid on a static set is refused without
+// decoding the claims into a map or wording the detail again (37
+// allocations before; the floor is the request's parse and the
+// rejection).
+func TestUnknownKid_cheap(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	v := staticVerifier(t, allKeys(), WithTokenCache(0, 0))
+	r := bearerReq(unknownKidTokens()["plain"])
+	n := testing.AllocsPerRun(100, func() {
+		if _, err := v.Verify(r); err == nil {
+			t.Fatal("accepted")
+		}
+	})
+	if n > 4 {
+		t.Errorf("%.0f allocations for an unknown kid, want at most 4", n)
+	}
+}
+
+// TestUnknownKid_no_flight: with the token cache on, a token whose kid is
+// in no static set does not go through the single flight (a goroutine
+// and two channel operations, more than its whole verification), while
+// a token with a known kid still does.
+func TestUnknownKid_no_flight(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, allKeys())
+	var mu sync.Mutex
+	led := 0
+	v.caches.beforeVerify = func() { mu.Lock(); led++; mu.Unlock() }
+	_, err := v.Verify(bearerReq(unknownKidTokens()["plain"]))
+	wantReject(t, err, verifiers.TokenKeyUnknown)
+	if led != 0 {
+		t.Errorf("an unknown kid led %d flights, want 0", led)
+	}
+	if _, err := v.Verify(bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims()))); err != nil {
+		t.Fatal(err)
+	}
+	if led != 1 {
+		t.Errorf("a known kid led %d flights, want 1", led)
+	}
+}
+
+// TestRemote_unknown_kid_joins_the_running_fetch: while a fetch runs
+// (its start makes the rate limit hold), a token with a kid the cached
+// set lacks waits for it, and gets the key it brings, rather than the
+// short way's token_key_unknown.
+func TestRemote_unknown_kid_joins_the_running_fetch(t *testing.T) {
+	t.Parallel()
+	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
+	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"))
+	ks.set(func(ks *keyServer) {
+		ks.keys = append(ks.keys, jwkOf(fx.ec2, "ec2", "ES256"))
+		ks.delay = 300 * time.Millisecond
+	})
+	clk.Advance(DefaultUnknownKeyRefresh)
+	first := make(chan error, 1)
+	go func() {
+		_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2", "jti", "first")))
+		first <- err
+	}()
+	for ks.jwksHits.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2", "jti", "second"))); err != nil {
+		t.Errorf("a token of the key being fetched, during the fetch: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("the token that started the fetch: %v", err)
+	}
+	if n := ks.jwksHits.Load(); n != 2 {
+		t.Errorf("fetches = %d, want 2", n)
+	}
+}
