@@ -161,6 +161,17 @@ func (v *Verifier) startFetch() bool {
 // startFetch has registered it with the verifier's WaitGroup.
 func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 	defer v.wg.Done()
+	installed := false
+	defer func() {
+		// A fetch that panicked (recovered by its flight) has installed
+		// nothing: it is no longer running, so that an unknown kid
+		// takes the short way again once the interval allows.
+		if !installed {
+			is.mu.Lock()
+			is.fetching = false
+			is.mu.Unlock()
+		}
+	}()
 	began := v.fetchClock()
 	set, maxAge, err := v.fetchSet(v.ctx, is)
 	now := v.now()
@@ -182,6 +193,7 @@ func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 		is.next = now.Add(min(backoff, v.minRefresh))
 	}
 	is.lastErr, is.fetching = err, false
+	installed = true
 	next, jwks := is.next, is.jwks
 	is.mu.Unlock()
 	if err == nil {

@@ -2,9 +2,11 @@ package bearer
 
 import (
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,5 +152,52 @@ func TestRemote_unknown_kid_joins_the_running_fetch(t *testing.T) {
 	}
 	if n := ks.jwksHits.Load(); n != 2 {
 		t.Errorf("fetches = %d, want 2", n)
+	}
+}
+
+// panicky is a RoundTripper that panics while armed, and otherwise asks
+// the real transport.
+type panicky struct{ armed atomic.Bool }
+
+func (p *panicky) RoundTrip(r *http.Request) (*http.Response, error) {
+	if p.armed.Load() {
+		panic("transport boom")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestRemote_panicked_fetch_is_not_running: a fetch that panics (the
+// flight recovers it and the caller sees the panic) is over: an unknown
+// kid right after it, within the rate limit its start set, is refused the
+// short way, without a flight, as after any other fetch; it was taken
+// for one still running until the next fetch ended.
+func TestRemote_panicked_fetch_is_not_running(t *testing.T) {
+	t.Parallel()
+	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
+	tr := &panicky{}
+	v, clk, _ := remoteVerifier(t, ks, JWKSURL(ks.URL+"/jwks"), WithHTTPClient(&http.Client{Transport: tr}))
+	unknown := func(jti string) error {
+		_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2", "jti", jti)))
+		return err
+	}
+	tr.armed.Store(true)
+	clk.Advance(DefaultUnknownKeyRefresh)
+	func() {
+		defer func() {
+			if p := recover(); p == nil {
+				t.Fatal("the panicking fetch did not reach the caller")
+			}
+		}()
+		_ = unknown("during")
+	}()
+	tr.armed.Store(false)
+	var mu sync.Mutex
+	led := 0
+	v.caches.beforeVerify = func() { mu.Lock(); led++; mu.Unlock() }
+	wantReject(t, unknown("short"), verifiers.TokenKeyUnknown)
+	mu.Lock()
+	defer mu.Unlock()
+	if led != 0 {
+		t.Errorf("an unknown kid after a panicked fetch led %d flights, want 0 (the fetch still counted as running)", led)
 	}
 }
