@@ -35,20 +35,10 @@ func (in *Instruments) authentication(ev middleware.AuthenticationEvent) {
 		if overflow {
 			return &authEntry{count: count{set: overflowSet}, record: []metric.RecordOption{metric.WithAttributeSet(overflowSet)}}
 		}
-		short := make([]attribute.KeyValue, 0, 5)
-		short = append(short, KeyResult.String(string(k.result)))
-		if k.scheme != "" {
-			short = append(short, KeyScheme.String(k.scheme))
-		}
-		all := append([]attribute.KeyValue(nil), short...)
+		short := outcomeAttrs(k.scheme, k.result, "", 0)
+		all := outcomeAttrs(k.scheme, k.result, k.reason, k.status)
 		if k.route != "" {
 			all = append(all, KeyRoute.String(k.route))
-		}
-		if k.reason != "" {
-			all = append(all, KeyReason.String(k.reason))
-		}
-		if k.status != 0 {
-			all = append(all, KeyStatus.Int(k.status))
 		}
 		return &authEntry{
 			count:  count{set: attribute.NewSet(all...)},
@@ -88,20 +78,8 @@ func (in *Instruments) authorization(ev middleware.AuthorizationEvent) {
 		if overflow {
 			return &count{set: overflowSet}
 		}
-		kv := []attribute.KeyValue{
-			KeyAuthorizationKind.String(k.kind),
-			KeyAuthorizationPolicy.String(k.name),
-			KeyResult.String(string(k.result)),
-		}
-		if k.scheme != "" {
-			kv = append(kv, KeyScheme.String(k.scheme))
-		}
-		if k.reason != "" {
-			kv = append(kv, KeyReason.String(k.reason))
-		}
-		if k.status != 0 {
-			kv = append(kv, KeyStatus.Int(k.status))
-		}
+		kv := append(outcomeAttrs(k.scheme, k.result, k.reason, k.status),
+			KeyAuthorizationKind.String(k.kind), KeyAuthorizationPolicy.String(k.name))
 		if k.route != "" {
 			kv = append(kv, KeyRoute.String(k.route))
 		}

@@ -34,8 +34,11 @@ func annotateAuthorization(span trace.Span, ev middleware.AuthorizationEvent) {
 	span.AddEvent(EventRejection, trace.WithAttributes(kv...))
 }
 
+// outcomeAttrs are the attributes of an outcome, those that are present:
+// result, scheme, reason and status; room is left for three more (the
+// route, or the authorization's kind and policy).
 func outcomeAttrs(scheme string, res middleware.Result, reason string, status int) []attribute.KeyValue {
-	kv := make([]attribute.KeyValue, 0, 6)
+	kv := make([]attribute.KeyValue, 0, 7)
 	kv = append(kv, KeyResult.String(string(res)))
 	if scheme != "" {
 		kv = append(kv, KeyScheme.String(scheme))
