@@ -33,9 +33,34 @@ var overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
 // share one overflow entry.
 type entries[K comparable, V any] struct {
 	t        atomic.Pointer[table[K, V]]
+	front    [frontSlots]atomic.Pointer[tuple[K, V]]
 	mu       sync.Mutex
 	overflow V
 	full     bool
+}
+
+// frontSlots is the size of an entries' front: a direct-mapped array,
+// indexed by a hash the caller computes cheaply (lengths and a few bytes,
+// no pass over the strings), of pointers to tuples of the table. A hit
+// costs that hash and one comparison of the tuple, whose strings are
+// mostly the same constants as the stored ones; a miss (two tuples with
+// the same slot, taking turns) only costs the table's lookup, and
+// replaces the slot's pointer, so the front never grows.
+const frontSlots = 64
+
+// getFast is get behind the front: slot is k's front hash.
+func (c *entries[K, V]) getFast(k K, slot uint64, build func(overflow bool) V) V {
+	f := &c.front[slot%frontSlots]
+	if e := f.Load(); e != nil && e.k == k {
+		return e.v
+	}
+	if t := c.t.Load(); t != nil {
+		if e := t.tuple(k); e != nil {
+			f.Store(e)
+			return e.v
+		}
+	}
+	return c.get(k, build)
 }
 
 type table[K comparable, V any] struct {
@@ -47,6 +72,18 @@ type table[K comparable, V any] struct {
 type tuple[K comparable, V any] struct {
 	k K
 	v V
+}
+
+// tuple returns k's tuple in t, nil if there is none. The pointer stays
+// valid: a bucket's array is never written once a table is published.
+func (t *table[K, V]) tuple(k K) *tuple[K, V] {
+	es := t.m[maphash.Comparable(t.seed, k)]
+	for i := range es {
+		if es[i].k == k {
+			return &es[i]
+		}
+	}
+	return nil
 }
 
 func (t *table[K, V]) find(k K) (uint64, V, bool) {

@@ -19,6 +19,20 @@ type authKey struct {
 	route  string
 }
 
+// slot is k's hash for the front of in.authSets: its lengths, status
+// and a byte or two of the route and reason, which tell apart the tuples
+// of a service's routes well enough without reading the strings through.
+func (k authKey) slot() uint64 {
+	h := uint64(len(k.route))*31 + uint64(len(k.reason))*7 + uint64(len(k.scheme))*3 + uint64(len(k.result)) + uint64(k.status)
+	if n := len(k.route); n > 0 {
+		h = h*131 + uint64(k.route[n-1]) + uint64(k.route[n/2])*17
+	}
+	if n := len(k.reason); n > 2 {
+		h = h*131 + uint64(k.reason[n-3])
+	}
+	return h
+}
+
 // authEntry is the count of one authentication tuple, and the
 // histogram's option: scheme and result only, as ASP.NET Core's
 // authenticate duration has. The reason and the route would multiply its
@@ -31,7 +45,7 @@ type authEntry struct {
 
 func (in *Instruments) authentication(ev middleware.AuthenticationEvent) {
 	k := authKey{ev.Scheme, ev.Result, string(ev.Reason), ev.Status, ev.Route}
-	e := in.authSets.get(k, func(overflow bool) *authEntry {
+	e := in.authSets.getFast(k, k.slot(), func(overflow bool) *authEntry {
 		if overflow {
 			return &authEntry{count: count{set: overflowSet}, record: []metric.RecordOption{metric.WithAttributeSet(overflowSet)}}
 		}
