@@ -55,7 +55,7 @@ func (c *entries[K, V]) getFast(k K, slot uint64, build func(overflow bool) V) V
 		return e.v
 	}
 	if t := c.t.Load(); t != nil {
-		if e := t.tuple(k); e != nil {
+		if _, e := t.lookup(k); e != nil {
 			f.Store(e)
 			return e.v
 		}
@@ -74,35 +74,26 @@ type tuple[K comparable, V any] struct {
 	v V
 }
 
-// tuple returns k's tuple in t, nil if there is none. The pointer stays
-// valid: a bucket's array is never written once a table is published.
-func (t *table[K, V]) tuple(k K) *tuple[K, V] {
-	es := t.m[maphash.Comparable(t.seed, k)]
+// lookup returns k's hash in t and its tuple, nil if there is none. The
+// pointer stays valid: a bucket's array is never written once a table is
+// published.
+func (t *table[K, V]) lookup(k K) (uint64, *tuple[K, V]) {
+	h := maphash.Comparable(t.seed, k)
+	es := t.m[h]
 	for i := range es {
 		if es[i].k == k {
-			return &es[i]
+			return h, &es[i]
 		}
 	}
-	return nil
-}
-
-func (t *table[K, V]) find(k K) (uint64, V, bool) {
-	h := maphash.Comparable(t.seed, k)
-	for _, e := range t.m[h] {
-		if e.k == k {
-			return h, e.v, true
-		}
-	}
-	var zero V
-	return h, zero, false
+	return h, nil
 }
 
 // get returns k's entry, made by build(false) on first sight, or the
 // overflow entry (made by build(true)) once the table is full.
 func (c *entries[K, V]) get(k K, build func(overflow bool) V) V {
 	if t := c.t.Load(); t != nil {
-		if _, v, ok := t.find(k); ok {
-			return v
+		if _, e := t.lookup(k); e != nil {
+			return e.v
 		}
 	}
 	c.mu.Lock()
@@ -111,9 +102,9 @@ func (c *entries[K, V]) get(k K, build func(overflow bool) V) V {
 	if old == nil {
 		old = &table[K, V]{seed: maphash.MakeSeed()}
 	}
-	h, v, ok := old.find(k)
-	if ok {
-		return v
+	h, e := old.lookup(k)
+	if e != nil {
+		return e.v
 	}
 	if old.n >= maxCached {
 		if !c.full {
@@ -125,7 +116,7 @@ func (c *entries[K, V]) get(k K, build func(overflow bool) V) V {
 	for h2, es := range old.m {
 		next.m[h2] = es
 	}
-	v = build(false)
+	v := build(false)
 	// A fresh array for the bucket: the old table's stays as it was.
 	next.m[h] = append(slices.Clip(old.m[h]), tuple[K, V]{k, v})
 	c.t.Store(next)
