@@ -92,6 +92,10 @@ var errRateLimited = errors.New("bearer: key set fetched recently")
 // ended, or it waited MaxFetchWait.
 var errFetchPending = errors.New("bearer: key set fetch still running")
 
+// errFetchPanicked is the outcome of a key-set fetch that panicked (a
+// custom http.Client's transport, say): a failed fetch.
+var errFetchPanicked = errors.New("bearer: the key-set fetch panicked")
+
 // errClosed says a fetch was not made because the verifier is closed.
 var errClosed = errors.New("bearer: the verifier is closed (Close was called), so key sets are no longer fetched")
 
@@ -156,6 +160,15 @@ func (v *Verifier) startFetch() bool {
 	return true
 }
 
+// fetchFailed records in is (is.mu held) a fetch that ended at now with
+// err: the next one is sooner, with a backoff, and none is running.
+func (v *Verifier) fetchFailed(is *issuer, now time.Time, err error) {
+	is.failures++
+	backoff := v.unknownRefresh << min(is.failures-1, 10)
+	is.next = now.Add(min(backoff, v.minRefresh))
+	is.lastErr, is.fetching = err, false
+}
+
 // fetch runs one flight, installs its result and logs it. It returns the
 // set in use afterwards (nil when there is none) and the fetch's error.
 // startFetch has registered it with the verifier's WaitGroup.
@@ -163,12 +176,13 @@ func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 	defer v.wg.Done()
 	installed := false
 	defer func() {
-		// A fetch that panicked (recovered by its flight) has installed
-		// nothing: it is no longer running, so that an unknown kid
-		// takes the short way again once the interval allows.
+		// A fetch that panicked (the flight panics again in its
+		// callers) has installed nothing: it is over, and it failed,
+		// so that an unknown kid meanwhile is answered 503 as after
+		// any failed fetch, not 401 on the strength of the set before.
 		if !installed {
 			is.mu.Lock()
-			is.fetching = false
+			v.fetchFailed(is, v.now(), errFetchPanicked)
 			is.mu.Unlock()
 		}
 	}()
@@ -187,12 +201,10 @@ func (v *Verifier) fetch(is *issuer) (*keySet, error) {
 		v.caches.epoch.Add(1)
 		is.failures = 0
 		is.next = now.Add(clamp(maxAge, v.minRefresh, v.maxRefresh))
+		is.lastErr, is.fetching = nil, false
 	} else {
-		is.failures++
-		backoff := v.unknownRefresh << min(is.failures-1, 10)
-		is.next = now.Add(min(backoff, v.minRefresh))
+		v.fetchFailed(is, now, err)
 	}
-	is.lastErr, is.fetching = err, false
 	installed = true
 	next, jwks := is.next, is.jwks
 	is.mu.Unlock()

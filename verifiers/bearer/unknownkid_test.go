@@ -1,6 +1,7 @@
 package bearer
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -167,10 +168,11 @@ func (p *panicky) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestRemote_panicked_fetch_is_not_running: a fetch that panics (the
-// flight recovers it and the caller sees the panic) is over: an unknown
-// kid right after it, within the rate limit its start set, is refused the
-// short way, without a flight, as after any other fetch; it was taken
-// for one still running until the next fetch ended.
+// flight recovers it and the caller sees the panic) is over, and failed:
+// it no longer counts as running (it did until the next fetch ended), and
+// an unknown kid right after it, within the rate limit its start set, is
+// answered 503 naming the panic, as after any failed fetch, not 401 on
+// the strength of the set fetched before it.
 func TestRemote_panicked_fetch_is_not_running(t *testing.T) {
 	t.Parallel()
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
@@ -191,13 +193,16 @@ func TestRemote_panicked_fetch_is_not_running(t *testing.T) {
 		_ = unknown("during")
 	}()
 	tr.armed.Store(false)
-	var mu sync.Mutex
-	led := 0
-	v.caches.beforeVerify = func() { mu.Lock(); led++; mu.Unlock() }
-	wantReject(t, unknown("short"), verifiers.TokenKeyUnknown)
-	mu.Lock()
-	defer mu.Unlock()
-	if led != 0 {
-		t.Errorf("an unknown kid after a panicked fetch led %d flights, want 0 (the fetch still counted as running)", led)
+	is := v.issuers[ks.URL]
+	is.mu.Lock()
+	fetching, lastErr := is.fetching, is.lastErr
+	is.mu.Unlock()
+	if fetching || !errors.Is(lastErr, errFetchPanicked) {
+		t.Errorf("after the panicked fetch: fetching %v, last error %v; want false and %v", fetching, lastErr, errFetchPanicked)
+	}
+	err := unknown("after")
+	var ue *verifiers.UnavailableError
+	if !errors.As(err, &ue) || !errors.Is(err, errFetchPanicked) || ue.RetryAfter <= 0 {
+		t.Fatalf("an unknown kid after a panicked fetch: %v, want 503 verifier_unavailable naming the panic, with Retry-After", err)
 	}
 }
