@@ -3,6 +3,7 @@ package basic
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -58,22 +59,54 @@ func flightKey(cred credKey, h *Hash) string {
 // do runs fn once for all concurrent callers with key k and gives each of
 // them its result. fn runs with the first caller's context, so a caller
 // that joins waits for the first one's answer, needs no check slot of its
-// own, and shares its error too. Each caller stops waiting when its own
-// ctx ends.
+// own, and shares its error too, except one: when the first caller's
+// context ended while it waited for a slot, a joiner whose own context is
+// still alive starts the check again (at most maxFlightRetries times)
+// rather than being answered for a request that is not its own. Each
+// caller stops waiting when its own ctx ends, and a caller whose ctx has
+// already ended starts no check: nobody would read its answer.
 //
 // fn returns an *verifiers.Identity or nil as its any, so that no adapter
 // closure is allocated per check.
 func (f *flights) do(ctx context.Context, k string, fn func() (any, error)) (*verifiers.Identity, error) {
-	ch := f.g.DoChan(k, fn)
-	if f.waiting != nil {
-		f.waiting()
+	if ctx.Err() != nil {
+		return nil, requestEndedBefore(ctx)
 	}
-	select {
-	case res := <-ch:
-		id, _ := res.Val.(*verifiers.Identity)
-		return id, res.Err
-	case <-ctx.Done():
-		return nil, requestEnded(ctx)
+	for try := 0; ; try++ {
+		ch := f.g.DoChan(k, fn)
+		if f.waiting != nil {
+			f.waiting()
+		}
+		select {
+		case res := <-ch:
+			if try < maxFlightRetries && res.Shared && ctx.Err() == nil && endedElsewhere(res.Err) {
+				continue
+			}
+			id, _ := res.Val.(*verifiers.Identity)
+			return id, res.Err
+		case <-ctx.Done():
+			return nil, requestEnded(ctx)
+		}
+	}
+}
+
+// maxFlightRetries bounds how often a caller starts a check again after
+// the flight it joined ended with another request's context.
+const maxFlightRetries = 2
+
+// endedElsewhere reports whether err is the end of a flight whose first
+// caller's context ended (requestEnded), as opposed to an answer.
+func endedElsewhere(err error) bool {
+	return err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// requestEndedBefore is the 503 for a request whose context had ended
+// before its password check started: no hash is computed for it.
+func requestEndedBefore(ctx context.Context) error {
+	return &verifiers.UnavailableError{
+		Detail:     "the request ended before its password check started",
+		RetryAfter: busyRetryAfter,
+		Err:        ctx.Err(),
 	}
 }
 

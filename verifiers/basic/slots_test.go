@@ -195,3 +195,78 @@ func wantEndedWhileWaiting(t *testing.T, done <-chan error) {
 		t.Fatal("still waiting 5s after the context ended")
 	}
 }
+
+// TestVerify_ended_request_starts_no_check: a request whose context has
+// already ended (the client went away while it queued) is answered 503 at
+// once, with no hash computed for it, and its password is not logged.
+func TestVerify_ended_request_starts_no_check(t *testing.T) {
+	t.Parallel()
+	v := newVerifier(t, memory(t, "alice", "pw"))
+	var hashes atomic.Int32
+	v.hashHook = func() { hashes.Add(1) }
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := v.Verify(basicReq("alice", "canary-ended-pw").WithContext(ctx))
+	var ue *verifiers.UnavailableError
+	if !errors.As(err, &ue) || !errors.Is(err, context.Canceled) || ue.RetryAfter != time.Second ||
+		ue.Detail != "the request ended before its password check started" {
+		t.Errorf("error %v", err)
+	}
+	if strings.Contains(err.Error(), "canary-ended-pw") {
+		t.Error("password in the error")
+	}
+	if n := hashes.Load(); n != 0 {
+		t.Errorf("%d hash checks for an ended request, want 0", n)
+	}
+	// A live request with the same credentials is checked as usual.
+	if _, err := v.Verify(basicReq("alice", "pw")); err != nil {
+		t.Fatal(err)
+	}
+	if n := hashes.Load(); n != 1 {
+		t.Errorf("%d hash checks, want 1", n)
+	}
+}
+
+// TestVerify_joiner_outlives_first_callers_context: a request that joined
+// an identical check whose first caller's context ended while it waited
+// for a slot is not answered for that other request: it starts the check
+// again and, once the slot frees, gets its own answer.
+func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, time.Minute)
+	var waiters atomic.Int32
+	joined := make(chan struct{})
+	v.flights.waiting = func() { // bob's check, alice's first caller, the joiner
+		if waiters.Add(1) == 3 {
+			close(joined)
+		}
+	}
+	go v.Verify(basicReq("bob", "bobpw"))
+	<-started // bob's check holds the only slot
+	ctx, cancel := context.WithCancel(context.Background())
+	firstDone := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw").WithContext(ctx))
+		firstDone <- err
+	}()
+	for waiters.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	joiner := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw"))
+		joiner <- err
+	}()
+	<-joined
+	cancel()
+	wantEndedWhileWaiting(t, firstDone)
+	close(release)
+	select {
+	case err := <-joiner:
+		if err != nil {
+			t.Errorf("joiner: %v, want its own answer", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("joiner still waiting 5s after the slot freed")
+	}
+}
