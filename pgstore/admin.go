@@ -112,6 +112,24 @@ func (a *Admin) Revoke(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
+// Get returns the stored record of id, or an error wrapping
+// apikey.ErrNotFound when there is none. It reads that one row: a tool
+// that works on one key (revoke, rotate, show) is not stopped by another
+// row that fails validation, as List is.
+func (a *Admin) Get(ctx context.Context, id string) (*apikey.Record, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	r, err := scanRecord(a.pool.QueryRow(ctx, "SELECT "+columns+" FROM "+a.table()+" WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = apikey.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: get key %s: %w", id, a.wrap(err))
+	}
+	return r, nil
+}
+
 // List returns every stored record, oldest first (by creation time, then
 // id). Records hold hashes, never secrets; a tool listing keys should
 // still show only ids, subjects, scopes and states.

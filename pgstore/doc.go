@@ -9,8 +9,8 @@
 //	keys, err := apikey.New(store, apikey.WithEnvironment("live"))
 //	r.With(gate.Require(keys)).Get("/v1/reports", reports)
 //
-// Tools manage keys through an Admin (NewAdmin): Create, Revoke, List and
-// Rotate.
+// Tools manage keys through an Admin (NewAdmin): Create, Revoke, Get, List
+// and Rotate.
 //
 // # The table
 //

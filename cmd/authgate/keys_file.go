@@ -151,8 +151,9 @@ func (s *fileKeys) create(_ context.Context, r *apikey.Record) error {
 	})
 }
 
-func (s *fileKeys) revoke(_ context.Context, id string, at time.Time) (*apikey.Record, error) {
+func (s *fileKeys) revoke(_ context.Context, id string, at time.Time) (*apikey.Record, bool, error) {
 	var out *apikey.Record
+	earlier := false
 	err := s.edit(false, func(f *keyFile) error {
 		i := f.find(id)
 		if i < 0 {
@@ -161,12 +162,13 @@ func (s *fileKeys) revoke(_ context.Context, id string, at time.Time) (*apikey.R
 		old := f.recs[i]
 		if !old.Revoked.IsZero() && !old.Revoked.After(at) {
 			out = old // an earlier revocation stays
+			earlier = old.Revoked.Before(at)
 			return nil
 		}
 		out = withTimes(old, old.Expires, at)
 		return f.set(i, out)
 	})
-	return out, err
+	return out, earlier, err
 }
 
 func (s *fileKeys) list(context.Context) ([]*apikey.Record, error) {

@@ -36,7 +36,7 @@ func keysCreate(ctx context.Context, e env, kf *keysFlags, s keyStore) error {
 }
 
 func keysRevoke(ctx context.Context, e env, kf *keysFlags, s keyStore) error {
-	r, err := s.revoke(ctx, kf.id, kf.atTime)
+	r, earlier, err := s.revoke(ctx, kf.id, kf.atTime)
 	if err != nil {
 		return explain(err, kf.id, s)
 	}
@@ -45,7 +45,7 @@ func keysRevoke(ctx context.Context, e env, kf *keysFlags, s keyStore) error {
 		what = "will be revoked"
 	}
 	fmt.Fprintf(e.stdout, "key %s %s at %s\n", r.ID, what, r.Revoked.UTC().Format(time.RFC3339))
-	if r.Revoked.Before(kf.atTime) {
+	if earlier {
 		fmt.Fprintf(e.stderr, "key %s was already revoked at %s; the earlier time stays\n", r.ID, r.Revoked.UTC().Format(time.RFC3339))
 	}
 	return nil

@@ -23,8 +23,9 @@ type keyStore interface {
 	where() string
 	create(ctx context.Context, r *apikey.Record) error
 	// revoke revokes id at at, keeping an earlier revocation, and
-	// returns the record as stored afterwards.
-	revoke(ctx context.Context, id string, at time.Time) (*apikey.Record, error)
+	// returns the record as stored afterwards; earlier reports that the
+	// key was already revoked before at, a time that stays.
+	revoke(ctx context.Context, id string, at time.Time) (r *apikey.Record, earlier bool, err error)
 	list(ctx context.Context) ([]*apikey.Record, error)
 	// rotate stores a new key made by gen for the old key's environment,
 	// with its subject and scopes, and makes the old key expire at
@@ -81,23 +82,27 @@ func (s *pgKeys) create(ctx context.Context, r *apikey.Record) error {
 }
 
 func (s *pgKeys) get(ctx context.Context, id string) (*apikey.Record, error) {
-	recs, err := s.admin.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range recs {
-		if r.ID == id {
-			return r, nil
-		}
-	}
-	return nil, fmt.Errorf("key %s: %w", id, apikey.ErrNotFound)
+	return s.admin.Get(ctx, id)
 }
 
-func (s *pgKeys) revoke(ctx context.Context, id string, at time.Time) (*apikey.Record, error) {
-	if err := s.admin.Revoke(ctx, id, at); err != nil {
-		return nil, err
+// revoke reads the key before and after: the revocation a key had
+// before this one is what tells "already revoked", not a comparison of
+// the stored time with at, which a database clock behind this machine's
+// makes earlier than at for a revocation made just now.
+func (s *pgKeys) revoke(ctx context.Context, id string, at time.Time) (*apikey.Record, bool, error) {
+	before, err := s.get(ctx, id)
+	if err != nil {
+		return nil, false, err
 	}
-	return s.get(ctx, id)
+	if err := s.admin.Revoke(ctx, id, at); err != nil {
+		return nil, false, err
+	}
+	after, err := s.get(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	earlier := !before.Revoked.IsZero() && before.Revoked.Before(at) && after.Revoked.Equal(before.Revoked)
+	return after, earlier, nil
 }
 
 func (s *pgKeys) list(ctx context.Context) ([]*apikey.Record, error) { return s.admin.List(ctx) }
