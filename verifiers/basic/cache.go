@@ -39,7 +39,8 @@ type flights struct {
 	g singleflight.Group
 
 	// waiting, when set (by tests), runs when a caller starts waiting for
-	// the answer to a check, its own or an identical one in flight.
+	// the answer to a check, its own or an identical one in flight: once
+	// per caller, and again for each time it starts the check anew.
 	waiting func()
 }
 

@@ -270,3 +270,41 @@ func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
 		t.Fatal("joiner still waiting 5s after the slot freed")
 	}
 }
+
+// TestVerify_joiner_shares_busy_answer: a request that joined a check
+// answered "slots busy" shares that answer: it does not start the check
+// again (only the end of the first caller's request does that).
+func TestVerify_joiner_shares_busy_answer(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, 100*time.Millisecond)
+	defer close(release)
+	var waiters atomic.Int32
+	joined := make(chan struct{})
+	v.flights.waiting = func() { // bob's check, alice's first caller, the joiner
+		if waiters.Add(1) == 3 {
+			close(joined)
+		}
+	}
+	go v.Verify(basicReq("bob", "bobpw"))
+	<-started // bob's check holds the only slot
+	first := make(chan error, 1)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw"))
+		first <- err
+	}()
+	for waiters.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	_, err := v.Verify(basicReq("alice", "pw"))
+	<-joined
+	var ue *verifiers.UnavailableError
+	if !errors.As(err, &ue) || !strings.HasPrefix(ue.Detail, "all 1 password check slots stayed busy") {
+		t.Errorf("joiner: %v, want the busy 503", err)
+	}
+	if err := <-first; !errors.As(err, &ue) {
+		t.Errorf("first caller: %v, want the busy 503", err)
+	}
+	if n := waiters.Load(); n != 3 {
+		t.Errorf("%d waits, want 3: the joiner started the check again", n)
+	}
+}

@@ -114,8 +114,11 @@ func WithFingerprinter(f *verifiers.Fingerprinter) Option {
 // that finds all n busy waits at most wait for one to end; if none does,
 // or its context ends first, it is answered 503 verifier_unavailable with
 // Retry-After: 1, instead of piling up CPU and memory (an argon2id check
-// holds its whole memory while it runs). wait 0 means not waiting at all. A cache hit needs no slot, nor does a request
-// that joins an identical check already in flight.
+// holds its whole memory while it runs). wait 0 means not waiting at all.
+// A cache hit needs no slot, nor does a request that joins an identical
+// check already in flight. When the request that started that check
+// leaves while it waits for a slot, a joiner still waiting starts the
+// check again, at most twice: it may then wait up to 3 × wait in all.
 //
 // The default is runtime.GOMAXPROCS(0) at New, so that checks do not
 // queue behind each other on the processor any more than they must, and
