@@ -21,6 +21,17 @@
 // it counts, and a value is a count (or "1"). The secret keeps the names
 // from being reversed by hashing guesses (an address space is small).
 //
+// # One secret per fleet
+//
+// Instances given different secrets name the same client's keys
+// differently, so they would silently count apart, and a ReplayStore
+// would not see the proofs another instance recorded. Each store
+// therefore adds a fingerprint of its secret (the hex HMAC-SHA256, under
+// it, of a fixed text) to the sorted set named by its prefix and
+// "secret-check", on its first call and then at most every 10 minutes (one
+// round trip more), and logs at error level when the set holds another
+// fingerprint seen in the last 30 minutes. The check never fails a call.
+//
 // Both stores need a go-redis client with ContextTimeoutEnabled, so that
 // the per-call timeout bounds the network wait and not only the wait for
 // a pooled connection. FailureStore takes one server's *redis.Client

@@ -32,7 +32,10 @@ func ExampleNewFailureStore() {
 	// the same on every instance.
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	failures, err := redisstore.NewFailureStore(rdb, secret, redisstore.WithPrefix("myapp:fail:"))
+	failures, err := redisstore.NewFailureStore(rdb, secret, redisstore.WithPrefix("myapp:fail:"),
+		// Each run of this example makes a new secret, which the store
+		// would report as another fleet's under the same prefix.
+		redisstore.WithLogger(zerolog.Nop()))
 	if err != nil {
 		log.Fatal(err)
 	}

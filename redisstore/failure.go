@@ -43,6 +43,7 @@ type FailureStore struct {
 	now     func() time.Time
 	log     zerolog.Logger
 	max     int
+	check   *secretCheck
 
 	local atomic.Pointer[local] // nil until the first failure
 	down  atomic.Bool           // counting locally only
@@ -77,9 +78,10 @@ func NewFailureStore(client *redis.Client, secret []byte, opts ...Option) (*Fail
 	if err != nil {
 		return nil, err
 	}
+	names := newNamer(c.prefix, secret)
 	return &FailureStore{
-		client: client, names: newNamer(c.prefix, secret), timeout: c.timeout, retry: c.retry,
-		now: c.now, log: c.log, max: c.maxTracked,
+		client: client, names: names, timeout: c.timeout, retry: c.retry,
+		now: c.now, log: c.log, max: c.maxTracked, check: newSecretCheck(client, names, c, "failures"),
 	}, nil
 }
 
@@ -88,6 +90,7 @@ func NewFailureStore(client *redis.Client, secret []byte, opts ...Option) (*Fail
 func (s *FailureStore) Failures(ctx context.Context, k middleware.FailureKey) (middleware.FailureCount, error) {
 	var c middleware.FailureCount
 	if s.useRedis() {
+		s.check.maybe(ctx)
 		v, err := s.run(ctx, failuresScript, []string{s.key(k)})
 		if s.settle(err) && len(v) == 2 {
 			c = count(v[0], v[1])
@@ -105,6 +108,7 @@ func (s *FailureStore) Failures(ctx context.Context, k middleware.FailureKey) (m
 func (s *FailureStore) PairFailures(ctx context.Context, pair middleware.FailureKey) (client, paired middleware.FailureCount, err error) {
 	ip := middleware.FailureKey{Client: pair.Client}
 	if s.useRedis() {
+		s.check.maybe(ctx)
 		v, err := s.run(ctx, pairFailuresScript, []string{s.key(ip), s.key(pair)})
 		if s.settle(err) && len(v) == 4 {
 			client, paired = count(v[0], v[1]), count(v[2], v[3])
@@ -125,6 +129,7 @@ func (s *FailureStore) Fail(ctx context.Context, k middleware.FailureKey, window
 	if !s.useRedis() {
 		return lc, nil
 	}
+	s.check.maybe(ctx)
 	ms := max(window.Milliseconds(), 1)
 	v, err := s.run(ctx, failScript, []string{s.key(k)}, ms)
 	if !s.settle(err) || len(v) != 2 {

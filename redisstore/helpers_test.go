@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,7 +75,7 @@ func newRDB(t testing.TB) *rdb {
 	needRedis(t)
 	d := &rdb{prefix: "authgate-test:" + randHex(6) + ":", direct: newClient(t, testAddr())}
 	t.Cleanup(func() {
-		keys := d.keys(t)
+		keys := d.allKeys(t)
 		if len(keys) > 0 {
 			if err := d.direct.Del(context.Background(), keys...).Err(); err != nil {
 				t.Errorf("deleting the test's keys: %v", err)
@@ -97,8 +98,19 @@ func newClient(t testing.TB, addr string, mod ...func(*redis.Options)) *redis.Cl
 	return c
 }
 
-// keys returns every key under the test's prefix.
+// keys returns the keys of the stores' state under the test's prefix:
+// failure counts and DPoP proofs, not the fingerprints of the secret
+// check (checkKey).
 func (d *rdb) keys(t testing.TB) []string {
+	t.Helper()
+	return slices.DeleteFunc(d.allKeys(t), func(k string) bool { return k == d.checkKey() })
+}
+
+// checkKey is the sorted set of the secret check under the test's prefix.
+func (d *rdb) checkKey() string { return d.prefix + "secret-check" }
+
+// allKeys returns every key under the test's prefix.
+func (d *rdb) allKeys(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	iter := d.direct.Scan(context.Background(), 0, d.prefix+"*", 1000).Iterator()

@@ -75,8 +75,10 @@ func WithRetryInterval(d time.Duration) Option {
 	return func(c *config) { c.retry = d }
 }
 
-// WithLogger sends the FailureStore's two events (Redis lost, Redis
-// back) to l instead of JSON lines on os.Stderr.
+// WithLogger sends the store's events to l instead of JSON lines on
+// os.Stderr: a FailureStore's two (Redis lost, Redis back), and either
+// store's error when another instance uses its prefix with a different
+// secret (see the package documentation, "One secret per fleet").
 func WithLogger(l zerolog.Logger) Option {
 	return func(c *config) { c.log = l }
 }

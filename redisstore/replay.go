@@ -26,6 +26,7 @@ type ReplayStore struct {
 	names   *namer
 	timeout time.Duration
 	now     func() time.Time
+	check   *secretCheck
 }
 
 // replayDomain begins the HMAC input of a replay key, so that no replay
@@ -47,7 +48,8 @@ func NewReplayStore(client redis.UniversalClient, secret []byte, opts ...Option)
 	if err != nil {
 		return nil, err
 	}
-	return &ReplayStore{client: client, names: newNamer(c.prefix, secret), timeout: c.timeout, now: c.now}, nil
+	names := newNamer(c.prefix, secret)
+	return &ReplayStore{client: client, names: names, timeout: c.timeout, now: c.now, check: newSecretCheck(client, names, c, "replay")}, nil
 }
 
 // Use records key until until and reports whether it was not recorded
@@ -64,6 +66,7 @@ func (s *ReplayStore) Use(ctx context.Context, key string, until time.Time) (boo
 	if !until.After(s.now()) {
 		return true, nil
 	}
+	s.check.maybe(ctx)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err := s.client.Do(ctx, "SET", s.names.name(replayDomain, key), "1", "NX", "PXAT", until.UnixMilli()).Err()
