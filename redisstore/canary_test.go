@@ -88,21 +88,23 @@ func TestCanaryRedisHoldsNoIdentifiers(t *testing.T) {
 			t.Errorf("key %s has no expiry (%v)", k, ttl)
 		}
 	}
-	// The secret check's set holds the fingerprint of the one secret,
-	// a hex HMAC-SHA256, and expires.
-	prints, err := d.direct.ZRange(ctx, d.checkKey(), 0, -1).Result()
-	if err != nil || len(prints) != 1 {
-		t.Fatalf("the secret check's set holds %q (%v), want one fingerprint", prints, err)
-	}
-	if p := prints[0]; len(p) != 64 || strings.Trim(p, "0123456789abcdef") != "" {
-		t.Errorf("fingerprint %q is not a hex HMAC-SHA256", p)
-	}
-	for _, f := range forbidden {
-		if f = strings.ToLower(f); len(f) >= 3 && strings.Contains(prints[0], f) {
-			t.Errorf("the fingerprint holds %q", f)
+	// Each store kind's secret check set holds the fingerprint of the
+	// one secret, a hex HMAC-SHA256, and expires.
+	for _, set := range []string{d.checkKey(), d.replayCheckKey()} {
+		prints, err := d.direct.ZRange(ctx, set, 0, -1).Result()
+		if err != nil || len(prints) != 1 {
+			t.Fatalf("%s holds %q (%v), want one fingerprint", set, prints, err)
 		}
-	}
-	if ttl := d.direct.PTTL(ctx, d.checkKey()).Val(); ttl <= 0 {
-		t.Errorf("the secret check's set has no expiry (%v)", ttl)
+		if p := prints[0]; len(p) != 64 || strings.Trim(p, "0123456789abcdef") != "" {
+			t.Errorf("fingerprint %q is not a hex HMAC-SHA256", p)
+		}
+		for _, f := range forbidden {
+			if f = strings.ToLower(f); len(f) >= 3 && strings.Contains(prints[0], f) {
+				t.Errorf("the fingerprint holds %q", f)
+			}
+		}
+		if ttl := d.direct.PTTL(ctx, set).Val(); ttl <= 0 {
+			t.Errorf("%s has no expiry (%v)", set, ttl)
+		}
 	}
 }

@@ -27,10 +27,13 @@
 // differently, so they would silently count apart, and a ReplayStore
 // would not see the proofs another instance recorded. Each store
 // therefore adds a fingerprint of its secret (the hex HMAC-SHA256, under
-// it, of a fixed text) to the sorted set named by its prefix and
-// "secret-check", on its first call and then at most every 10 minutes (one
-// round trip more), and logs at error level when the set holds another
-// fingerprint seen in the last 30 minutes. The check never fails a call.
+// it, of a fixed text) to the sorted set named by its prefix,
+// "secret-check:" and its kind ("failures" or "replay": the two kinds may
+// have secrets of their own), after its first call that Redis answers and
+// then at most every 10 minutes (that request waits for one round trip
+// more, bounded by the timeout), and logs at error level when the set
+// holds another fingerprint seen in the last 30 minutes. The check never
+// fails a call, and a Redis that does not answer is not asked.
 //
 // Both stores need a go-redis client with ContextTimeoutEnabled, so that
 // the per-call timeout bounds the network wait and not only the wait for

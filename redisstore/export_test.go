@@ -9,9 +9,6 @@ func SecretCheckTimes(s any, interval, ttl time.Duration) {
 	sc.interval, sc.ttl = interval, ttl
 }
 
-// SecretCheckKey is the name of the sorted set of s's fingerprints.
-func SecretCheckKey(s any) string { return secretCheckOf(s).key }
-
 func secretCheckOf(s any) *secretCheck {
 	switch s := s.(type) {
 	case *FailureStore:

@@ -90,10 +90,10 @@ func NewFailureStore(client *redis.Client, secret []byte, opts ...Option) (*Fail
 func (s *FailureStore) Failures(ctx context.Context, k middleware.FailureKey) (middleware.FailureCount, error) {
 	var c middleware.FailureCount
 	if s.useRedis() {
-		s.check.maybe(ctx)
 		v, err := s.run(ctx, failuresScript, []string{s.key(k)})
 		if s.settle(err) && len(v) == 2 {
 			c = count(v[0], v[1])
+			s.check.maybe(ctx)
 		}
 	}
 	if l := s.local.Load(); l != nil {
@@ -108,10 +108,10 @@ func (s *FailureStore) Failures(ctx context.Context, k middleware.FailureKey) (m
 func (s *FailureStore) PairFailures(ctx context.Context, pair middleware.FailureKey) (client, paired middleware.FailureCount, err error) {
 	ip := middleware.FailureKey{Client: pair.Client}
 	if s.useRedis() {
-		s.check.maybe(ctx)
 		v, err := s.run(ctx, pairFailuresScript, []string{s.key(ip), s.key(pair)})
 		if s.settle(err) && len(v) == 4 {
 			client, paired = count(v[0], v[1]), count(v[2], v[3])
+			s.check.maybe(ctx)
 		}
 	}
 	if l := s.local.Load(); l != nil {
@@ -129,12 +129,12 @@ func (s *FailureStore) Fail(ctx context.Context, k middleware.FailureKey, window
 	if !s.useRedis() {
 		return lc, nil
 	}
-	s.check.maybe(ctx)
 	ms := max(window.Milliseconds(), 1)
 	v, err := s.run(ctx, failScript, []string{s.key(k)}, ms)
 	if !s.settle(err) || len(v) != 2 {
 		return lc, nil
 	}
+	s.check.maybe(ctx)
 	// Redis's count alone: the local one may run ahead of it for a
 	// moment (this instance's failures in flight to Redis), and Redis has
 	// them all.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -103,11 +104,13 @@ func newClient(t testing.TB, addr string, mod ...func(*redis.Options)) *redis.Cl
 // check (checkKey).
 func (d *rdb) keys(t testing.TB) []string {
 	t.Helper()
-	return slices.DeleteFunc(d.allKeys(t), func(k string) bool { return k == d.checkKey() })
+	return slices.DeleteFunc(d.allKeys(t), func(k string) bool { return strings.HasPrefix(k, d.prefix+"secret-check:") })
 }
 
-// checkKey is the sorted set of the secret check under the test's prefix.
-func (d *rdb) checkKey() string { return d.prefix + "secret-check" }
+// checkKey is the sorted set of the secret check of the FailureStores
+// under the test's prefix; replayCheckKey the ReplayStores'.
+func (d *rdb) checkKey() string       { return d.prefix + "secret-check:failures" }
+func (d *rdb) replayCheckKey() string { return d.prefix + "secret-check:replay" }
 
 // allKeys returns every key under the test's prefix.
 func (d *rdb) allKeys(t testing.TB) []string {

@@ -64,6 +64,9 @@ func WithPrefix(p string) Option {
 
 // WithTimeout bounds each Redis call of the store (DefaultTimeout by
 // default, at least MinDuration). Keep it short: a request waits for it.
+// The secret check (see the package documentation) is a call of its own,
+// made after a call Redis answered, at most every 10 minutes: the request
+// that makes it waits for two calls.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
@@ -84,8 +87,8 @@ func WithLogger(l zerolog.Logger) Option {
 }
 
 // WithClock sets the clock of the store's local counts and retry
-// interval, and of ReplayStore's check of until (time.Now by default),
-// for tests. Redis keeps time for the shared counts.
+// interval, of ReplayStore's check of until, and of the secret check's
+// interval (time.Now by default), for tests. Redis keeps time for the shared counts.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now != nil {

@@ -66,14 +66,15 @@ func (s *ReplayStore) Use(ctx context.Context, key string, until time.Time) (boo
 	if !until.After(s.now()) {
 		return true, nil
 	}
-	s.check.maybe(ctx)
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	tctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := s.client.Do(ctx, "SET", s.names.name(replayDomain, key), "1", "NX", "PXAT", until.UnixMilli()).Err()
+	err := s.client.Do(tctx, "SET", s.names.name(replayDomain, key), "1", "NX", "PXAT", until.UnixMilli()).Err()
 	switch {
 	case err == nil:
+		s.check.maybe(ctx)
 		return true, nil
 	case errors.Is(err, redis.Nil):
+		s.check.maybe(ctx)
 		return false, nil
 	default:
 		return false, fmt.Errorf("%w: %w", ErrReplayStoreUnavailable, err)

@@ -17,10 +17,13 @@ import (
 // different one. What it writes is a fingerprint: the hex HMAC-SHA256, under
 // the secret, of a fixed text, which reveals nothing the key names do not.
 //
-// The fingerprints live in one sorted set per prefix (the prefix and
-// "secret-check"), each scored with the Redis time until which it counts:
+// The fingerprints live in one sorted set per prefix and kind of store
+// (the prefix, "secret-check:" and "failures" or "replay", so that a
+// FailureStore and a ReplayStore sharing a prefix may have secrets of
+// their own), each scored with the Redis time until which it counts:
 // a store adds its own, drops the expired, and counts the others, in one
-// script, on its first call and then at most every secretCheckInterval.
+// script, after its first call that Redis answered, and then at most every
+// secretCheckInterval.
 // A fingerprint counts for secretCheckTTL after the last check of an
 // instance that has it, so after a rotation of the secret over the whole
 // fleet, the old one stops being reported within that time.
@@ -28,7 +31,7 @@ const (
 	secretCheckInterval = 10 * time.Minute
 	secretCheckTTL      = 3 * secretCheckInterval
 	secretCheckDomain   = "secret-check:" // the HMAC input of the fingerprint
-	secretCheckSuffix   = "secret-check"  // not hex: no store's key has this name
+	secretCheckSuffix   = "secret-check:" // and the store's kind; not hex: no store's key has this name
 )
 
 // secretCheckScript adds ARGV[1] to the sorted set KEYS[1] until ARGV[2]
@@ -48,8 +51,9 @@ return redis.call('ZCARD', KEYS[1]) - 1
 type secretCheck struct {
 	client   redis.UniversalClient
 	key      string // the sorted set
+	prefix   string // the store's prefix, for the log
 	print    string // this store's fingerprint
-	store    string // "failures" or "replay", for the log
+	store    string // "failures" or "replay"
 	log      zerolog.Logger
 	now      func() time.Time
 	timeout  time.Duration
@@ -58,29 +62,39 @@ type secretCheck struct {
 
 	next    atomic.Int64 // UnixNano of the next check; 0: at the first call
 	running atomic.Bool
-
-	// checked, when set (by tests), is called after each check with the
-	// number of other fingerprints found, -1 when Redis did not answer.
-	checked func(others int64)
 }
 
 func newSecretCheck(client redis.UniversalClient, names *namer, c *config, store string) *secretCheck {
 	print := names.name(secretCheckDomain, "")[len(names.prefix):]
 	return &secretCheck{
-		client: client, key: names.prefix + secretCheckSuffix, print: print, store: store,
+		client: client, key: names.prefix + secretCheckSuffix + store, prefix: names.prefix, print: print, store: store,
 		log: c.log, now: c.now, timeout: c.timeout, interval: secretCheckInterval, ttl: secretCheckTTL,
 	}
 }
 
-// maybe makes a check when one is due and no other call is making one:
-// the store's first call, then one call every interval, pays one round
-// trip more; the others a clock read and an atomic load. It runs on the
-// caller's goroutine, so that no work outlives the store's calls.
+// maybe makes a check when one is due and no other call is making one.
+// Stores call it after a call that Redis answered, so that a Redis that
+// does not answer costs a request one timeout, not two: the first such
+// call, then one call every interval, pays one round trip more (bounded
+// by the store's timeout); the others a clock read and an atomic load. It
+// runs on the caller's goroutine, so that no work outlives the store's
+// calls.
 func (sc *secretCheck) maybe(ctx context.Context) {
-	if sc.now().UnixNano() < sc.next.Load() || !sc.running.CompareAndSwap(false, true) {
+	if !sc.due() || !sc.running.CompareAndSwap(false, true) {
+		return
+	}
+	if !sc.due() { // another call has just made it
+		sc.running.Store(false)
 		return
 	}
 	sc.run(ctx)
+}
+
+// due reports whether a check is due: the next one's time has come, or
+// it is more than an interval away (the clock went back).
+func (sc *secretCheck) due() bool {
+	now, next := sc.now().UnixNano(), sc.next.Load()
+	return now >= next || next-now > int64(sc.interval)
 }
 
 // run makes one check, bounded by the store's timeout and not by ctx's
@@ -93,14 +107,9 @@ func (sc *secretCheck) run(ctx context.Context) {
 	others, err := secretCheckScript.Run(ctx, sc.client, []string{sc.key}, sc.print, sc.ttl.Milliseconds()).Int64()
 	cancel()
 	sc.next.Store(sc.now().Add(sc.interval).UnixNano())
-	if err != nil {
-		others = -1
-	} else if others > 0 {
-		sc.log.Error().Str("store", sc.store).Str("prefix", sc.key[:len(sc.key)-len(secretCheckSuffix)]).
+	if err == nil && others > 0 {
+		sc.log.Error().Str("store", sc.store).Str("prefix", sc.prefix).
 			Int64("other_secrets", others).Dur("within", sc.ttl).
 			Msg("redisstore: another instance uses this prefix with a different secret; instances with different secrets do not share their state (failure counts, DPoP proofs seen): give every instance of the fleet the same secret, or each fleet its own prefix")
-	}
-	if sc.checked != nil {
-		sc.checked(others)
 	}
 }

@@ -5,8 +5,12 @@ import (
 	"encoding/hex"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 
 	"github.com/authgate/authgate/authgatetest"
 	"github.com/authgate/authgate/redisstore"
@@ -175,4 +179,114 @@ func TestSecretCheck_rotation_ends(t *testing.T) {
 	if n := d.direct.ZCard(ctx, d.checkKey()).Val(); n != 1 {
 		t.Errorf("%d fingerprints after the rotation, want 1", n)
 	}
+}
+
+// TestSecretCheck_store_kinds_apart: a FailureStore and a ReplayStore
+// sharing a prefix may each have a secret of their own (they never read
+// each other's keys): that is not reported.
+func TestSecretCheck_store_kinds_apart(t *testing.T) {
+	t.Parallel()
+	d := newRDB(t)
+	ctx := context.Background()
+	c := newClient(t, testAddr())
+	var l authgatetest.Log
+	fs := d.failureStore(t, c, redisstore.WithLogger(l.Logger()))
+	rs, err := redisstore.NewReplayStore(c, []byte("replay-secret-"+randHex(16)), redisstore.WithPrefix(d.prefix),
+		redisstore.WithTimeout(2*time.Second), redisstore.WithLogger(l.Logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Fail(ctx, addrKey("198.51.100.9"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Use(ctx, "thumb.jti-1", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if evs := mismatches(t, &l); len(evs) != 0 {
+		t.Errorf("reported %v", evs)
+	}
+	for _, set := range []string{d.checkKey(), d.replayCheckKey()} {
+		if n := d.direct.ZCard(ctx, set).Val(); n != 1 {
+			t.Errorf("%s holds %d fingerprints, want 1", set, n)
+		}
+	}
+}
+
+// TestSecretCheck_clock_back: a clock set back by more than the interval
+// does not stop the checks until it catches up.
+func TestSecretCheck_clock_back(t *testing.T) {
+	t.Parallel()
+	d := newRDB(t)
+	ctx := context.Background()
+	c := newClient(t, testAddr())
+	clk := &clock{t: time.Now()}
+	s := d.failureStore(t, c, redisstore.WithClock(clk.now))
+	k := addrKey("198.51.100.10")
+	if _, err := s.Fail(ctx, k, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.direct.Del(ctx, d.checkKey()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(-time.Hour)
+	if _, err := s.Failures(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.direct.ZCard(ctx, d.checkKey()).Val(); n != 1 {
+		t.Errorf("no check after the clock went back an hour (%d fingerprints)", n)
+	}
+}
+
+// TestSecretCheck_silent_redis_costs_one_call: the check follows a call
+// Redis answered, so with Redis silent a store's first call waits for
+// its own call only, not for the check too (counted, not timed).
+func TestSecretCheck_silent_redis_costs_one_call(t *testing.T) {
+	t.Parallel()
+	d := newRDB(t)
+	p := newProxy(t)
+	c := newClient(t, p.Addr())
+	checks := &checkCalls{}
+	c.AddHook(checks)
+	rs := d.replayStore(t, c, redisstore.WithTimeout(100*time.Millisecond))
+	fs := d.failureStore(t, c, redisstore.WithTimeout(100*time.Millisecond), redisstore.WithLogger(zerolog.Nop()))
+	p.Freeze(true)
+	ctx := context.Background()
+	if _, err := rs.Use(ctx, "thumb.jti-1", time.Now().Add(time.Minute)); err == nil {
+		t.Fatal("Use with Redis silent: no error")
+	}
+	if _, err := fs.Fail(ctx, addrKey("198.51.100.11"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n := checks.n.Load(); n != 0 {
+		t.Errorf("%d secret checks sent to a silent Redis, want 0", n)
+	}
+	p.Freeze(false)
+	if _, err := rs.Use(ctx, "thumb.jti-2", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n := checks.n.Load(); n != 1 {
+		t.Errorf("%d secret checks after Redis answered again, want 1", n)
+	}
+	if n := d.direct.ZCard(ctx, d.replayCheckKey()).Val(); n != 1 {
+		t.Errorf("%d fingerprints, want 1", n)
+	}
+}
+
+// checkCalls counts the commands that name a secret check's set.
+type checkCalls struct{ n atomic.Int64 }
+
+func (c *checkCalls) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *checkCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		for _, a := range cmd.Args() {
+			if s, ok := a.(string); ok && strings.Contains(s, "secret-check:") {
+				c.n.Add(1)
+				break
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+func (c *checkCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
