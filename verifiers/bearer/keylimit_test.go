@@ -51,7 +51,7 @@ func TestKeyLimit_token_without_kid_tried_against_at_most_MaxKeysTried(t *testin
 			t.Fatalf("status %d, WWW-Authenticate %q", res.status, res.header.Get("Www-Authenticate"))
 		}
 		ev := res.refusal(t)
-		wantDetail := `the token has no kid, and 5 keys of issuer "` + testIss + `" are bound to its alg RS256 (6 keys with kids "ec1": static JWKS of issuer "` + testIss + `"); a token without kid is tried against at most 4 keys, so none was tried`
+		wantDetail := `the token has no kid, and 5 keys of issuer "` + testIss + `" are bound to its alg RS256 (6 keys with kids "ec1": static JWKS); a token without kid is tried against at most 4 keys, so none was tried`
 		if ev["reason"] != string(verifiers.TokenKeyUnknown) || ev["detail"] != wantDetail {
 			t.Fatalf("reason %v\ndetail %q\nwant   %q", ev["reason"], ev["detail"], wantDetail)
 		}

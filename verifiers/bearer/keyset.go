@@ -19,7 +19,9 @@ type keySet struct {
 	// types authgate does not verify with.
 	skipped   []string
 	symmetric bool
-	// origin names where the set came from, for details and logs.
+	// origin names where the set came from, for details and logs:
+	// "static JWKS", "shared secret", "file <path>" or the URL. The
+	// details that name it name the issuer first, so it does not.
 	origin    string
 	fetchedAt time.Time
 	// gen increases with each set an issuer installs (0 for static

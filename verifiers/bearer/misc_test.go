@@ -1,6 +1,7 @@
 package bearer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -312,5 +313,31 @@ func TestOpaque_cached_identity_keeps_each_source(t *testing.T) {
 	}
 	if _, ok := claimTime(map[string]any{"exp": "x"}, "exp"); ok {
 		t.Error("claimTime read a string")
+	}
+}
+
+// TestDetails_name_the_issuer_once: a detail that describes a static key
+// set or a shared secret names the issuer in its sentence, and the set's
+// origin does not name it again.
+func TestDetails_name_the_issuer_once(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, []map[string]any{jwkOf(fx.ec, "ec1", "ES256")})
+	_, err := v.Verify(bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "rotated"}, claims())))
+	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
+	want := `no key with kid "rotated" in the key set of issuer "` + testIss + `" (1 key with kids "ec1": static JWKS); static keys are never fetched again`
+	if rej.Detail != want {
+		t.Errorf("static set: detail\n %q\nwant\n %q", rej.Detail, want)
+	}
+
+	vHS, err := New(t.Context(), testAud, []Issuer{{URL: testIss, Keys: Secret(fx.secret, "HS256")}}, clockAt(t0), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { vHS.Close() })
+	other := bytes.Repeat([]byte("fedcba9876543210"), 2)
+	_, err = vHS.Verify(bearerReq(sign("HS256", other, nil, claims())))
+	rej = wantReject(t, err, verifiers.TokenSignatureInvalid)
+	if n := strings.Count(rej.Detail, testIss); n != 1 || !strings.HasSuffix(rej.Detail, "(1 key: shared secret)") {
+		t.Errorf("shared secret: detail %q names the issuer %d times, want once and to end with the set's description", rej.Detail, n)
 	}
 }

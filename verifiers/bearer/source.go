@@ -85,7 +85,12 @@ func (s KeySource) remote() bool { return s.kind == srcURL || s.kind == srcDisco
 func (s KeySource) load(iss string, allow allowList) (*keySet, error) {
 	switch s.kind {
 	case srcBytes:
-		return parseKeySet(s.data, loadOptions{origin: "static JWKS of issuer " + quote(iss), allow: allow, symmetric: true})
+		set, err := parseKeySet(s.data, loadOptions{origin: "static JWKS of issuer " + quote(iss), allow: allow, symmetric: true})
+		if set != nil {
+			// Every detail that names the set names its issuer first.
+			set.origin = "static JWKS"
+		}
+		return set, err
 	case srcFile:
 		b, err := os.ReadFile(s.path)
 		if err != nil {
@@ -105,7 +110,7 @@ func (s KeySource) load(iss string, allow allowList) (*keySet, error) {
 			return nil, &KeySetError{Origin: origin, Problem: a.Name() + " is not in the allow-list"}
 		}
 		k := &key{Alg: a, Secret: s.secret}
-		return &keySet{keys: []*key{k}, byKid: map[string]*key{}, symmetric: true, origin: origin}, nil
+		return &keySet{keys: []*key{k}, byKid: map[string]*key{}, symmetric: true, origin: "shared secret"}, nil
 	}
 	return nil, fmt.Errorf("bearer: issuer %s: no key source (use JWKS, JWKSFile, JWKSURL, Discovery or Secret)", quote(iss))
 }
