@@ -53,7 +53,7 @@ func FuzzPrintableASCII(f *testing.F) {
 }
 
 func BenchmarkClean(b *testing.B) {
-	s := `the signature does not verify with key kid "es256-0" (ES256) of issuer "https://issuer.bench.authgate.test/" (3 keys with kids "es256-0", "rs256-0", "eddsa-0": static JWKS)`
+	s := `the signature does not verify with key kid 'es256-0' (ES256) of issuer 'https://issuer.bench.authgate.test/' (3 keys with kids 'es256-0', 'rs256-0', 'eddsa-0': static JWKS)`
 	b.SetBytes(int64(len(s)))
 	for b.Loop() {
 		if clean(s, maxDetailLen) != s {

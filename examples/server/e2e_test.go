@@ -609,7 +609,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), `-jwks: bearer: issuer "`+issuer+`": "http://keys.example.invalid/jwks" uses plain http to a host that is not loopback`) {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), `-jwks: bearer: issuer '`+issuer+`': 'http://keys.example.invalid/jwks' uses plain http to a host that is not loopback`) {
 			t.Errorf("exit %v, stderr:\n%s", err, stderr.String())
 		}
 	})
@@ -623,7 +623,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		if r := do(t, "GET", s.base+"/v1/me", "Authorization", "Bearer "+tok); r.status != 503 {
 			t.Errorf("status %d, want 503: %s", r.status, r.body)
 		}
-		if !strings.Contains(s.stderr.String(), `jwks_uri: \"http://keys.example.invalid/jwks\" uses plain http to a host that is not loopback`) {
+		if !strings.Contains(s.stderr.String(), `jwks_uri: 'http://keys.example.invalid/jwks' uses plain http to a host that is not loopback`) {
 			t.Errorf("the log does not say why the key set was not fetched:\n%s", s.stderr)
 		}
 	})

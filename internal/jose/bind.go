@@ -14,16 +14,16 @@ import (
 func bindAlg(m rawKey, forSig bool, allow AllowList) (alg *Algorithm, inferred bool, skip string, err error) {
 	switch {
 	case m.Alg == "none":
-		return nil, false, "", errors.New(`alg "none" is never a key's algorithm`)
+		return nil, false, "", errors.New("alg 'none' is never a key's algorithm")
 	case m.Alg != "" && isEncryptionAlg(m.Alg):
 		if forSig {
-			return nil, false, "", fmt.Errorf("alg %q is an encryption algorithm, but use or key_ops say the key verifies signatures", m.Alg)
+			return nil, false, "", fmt.Errorf("alg %s is an encryption algorithm, but use or key_ops say the key verifies signatures", Quote(m.Alg))
 		}
 		return nil, false, "alg " + Quote(m.Alg) + " is an encryption algorithm", nil
 	case m.Alg != "":
 		alg = LookupAlg(m.Alg)
 		if alg == nil {
-			return nil, false, "", fmt.Errorf("alg %q is not a JWS algorithm authgate knows", m.Alg)
+			return nil, false, "", fmt.Errorf("alg %s is not a JWS algorithm authgate knows", Quote(m.Alg))
 		}
 		if alg.kty() != m.Kty {
 			return nil, false, "", fmt.Errorf("alg %s needs kty %s, this key's kty is %s", alg.name, alg.kty(), m.Kty)

@@ -56,7 +56,7 @@ func (t *JWS) EmbeddedKey(alg *Algorithm) (*Key, string, error) {
 	}
 	for _, name := range privateMembers {
 		if _, ok := m[name]; ok {
-			return fail(true, "the JWK has the private member %q: a proof carries the public key only, and this private key must be considered leaked (RFC 9449 §4.3)", name)
+			return fail(true, "the JWK has the private member %s: a proof carries the public key only, and this private key must be considered leaked (RFC 9449 §4.3)", Quote(name))
 		}
 	}
 	kty, _ := m["kty"].(string)

@@ -183,7 +183,7 @@ func TestDecodeJSON_empty_name_twice(t *testing.T) {
 		}
 	}
 	jws := &JWS{payload: b64.EncodeToString([]byte(`{"":0,"":1}`))}
-	if _, err := jws.Claims(); err == nil || !strings.Contains(err.Error(), `the claim "" twice`) {
+	if _, err := jws.Claims(); err == nil || !strings.Contains(err.Error(), `the claim '' twice`) {
 		t.Errorf("Claims: %v", err)
 	}
 }

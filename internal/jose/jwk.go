@@ -31,8 +31,8 @@ type KeySet struct {
 	Keys []*Key
 	// ByKid maps each kid to its key; keys without kid are not in it.
 	ByKid map[string]*Key
-	// Skipped lists the keys left out, and why ("key 2 (kid \"e\"): use
-	// is \"enc\", not sig"): encryption keys, key types or curves this
+	// Skipped lists the keys left out, and why ("key 2 (kid 'e'): use
+	// is 'enc', not sig"): encryption keys, key types or curves this
 	// package does not verify with.
 	Skipped []string
 	// Symmetric is true for a set of HMAC secrets, false for public keys.
@@ -52,7 +52,7 @@ type KeySetOptions struct {
 
 // KeySetError says why a key set was refused.
 type KeySetError struct {
-	// Key names the offending key ("key 1 (kid \"a\")"), empty when the
+	// Key names the offending key ("key 1 (kid 'a')"), empty when the
 	// problem concerns the whole set.
 	Key string
 	// Problem says what is wrong, in plain words.
@@ -126,7 +126,7 @@ func ParseKeySet(data []byte, o KeySetOptions) (*KeySet, error) {
 		}
 		if k.Kid != "" {
 			if _, dup := s.ByKid[k.Kid]; dup {
-				return nil, fail(name, "kid %q appears on two keys; a kid must name one key", k.Kid)
+				return nil, fail(name, "kid %s appears on two keys; a kid must name one key", Quote(k.Kid))
 			}
 			s.ByKid[k.Kid] = k
 		}
@@ -160,12 +160,12 @@ func splitSet(data []byte) ([]json.RawMessage, error) {
 	var raws []json.RawMessage
 	if ks, ok := top["keys"]; ok {
 		if err := json.Unmarshal(ks, &raws); err != nil || raws == nil {
-			return nil, errors.New(`"keys" is not an array of JWKs`)
+			return nil, errors.New("'keys' is not an array of JWKs")
 		}
 	} else if _, ok := top["kty"]; ok {
 		raws = []json.RawMessage{data}
 	} else {
-		return nil, errors.New(`no "keys" member: not a JWK set (RFC 7517 §5)`)
+		return nil, errors.New("no 'keys' member: not a JWK set (RFC 7517 §5)")
 	}
 	if len(raws) > MaxKeys {
 		return nil, fmt.Errorf("%d keys, more than the %d allowed", len(raws), MaxKeys)
@@ -221,7 +221,7 @@ func parseKey(raw json.RawMessage, o KeySetOptions) (*Key, string, error) {
 	if alg.fam != famHMAC {
 		for _, name := range privateMembers {
 			if _, ok := members[name]; ok {
-				return nil, "", fmt.Errorf("private key material (member %q): a key set for verification must hold public keys only", name)
+				return nil, "", fmt.Errorf("private key material (member %s): a key set for verification must hold public keys only", Quote(name))
 			}
 		}
 	}
@@ -245,7 +245,7 @@ func decodeJWK(raw json.RawMessage) (rawKey, map[string]json.RawMessage, error) 
 	if err := json.Unmarshal(raw, &m); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return rawKey{}, nil, fmt.Errorf("member %q is a JSON %s, not a string", te.Field, te.Value)
+			return rawKey{}, nil, fmt.Errorf("member %s is a JSON %s, not a string", Quote(te.Field), te.Value)
 		}
 		return rawKey{}, nil, fmt.Errorf("not a valid JWK: %v", err)
 	}
@@ -271,7 +271,7 @@ func purpose(m rawKey) (forSig bool, skip string, err error) {
 	}
 	for i, op := range ops {
 		if slices.Contains(ops[:i], op) {
-			return false, "", fmt.Errorf("key_ops lists %q twice (RFC 7517 §4.3)", op)
+			return false, "", fmt.Errorf("key_ops lists %s twice (RFC 7517 §4.3)", Quote(op))
 		}
 	}
 	if !slices.Contains(ops, "verify") {
@@ -289,19 +289,19 @@ func checkType(m rawKey) (skip string, err error) {
 	switch m.Kty {
 	case "RSA", "EC", "OKP", "oct":
 	case "":
-		return "", errors.New(`no "kty" member (RFC 7517 §4.1)`)
+		return "", errors.New("no 'kty' member (RFC 7517 §4.1)")
 	default:
 		return "kty " + Quote(m.Kty) + " is not a signature key type authgate verifies with", nil
 	}
 	switch {
 	case m.Kty == "EC" && m.Crv != "P-256" && m.Crv != "P-384" && m.Crv != "P-521":
 		if m.Crv == "" {
-			return "", errors.New(`EC key without "crv"`)
+			return "", errors.New("EC key without 'crv'")
 		}
 		return "curve " + Quote(m.Crv) + " is not one authgate verifies with", nil
 	case m.Kty == "OKP" && m.Crv != "Ed25519":
 		if m.Crv == "" {
-			return "", errors.New(`OKP key without "crv"`)
+			return "", errors.New("OKP key without 'crv'")
 		}
 		return "curve " + Quote(m.Crv) + " is not one authgate verifies with", nil
 	}

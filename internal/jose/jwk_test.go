@@ -117,7 +117,7 @@ func TestParseKeySet_error_names_key(t *testing.T) {
 	if !ok {
 		t.Fatalf("err = %T %v, want *KeySetError", err, err)
 	}
-	if ke.Key != `key 1 (kid "a")` || ke.Problem != "alg RS256 needs kty RSA, this key's kty is EC" {
+	if ke.Key != `key 1 (kid 'a')` || ke.Problem != "alg RS256 needs kty RSA, this key's kty is EC" {
 		t.Fatalf("KeySetError = %+v", ke)
 	}
 	s, err := ParseKeySet([]byte(rfc8037Ed25519), KeySetOptions{})

@@ -127,12 +127,12 @@ func TestEmbeddedKey_refuses(t *testing.T) {
 		name, alg, jwk, want string
 		private              bool
 	}{
-		{"F5_private_d", "ES256", `{"kty":"EC","crv":"P-256","x":"` + b64u(x) + `","y":"` + b64u(y) + `","d":"AAAA"}`, `private member "d"`, true},
-		{"F5_private_rsa_p", "RS256", `{"kty":"RSA","n":"` + b64u(n) + `","e":"AQAB","p":"AQAB"}`, `private member "p"`, true},
+		{"F5_private_d", "ES256", `{"kty":"EC","crv":"P-256","x":"` + b64u(x) + `","y":"` + b64u(y) + `","d":"AAAA"}`, `private member 'd'`, true},
+		{"F5_private_rsa_p", "RS256", `{"kty":"RSA","n":"` + b64u(n) + `","e":"AQAB","p":"AQAB"}`, `private member 'p'`, true},
 		{"F5_oct", "HS256", `{"kty":"oct","k":"AAAA"}`, "symmetric key", true},
 		{"F5_hmac_alg_with_ec_key", "HS256", good, "symmetric key", false},
-		{"kty_for_other_alg", "RS256", good, `kty "EC" but alg RS256 needs kty RSA`, false},
-		{"other_curve", "ES384", good, `curve "P-256" but alg ES384 needs P-384`, false},
+		{"kty_for_other_alg", "RS256", good, `kty 'EC' but alg RS256 needs kty RSA`, false},
+		{"other_curve", "ES384", good, `curve 'P-256' but alg ES384 needs P-384`, false},
 		{"off_curve", "ES256", `{"kty":"EC","crv":"P-256","x":"` + b64u(x) + `","y":"` + b64u(offCurve) + `"}`, "not on P-256", false},
 		{"short_x", "ES256", `{"kty":"EC","crv":"P-256","x":"` + b64u(x[1:]) + `","y":"` + b64u(y) + `"}`, "member x is 31 bytes", false},
 		{"not_object", "ES256", `"abc"`, "JSON string, not a JWK object", false},

@@ -32,8 +32,8 @@ type wycheJWS struct {
 var jwsDeviations = map[int]string{
 	346: "key bound to PS256, token PS384: a key verifies one algorithm (RFC 8725 §3.1)",
 	350: "key bound to PS256, token PS384: a key verifies one algorithm (RFC 8725 §3.1)",
-	347: `key alg "ES521" is no registered JWS algorithm: the set is refused`,
-	351: `key alg "ES521" is no registered JWS algorithm: the set is refused`,
+	347: `key alg 'ES521' is no registered JWS algorithm: the set is refused`,
+	351: `key alg 'ES521' is no registered JWS algorithm: the set is refused`,
 	372: "a '?' in the header: every byte outside base64url is refused",
 	373: "a '?' in the payload: every byte outside base64url is refused",
 	367: "byte-identical to the valid tcId 357: nothing to reject at the JWS layer",

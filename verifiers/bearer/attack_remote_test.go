@@ -39,7 +39,7 @@ func TestAttackRemote(t *testing.T) {
 	byAttacker := func(hdr string) string { return mintSigned(hdr, claims, "ES256", fx.ec2) }
 	attackerJWK := string(must(json.Marshal(jwkOf(fx.ec2, "ec1", "ES256"))))
 	attackerCert := base64.StdEncoding.EncodeToString(selfSigned(t, fx.ec2))
-	sigInvalid := `the signature does not verify with key kid "ec1" (ES256) of issuer "` + ks.URL + `"`
+	sigInvalid := `the signature does not verify with key kid 'ec1' (ES256) of issuer '` + ks.URL + `'`
 	unknown := func(kid string) string {
 		return "no key with kid " + quote(kid) + " in the key set of issuer " + quote(ks.URL)
 	}
@@ -58,7 +58,7 @@ func TestAttackRemote(t *testing.T) {
 		{name: "x5c_attacker_certificate_unknown_kid", tok: byAttacker(`{"alg":"ES256","kid":"attacker","x5c":["` + attackerCert + `"]}`), reason: verifiers.TokenKeyUnknown, detail: []string{unknown("attacker")}},
 		{name: "kid_is_attacker_url", tok: byAttacker(`{"alg":"ES256","kid":"` + attacker.URL + `/jwks"}`), reason: verifiers.TokenKeyUnknown, detail: []string{unknown(attacker.URL + "/jwks")}},
 		{name: "iss_is_attacker_url", tok: mintSigned(`{"alg":"ES256","kid":"ec1"}`, claimsJSON("iss", `"`+attacker.URL+`"`), "ES256", fx.ec2), reason: verifiers.TokenIssuerMismatch,
-			detail: []string{`the token's iss is "` + attacker.URL + `"; this verifier trusts "` + ks.URL + `"`}},
+			detail: []string{`the token's iss is '` + attacker.URL + `'; this verifier trusts '` + ks.URL + `'`}},
 	}
 	runAttacks(t, v, cases)
 }

@@ -499,9 +499,9 @@ func TestAttack(t *testing.T) {
 	attackerJWK := must(json.Marshal(jwkOf(fx.ec2, "ec1", "ES256")))
 	attackerCert := base64.StdEncoding.EncodeToString(selfSigned(t, fx.ec2))
 	byAttacker := func(hdr string) string { return mintSigned(hdr, claimsJSON(), "ES256", fx.ec2) }
-	sigInvalid := `the signature does not verify with key kid "ec1" (ES256) of issuer "https://issuer.example.com/"`
+	sigInvalid := `the signature does not verify with key kid 'ec1' (ES256) of issuer 'https://issuer.example.com/'`
 	noKid := func(kid string) string {
-		return `no key with kid ` + quote(kid) + ` in the key set of issuer "https://issuer.example.com/"`
+		return `no key with kid ` + quote(kid) + ` in the key set of issuer 'https://issuer.example.com/'`
 	}
 
 	longKid := strings.Repeat("k", 10<<10)
@@ -510,26 +510,26 @@ func TestAttack(t *testing.T) {
 	cases := []attack{
 		// E1: alg none, every casing, with and without a signature.
 		{name: "alg_none", tok: seg(`{"alg":"none"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`the token's alg is "none": an unsigned token, which is never accepted (RFC 8725 §3.1); ` + allowedAll}, hint: "no signature"},
-		{name: "alg_none_capitalized", tok: seg(`{"alg":"None"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "None": an unsigned token`}},
-		{name: "alg_none_uppercase", tok: seg(`{"alg":"NONE"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "NONE": an unsigned token`}},
-		{name: "alg_none_mixed_case", tok: seg(`{"alg":"nOnE"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "nOnE": an unsigned token`}},
+			detail: []string{`the token's alg is 'none': an unsigned token, which is never accepted (RFC 8725 §3.1); ` + allowedAll}, hint: "no signature"},
+		{name: "alg_none_capitalized", tok: seg(`{"alg":"None"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'None': an unsigned token`}},
+		{name: "alg_none_uppercase", tok: seg(`{"alg":"NONE"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'NONE': an unsigned token`}},
+		{name: "alg_none_mixed_case", tok: seg(`{"alg":"nOnE"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'nOnE': an unsigned token`}},
 		{name: "alg_none_with_kid", tok: seg(`{"alg":"none","kid":"ec1"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`alg is "none"`}, attrs: map[string]string{"kid": "ec1"}},
+			detail: []string{`alg is 'none'`}, attrs: map[string]string{"kid": "ec1"}},
 		{name: "alg_none_without_signature_segment", tok: seg(`{"alg":"none"}`) + "." + gs[1], reason: verifiers.TokenMalformed,
 			detail: []string{"the token has 2 segments; a compact JWS has 3"}},
 		{name: "alg_NONE_without_signature_segment", tok: seg(`{"alg":"NONE"}`) + "." + gs[1], reason: verifiers.TokenMalformed, detail: []string{"2 segments"}},
-		{name: "alg_none_with_es256_signature", tok: mintSigned(`{"alg":"none","kid":"ec1"}`, claimsJSON(), "ES256", fx.ec), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "none"`}},
-		{name: "alg_None_with_rs256_signature", tok: mintSigned(`{"alg":"None","kid":"rsa1"}`, claimsJSON(), "RS256", fx.rsa), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "None"`}},
-		{name: "alg_NONE_with_hs256_signature", tok: mintSigned(`{"alg":"NONE"}`, claimsJSON(), "HS256", fx.secret), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "NONE"`}},
-		{name: "alg_nOnE_with_eddsa_signature", tok: mintSigned(`{"alg":"nOnE","kid":"ed1"}`, claimsJSON(), "EdDSA", fx.ed), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is "nOnE"`}},
+		{name: "alg_none_with_es256_signature", tok: mintSigned(`{"alg":"none","kid":"ec1"}`, claimsJSON(), "ES256", fx.ec), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'none'`}},
+		{name: "alg_None_with_rs256_signature", tok: mintSigned(`{"alg":"None","kid":"rsa1"}`, claimsJSON(), "RS256", fx.rsa), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'None'`}},
+		{name: "alg_NONE_with_hs256_signature", tok: mintSigned(`{"alg":"NONE"}`, claimsJSON(), "HS256", fx.secret), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'NONE'`}},
+		{name: "alg_nOnE_with_eddsa_signature", tok: mintSigned(`{"alg":"nOnE","kid":"ed1"}`, claimsJSON(), "EdDSA", fx.ed), reason: verifiers.TokenAlgNotAllowed, detail: []string{`alg is 'nOnE'`}},
 		{name: "alg_none_copied_signature", tok: seg(`{"alg":"none","kid":"ec1"}`) + "." + gs[1] + "." + gs[2], reason: verifiers.TokenAlgNotAllowed},
 		{name: "alg_none_trailing_space", tok: mintSigned(`{"alg":"none "}`, claimsJSON(), "ES256", fx.ec), reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`the token's alg "none " is not a JWS algorithm authgate verifies`}},
+			detail: []string{`the token's alg 'none ' is not a JWS algorithm authgate verifies`}},
 		{name: "alg_none_at_secret_verifier", v: vHS, tok: seg(`{"alg":"none"}`) + "." + gs[1] + ".", reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`alg is "none"`, "allowed: HS256"}},
+			detail: []string{`alg is 'none'`, "allowed: HS256"}},
 		{name: "alg_lowercase_es256", tok: mintSigned(`{"alg":"es256","kid":"ec1"}`, claimsJSON(), "ES256", fx.ec), reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`alg "es256" is not a JWS algorithm`}},
+			detail: []string{`alg 'es256' is not a JWS algorithm`}},
 		{name: "alg_empty_string", tok: mintSigned(`{"alg":"","kid":"ec1"}`, claimsJSON(), "ES256", fx.ec), reason: verifiers.TokenMalformed, detail: []string{"no alg"}},
 		{name: "alg_not_a_string", tok: mintSigned(`{"alg":["ES256"],"kid":"ec1"}`, claimsJSON(), "ES256", fx.ec), reason: verifiers.TokenMalformed,
 			detail: []string{"the header member alg is not a string"}},
@@ -562,9 +562,9 @@ func TestAttack(t *testing.T) {
 		{name: "hs256_at_hmac_verifier_secret_is_pem", v: vHS, tok: hsConfusion("HS256", "", pemOf("PUBLIC KEY", rsaDER)), reason: verifiers.TokenSignatureInvalid,
 			detail: []string{"the signature does not verify with the HS256 key (it has no kid)"}},
 		{name: "ps256_with_rs256_key", tok: mintSigned(`{"alg":"PS256","kid":"rsa1"}`, claimsJSON(), "PS256", fx.rsa), reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`the token's alg is PS256, but key kid "rsa1" of issuer "https://issuer.example.com/" is bound to RS256 (its alg member)`}},
+			detail: []string{`the token's alg is PS256, but key kid 'rsa1' of issuer 'https://issuer.example.com/' is bound to RS256 (its alg member)`}},
 		{name: "es384_with_es256_key", tok: mintSigned(`{"alg":"ES384","kid":"ec1"}`, claimsJSON(), "ES384", fx.ec), reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`alg is ES384, but key kid "ec1"`, "bound to ES256"}},
+			detail: []string{`alg is ES384, but key kid 'ec1'`, "bound to ES256"}},
 
 		// E10: kid is a map key, nothing more.
 		{name: "kid_path_traversal", tok: es(`{"alg":"ES256","kid":"../../../../dev/null"}`, claimsJSON()), reason: verifiers.TokenKeyUnknown,
@@ -574,7 +574,7 @@ func TestAttack(t *testing.T) {
 		{name: "kid_sql_injection", tok: es(`{"alg":"ES256","kid":"' OR 1=1 --"}`, claimsJSON()), reason: verifiers.TokenKeyUnknown,
 			detail: []string{noKid("' OR 1=1 --")}, attrs: map[string]string{"kid": "' OR 1=1 --"}},
 		{name: "kid_nul_byte", tok: es(`{"alg":"ES256","kid":"kid\u0000x"}`, claimsJSON()), reason: verifiers.TokenKeyUnknown,
-			detail: []string{`no key with kid "kid\x00x"`},
+			detail: []string{`no key with kid 'kid\x00x'`},
 			check: func(t *testing.T, res gateResult, _ map[string]any) {
 				if strings.Contains(res.raw, `\u0000`) || strings.ContainsRune(res.raw, 0) {
 					t.Errorf("the log holds a NUL: %s", res.raw)
@@ -601,7 +601,7 @@ func TestAttack(t *testing.T) {
 				}
 			}},
 		{name: "kid_crlf_log_forging", tok: es(`{"alg":"ES256","kid":"ec1\r\n{\"level\":\"info\",\"message\":\"forged\"}"}`, claimsJSON()), reason: verifiers.TokenKeyUnknown,
-			detail: []string{`no key with kid "ec1\x0d\x0a{\"level\"`},
+			detail: []string{`no key with kid 'ec1\x0d\x0a{"level"`},
 			check: func(t *testing.T, res gateResult, _ map[string]any) {
 				if len(res.logs) != 1 || strings.Count(res.raw, "\n") != 1 {
 					t.Errorf("want one log line: %q", res.raw)
@@ -610,7 +610,7 @@ func TestAttack(t *testing.T) {
 		{name: "kid_10KB_over_size_cap", tok: es(`{"alg":"ES256","kid":"`+longKid+`"}`, claimsJSON()), status: 431, reason: verifiers.CredentialsTooLarge,
 			detail: []string{"over the 10240-byte limit; no verifier ran"}},
 		{name: "kid_10KB_bounded_in_log", v: vBig, gate: bigGate, tok: es(`{"alg":"ES256","kid":"`+longKid+`"}`, claimsJSON()), reason: verifiers.TokenKeyUnknown,
-			detail: []string{`no key with kid "` + strings.Repeat("k", 64) + `"...`},
+			detail: []string{`no key with kid '` + strings.Repeat("k", 64) + `'...`},
 			check: func(t *testing.T, _ gateResult, ev map[string]any) {
 				if kid := ev["kid"].(string); !strings.HasPrefix(kid, "kkkk") || len(kid) > 131 {
 					t.Errorf("logged kid is %d bytes; want at most 128 and an ellipsis", len(kid))
@@ -625,10 +625,10 @@ func TestAttack(t *testing.T) {
 		// A token without kid is tried with every key bound to its alg.
 		{name: "kid_empty_string_accepted", tok: es(`{"alg":"ES256","kid":""}`, claimsJSON()), status: http.StatusOK},
 		{name: "kid_absent_no_key_for_alg", tok: mintSigned(`{"alg":"PS384"}`, claimsJSON(), "PS384", fx.rsa), reason: verifiers.TokenKeyUnknown,
-			detail: []string{`the token has no kid, and no key of issuer "https://issuer.example.com/" is bound to its alg PS384`}},
+			detail: []string{`the token has no kid, and no key of issuer 'https://issuer.example.com/' is bound to its alg PS384`}},
 		{name: "kid_empty_string_attacker", tok: byAttacker(`{"alg":"ES256","kid":""}`), reason: verifiers.TokenSignatureInvalid, detail: []string{sigInvalid}},
 		{name: "kid_of_another_key_type", tok: es(`{"alg":"ES256","kid":"rsa1"}`, claimsJSON()), reason: verifiers.TokenAlgNotAllowed,
-			detail: []string{`alg is ES256, but key kid "rsa1"`, "bound to RS256"}},
+			detail: []string{`alg is ES256, but key kid 'rsa1'`, "bound to RS256"}},
 
 		// E10: keys and URLs named by the token are never used.
 		{name: "jku_attacker_server", tok: byAttacker(`{"alg":"ES256","kid":"ec1","jku":"` + attacker.URL + `/jwks"}`), reason: verifiers.TokenSignatureInvalid, detail: []string{sigInvalid}},
@@ -646,13 +646,13 @@ func TestAttack(t *testing.T) {
 
 		// crit (RFC 7515 §4.1.11).
 		{name: "crit_unknown_extension", tok: es(`{"alg":"ES256","kid":"ec1","crit":["x-custom"],"x-custom":true}`, claimsJSON()), reason: verifiers.TokenMalformed,
-			detail: []string{`the header's crit lists the extension "x-custom", which authgate does not understand`}},
+			detail: []string{`the header's crit lists the extension 'x-custom', which authgate does not understand`}},
 		{name: "crit_extension_absent_from_header", tok: es(`{"alg":"ES256","kid":"ec1","crit":["b64"]}`, claimsJSON()), reason: verifiers.TokenMalformed,
-			detail: []string{`crit lists the extension "b64"`}},
+			detail: []string{`crit lists the extension 'b64'`}},
 		{name: "crit_registered_header", tok: es(`{"alg":"ES256","kid":"ec1","crit":["alg"]}`, claimsJSON()), reason: verifiers.TokenMalformed,
-			detail: []string{`the header's crit lists "alg", a registered header name it must not list`}},
+			detail: []string{`the header's crit lists 'alg', a registered header name it must not list`}},
 		{name: "crit_registered_after_extension", tok: es(`{"alg":"ES256","kid":"ec1","crit":["x","kid"],"x":1}`, claimsJSON()), reason: verifiers.TokenMalformed,
-			detail: []string{`crit lists "kid", a registered header name`}},
+			detail: []string{`crit lists 'kid', a registered header name`}},
 		{name: "crit_empty", tok: es(`{"alg":"ES256","kid":"ec1","crit":[]}`, claimsJSON()), reason: verifiers.TokenMalformed,
 			detail: []string{"the header's crit is not a non-empty array of strings"}},
 		{name: "crit_string", tok: es(`{"alg":"ES256","kid":"ec1","crit":"x-custom","x-custom":1}`, claimsJSON()), reason: verifiers.TokenMalformed,
@@ -726,22 +726,22 @@ func TestAttack(t *testing.T) {
 
 		// Duplicate members, and names equal only after unescaping.
 		{name: "dup_header_alg_none_last", tok: es(`{"alg":"ES256","kid":"ec1","alg":"none"}`, claimsJSON()), reason: verifiers.TokenMalformed,
-			detail: []string{`the header has the member "alg" twice (RFC 7515 §4)`}},
-		{name: "dup_header_alg_none_first", tok: es(`{"alg":"none","alg":"ES256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member "alg" twice`}},
-		{name: "dup_header_alg_escaped", tok: es(`{"alg":"none","\u0061lg":"ES256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member "alg" twice`}},
-		{name: "dup_header_alg_escaped_first", tok: es(`{"\u0061\u006c\u0067":"ES256","alg":"HS256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member "alg" twice`}},
-		{name: "dup_header_kid", tok: es(`{"alg":"ES256","kid":"rsa1","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member "kid" twice`}},
+			detail: []string{`the header has the member 'alg' twice (RFC 7515 §4)`}},
+		{name: "dup_header_alg_none_first", tok: es(`{"alg":"none","alg":"ES256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member 'alg' twice`}},
+		{name: "dup_header_alg_escaped", tok: es(`{"alg":"none","\u0061lg":"ES256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member 'alg' twice`}},
+		{name: "dup_header_alg_escaped_first", tok: es(`{"\u0061\u006c\u0067":"ES256","alg":"HS256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member 'alg' twice`}},
+		{name: "dup_header_kid", tok: es(`{"alg":"ES256","kid":"rsa1","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{`member 'kid' twice`}},
 		{name: "dup_header_crit_escaped", tok: es(`{"alg":"ES256","kid":"ec1","crit":["x"],"x":1,"\u0063rit":["x"]}`, claimsJSON()), reason: verifiers.TokenMalformed},
-		{name: "dup_claim_sub", tok: es(h256, claimsJSON("sub", `"user-42","sub":"admin"`)), reason: verifiers.TokenMalformed, detail: []string{`the claims set has the claim "sub" twice (RFC 7519 §4)`}},
-		{name: "dup_claim_exp", tok: es(h256, claimsJSON("exp", num(atkNow-3600)+`,"exp":`+num(atkExp))), reason: verifiers.TokenMalformed, detail: []string{`claim "exp" twice`}},
-		{name: "dup_claim_aud", tok: es(h256, claimsJSON("aud", `"https://other.example.com","aud":"`+testAud+`"`)), reason: verifiers.TokenMalformed, detail: []string{`claim "aud" twice`}},
-		{name: "dup_claim_iss", tok: es(h256, claimsJSON("iss", `"https://evil.example.com/","iss":"`+testIss+`"`)), reason: verifiers.TokenMalformed, detail: []string{`claim "iss" twice`}},
+		{name: "dup_claim_sub", tok: es(h256, claimsJSON("sub", `"user-42","sub":"admin"`)), reason: verifiers.TokenMalformed, detail: []string{`the claims set has the claim 'sub' twice (RFC 7519 §4)`}},
+		{name: "dup_claim_exp", tok: es(h256, claimsJSON("exp", num(atkNow-3600)+`,"exp":`+num(atkExp))), reason: verifiers.TokenMalformed, detail: []string{`claim 'exp' twice`}},
+		{name: "dup_claim_aud", tok: es(h256, claimsJSON("aud", `"https://other.example.com","aud":"`+testAud+`"`)), reason: verifiers.TokenMalformed, detail: []string{`claim 'aud' twice`}},
+		{name: "dup_claim_iss", tok: es(h256, claimsJSON("iss", `"https://evil.example.com/","iss":"`+testIss+`"`)), reason: verifiers.TokenMalformed, detail: []string{`claim 'iss' twice`}},
 		{name: "dup_nested_claim_member", tok: es(h256, claimsJSON("cnf", `{"jkt":"a","jkt":"b"}`)), reason: verifiers.TokenMalformed,
-			detail: []string{`the claims set has a claim whose object has the member "jkt" twice (RFC 7519 §4)`}},
+			detail: []string{`the claims set has a claim whose object has the member 'jkt' twice (RFC 7519 §4)`}},
 		{name: "dup_nested_header_member", tok: es(`{"alg":"ES256","kid":"ec1","x":{"a":1,"a":2}}`, claimsJSON()), reason: verifiers.TokenMalformed,
-			detail: []string{`the header has an object with the member "a" twice (RFC 7515 §4)`}},
-		{name: "dup_claim_exp_escaped", tok: es(h256, claimsJSON("exp", num(atkNow-3600)+`,"\u0065xp":`+num(atkExp))), reason: verifiers.TokenMalformed, detail: []string{`claim "exp" twice`}},
-		{name: "dup_claim_sub_escaped_solidus", tok: es(h256, claimsJSON("x/y", `1,"x\/y":2`)), reason: verifiers.TokenMalformed, detail: []string{`claim "x/y" twice`}},
+			detail: []string{`the header has an object with the member 'a' twice (RFC 7515 §4)`}},
+		{name: "dup_claim_exp_escaped", tok: es(h256, claimsJSON("exp", num(atkNow-3600)+`,"\u0065xp":`+num(atkExp))), reason: verifiers.TokenMalformed, detail: []string{`claim 'exp' twice`}},
+		{name: "dup_claim_sub_escaped_solidus", tok: es(h256, claimsJSON("x/y", `1,"x\/y":2`)), reason: verifiers.TokenMalformed, detail: []string{`claim 'x/y' twice`}},
 		// JOSE and JWT names are case-sensitive: "ALG" is not alg.
 		{name: "case_header_ALG_only", tok: es(`{"ALG":"ES256","kid":"ec1"}`, claimsJSON()), reason: verifiers.TokenMalformed, detail: []string{"the header has no alg"}},
 		{name: "case_header_ALG_none_beside_alg_accepted", tok: es(`{"alg":"ES256","ALG":"none","kid":"ec1"}`, claimsJSON()), status: http.StatusOK},
@@ -772,9 +772,9 @@ func TestAttack(t *testing.T) {
 
 		// aud (E4).
 		{name: "aud_empty_array", tok: es(h256, claimsJSON("aud", `[]`)), reason: verifiers.TokenAudienceMismatch,
-			detail: []string{`the token's aud is []; this resource is "https://api.example.com"`}},
-		{name: "aud_array_with_empty_string", tok: es(h256, claimsJSON("aud", `[""]`)), reason: verifiers.TokenAudienceMismatch, detail: []string{`the token's aud is [""]`}},
-		{name: "aud_empty_string", tok: es(h256, claimsJSON("aud", `""`)), reason: verifiers.TokenAudienceMismatch, detail: []string{`the token's aud is [""]`}},
+			detail: []string{`the token's aud is []; this resource is 'https://api.example.com'`}},
+		{name: "aud_array_with_empty_string", tok: es(h256, claimsJSON("aud", `[""]`)), reason: verifiers.TokenAudienceMismatch, detail: []string{`the token's aud is ['']`}},
+		{name: "aud_empty_string", tok: es(h256, claimsJSON("aud", `""`)), reason: verifiers.TokenAudienceMismatch, detail: []string{`the token's aud is ['']`}},
 		{name: "aud_among_others_accepted", tok: es(h256, claimsJSON("aud", `["https://billing.example.com","`+testAud+`","account"]`)), status: http.StatusOK},
 		{name: "aud_number", tok: es(h256, claimsJSON("aud", `42`)), reason: verifiers.TokenMalformed,
 			detail: []string{"the aud claim is a JSON number, neither a string nor an array of strings"}},
@@ -783,24 +783,24 @@ func TestAttack(t *testing.T) {
 		{name: "aud_array_with_number", tok: es(h256, claimsJSON("aud", `["`+testAud+`",1]`)), reason: verifiers.TokenMalformed, detail: []string{"an array with a member that is not a string"}},
 		{name: "aud_nested_array", tok: es(h256, claimsJSON("aud", `[["`+testAud+`"]]`)), reason: verifiers.TokenMalformed, detail: []string{"an array with a member that is not a string"}},
 		{name: "aud_missing", tok: es(h256, claimsJSON("aud", "")), reason: verifiers.TokenClaimMissing,
-			detail: []string{`the token has no aud claim; it must name this resource, "https://api.example.com"`}},
+			detail: []string{`the token has no aud claim; it must name this resource, 'https://api.example.com'`}},
 		{name: "aud_trailing_slash", tok: es(h256, claimsJSON("aud", `"`+testAud+`/"`)), reason: verifiers.TokenAudienceMismatch, hint: "trailing slash"},
 		{name: "aud_case", tok: es(h256, claimsJSON("aud", `"HTTPS://API.EXAMPLE.COM"`)), reason: verifiers.TokenAudienceMismatch},
 
 		// iss (E3).
 		{name: "iss_wrong", tok: es(h256, claimsJSON("iss", `"https://evil.example.com/"`)), reason: verifiers.TokenIssuerMismatch,
-			detail: []string{`the token's iss is "https://evil.example.com/"; this verifier trusts "https://issuer.example.com/"`}, attrs: map[string]string{"iss": "https://evil.example.com/"}},
+			detail: []string{`the token's iss is 'https://evil.example.com/'; this verifier trusts 'https://issuer.example.com/'`}, attrs: map[string]string{"iss": "https://evil.example.com/"}},
 		{name: "iss_without_trailing_slash", tok: es(h256, claimsJSON("iss", `"https://issuer.example.com"`)), reason: verifiers.TokenIssuerMismatch, hint: "trailing slash"},
 		{name: "iss_extra_trailing_slash", tok: es(h256, claimsJSON("iss", `"https://issuer.example.com//"`)), reason: verifiers.TokenIssuerMismatch},
 		{name: "iss_case", tok: es(h256, claimsJSON("iss", `"https://ISSUER.example.com/"`)), reason: verifiers.TokenIssuerMismatch, hint: "letter case"},
 		{name: "iss_number", tok: es(h256, claimsJSON("iss", `1`)), reason: verifiers.TokenMalformed, detail: []string{"the iss claim is a JSON number, not a string"}},
 		{name: "iss_array", tok: es(h256, claimsJSON("iss", `["`+testIss+`"]`)), reason: verifiers.TokenMalformed, detail: []string{"the iss claim is a JSON array, not a string"}},
 		{name: "iss_null", tok: es(h256, claimsJSON("iss", `null`)), reason: verifiers.TokenMalformed, detail: []string{"the iss claim is a JSON null"}},
-		{name: "iss_empty", tok: es(h256, claimsJSON("iss", `""`)), reason: verifiers.TokenIssuerMismatch, detail: []string{`the token's iss is ""`}},
+		{name: "iss_empty", tok: es(h256, claimsJSON("iss", `""`)), reason: verifiers.TokenIssuerMismatch, detail: []string{`the token's iss is ''`}},
 		{name: "iss_missing", tok: es(h256, claimsJSON("iss", "")), reason: verifiers.TokenClaimMissing, detail: []string{"no iss claim"}},
 		{name: "iss_escaped_equal_accepted", tok: es(h256, claimsJSON("iss", `"https:\/\/issuer.example.com\/"`)), status: http.StatusOK},
 		{name: "iss_very_long_bounded", tok: es(h256, claimsJSON("iss", `"https://`+strings.Repeat("a", 5000)+`.example.com/"`)), reason: verifiers.TokenIssuerMismatch,
-			detail: []string{`the token's iss is "https://aaaa`, `"...; this verifier trusts`}},
+			detail: []string{`the token's iss is 'https://aaaa`, `'...; this verifier trusts`}},
 
 		// Structure of header and payload.
 		{name: "payload_array", tok: es(h256, `[`+claimsJSON()+`]`), reason: verifiers.TokenMalformed, detail: []string{"the payload is not a JSON object, so not a JWT claims set"}},

@@ -2,7 +2,6 @@ package bearer
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,13 +35,7 @@ func withJKT(rej *verifiers.Rejection, p *proof) *verifiers.Rejection {
 }
 
 // quoteURL quotes a URL for a detail, cut to 256 bytes.
-func quoteURL(s string) string {
-	const max = 256
-	if len(s) > max {
-		return strconv.QuoteToASCII(s[:max]) + "..."
-	}
-	return strconv.QuoteToASCII(s)
-}
+func quoteURL(s string) string { return jose.QuoteCut(s, 256) }
 
 func proofMalformed(detail string) *verifiers.Rejection {
 	return proofRejection(verifiers.DPoPProofMalformed, "the DPoP proof is malformed: "+detail).

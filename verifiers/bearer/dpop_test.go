@@ -177,19 +177,19 @@ func TestDPoP_gate(t *testing.T) {
 			return dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, map[string]any{"typ": "JWT"}))
 		},
 			status: 401, reason: verifiers.DPoPProofMalformed, chal: []string{dpopErr("invalid_dpop_proof", verifiers.DPoPProofMalformed), bearerChal},
-			detail: []string{`has typ "JWT"; a proof has typ dpop+jwt`}, hint: "access token itself"},
+			detail: []string{`has typ 'JWT'; a proof has typ dpop+jwt`}, hint: "access token itself"},
 		{name: "F5_alg_not_in_allow_list", req: func() *http.Request {
 			return dpopReq("GET", dpopURL, tok, client{key: fx.rsa, alg: "RS256"}.proof("GET", dpopURL, tok, nil))
 		}, status: 401, reason: verifiers.DPoPProofAlgNotAllowed, chal: []string{dpopErr("invalid_dpop_proof", verifiers.DPoPProofAlgNotAllowed), bearerChal},
-			detail: []string{`alg "RS256" is not accepted; accepted: ES256, EdDSA`}},
+			detail: []string{`alg 'RS256' is not accepted; accepted: ES256, EdDSA`}},
 		{name: "F5_alg_hmac", req: func() *http.Request {
 			return dpopReq("GET", dpopURL, tok, client{key: fx.secret, alg: "HS256"}.proof("GET", dpopURL, tok, nil))
-		}, status: 401, reason: verifiers.DPoPProofAlgNotAllowed, detail: []string{`alg "HS256" is not accepted`, "asymmetric"}},
+		}, status: 401, reason: verifiers.DPoPProofAlgNotAllowed, detail: []string{`alg 'HS256' is not accepted`, "asymmetric"}},
 		{name: "F5_jwk_private", req: func() *http.Request {
 			return dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, map[string]any{"jwk": private}))
 		},
 			status: 401, reason: verifiers.DPoPProofKeyInvalid, chal: []string{dpopErr("invalid_dpop_proof", verifiers.DPoPProofKeyInvalid), bearerChal},
-			detail: []string{`private member "d"`}, hint: "must be replaced"},
+			detail: []string{`private member 'd'`}, hint: "must be replaced"},
 		{name: "F5_jwk_missing", req: func() *http.Request {
 			return dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, map[string]any{"jwk": nil}))
 		},
@@ -204,14 +204,14 @@ func TestDPoP_gate(t *testing.T) {
 			status: 401, reason: verifiers.DPoPProofMalformed, detail: []string{"iat claim is a JSON string"}},
 		{name: "F5_htm_other_method", req: func() *http.Request { return dpopReq("GET", dpopURL, tok, c.proof("POST", dpopURL, tok, nil)) },
 			status: 401, reason: verifiers.DPoPProofMismatch, chal: []string{dpopErr("invalid_dpop_proof", verifiers.DPoPProofMismatch), bearerChal},
-			detail: []string{`htm is "POST"; the request's method is "GET"`}},
+			detail: []string{`htm is 'POST'; the request's method is 'GET'`}},
 		{name: "F5_htu_other_url", req: func() *http.Request {
 			return dpopReq("GET", dpopURL, tok, c.proof("GET", "https://api.example.com/other", tok, nil))
 		}, status: 401, reason: verifiers.DPoPProofMismatch,
-			detail: []string{`htu is "https://api.example.com/other"`, `the server sees "https://api.example.com/resource"`}, hint: "ExternalOrigin"},
+			detail: []string{`htu is 'https://api.example.com/other'`, `the server sees 'https://api.example.com/resource'`}, hint: "ExternalOrigin"},
 		{name: "F5_htu_http_vs_https", req: func() *http.Request {
 			return dpopReq("GET", "http://api.example.com/resource", tok, c.proof("GET", dpopURL, tok, nil))
-		}, status: 401, reason: verifiers.DPoPProofMismatch, detail: []string{`the server sees "http://api.example.com/resource"`}},
+		}, status: 401, reason: verifiers.DPoPProofMismatch, detail: []string{`the server sees 'http://api.example.com/resource'`}},
 		{name: "F5_iat_stale", req: func() *http.Request {
 			return dpopReq("GET", dpopURL, tok, c.proof("GET", dpopURL, tok, nil, "iat", t0.Add(-2*time.Minute).Unix()))
 		}, status: 401, reason: verifiers.DPoPProofStale, chal: []string{dpopErr("invalid_dpop_proof", verifiers.DPoPProofStale), bearerChal},
@@ -397,7 +397,7 @@ func TestDPoP_external_origin(t *testing.T) {
 	if res.status != 401 {
 		t.Fatalf("%d", res.status)
 	}
-	wantEvent(t, res.refusal(t), []string{`the server sees "https://api.example.com/resource"`}, "another URL", nil)
+	wantEvent(t, res.refusal(t), []string{`the server sees 'https://api.example.com/resource'`}, "another URL", nil)
 
 	// A proxy that strips a path prefix: ExternalURL puts it back.
 	v = dpopVerifier(t, DPoPOptions{ExternalURL: func(r *http.Request) *url.URL {

@@ -201,5 +201,5 @@ func ExampleKeySetError() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// bearer: key set static JWKS of issuer "https://login.example.com/" refused: key 0 (kid "hs"): HS256 key is 5 bytes; RFC 7518 §3.2 requires at least 32 (the hash length)
+	// bearer: key set static JWKS of issuer 'https://login.example.com/' refused: key 0 (kid 'hs'): HS256 key is 5 bytes; RFC 7518 §3.2 requires at least 32 (the hash length)
 }

@@ -96,7 +96,7 @@ func TestInterop(t *testing.T) {
 	}
 	_, err = v.Verify(bearerReq(mintJWT(t, jwt.SigningMethodES256, fx.ec, "es-1", ks.URL, exp)))
 	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
-	if want := `3 keys with kids "es-2", "rs-1", "ed-1"`; !strings.Contains(rej.Detail, want) {
+	if want := `3 keys with kids 'es-2', 'rs-1', 'ed-1'`; !strings.Contains(rej.Detail, want) {
 		t.Fatalf("detail = %q, want %q", rej.Detail, want)
 	}
 	// Expired golang-jwt token: exact numbers.

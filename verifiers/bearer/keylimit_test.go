@@ -51,7 +51,7 @@ func TestKeyLimit_token_without_kid_tried_against_at_most_MaxKeysTried(t *testin
 			t.Fatalf("status %d, WWW-Authenticate %q", res.status, res.header.Get("Www-Authenticate"))
 		}
 		ev := res.refusal(t)
-		wantDetail := `the token has no kid, and 5 keys of issuer "` + testIss + `" are bound to its alg RS256 (6 keys with kids "ec1": static JWKS); a token without kid is tried against at most 4 keys, so none was tried`
+		wantDetail := `the token has no kid, and 5 keys of issuer '` + testIss + `' are bound to its alg RS256 (6 keys with kids 'ec1': static JWKS); a token without kid is tried against at most 4 keys, so none was tried`
 		if ev["reason"] != string(verifiers.TokenKeyUnknown) || ev["detail"] != wantDetail {
 			t.Fatalf("reason %v\ndetail %q\nwant   %q", ev["reason"], ev["detail"], wantDetail)
 		}
@@ -76,7 +76,7 @@ func TestKeyLimit_token_without_kid_tried_against_at_most_MaxKeysTried(t *testin
 		v := staticVerifier(t, kidlessRSA(MaxKeysTried+1, 0), WithTokenCache(0, 0))
 		_, err := v.Verify(bearerReq(sign("RS256", fx.rsa, map[string]any{"kid": "k9"}, claims())))
 		rej := wantReject(t, err, verifiers.TokenKeyUnknown)
-		if !strings.Contains(rej.Detail, `no key with kid "k9"`) || !strings.HasSuffix(rej.Detail, "; the 5 RS256 keys without kid were not tried, as a token is tried against at most 4") {
+		if !strings.Contains(rej.Detail, `no key with kid 'k9'`) || !strings.HasSuffix(rej.Detail, "; the 5 RS256 keys without kid were not tried, as a token is tried against at most 4") {
 			t.Fatalf("detail = %q", rej.Detail)
 		}
 	})

@@ -45,7 +45,7 @@ const (
 type KeySetError struct {
 	// Origin names the set: "static JWKS", a file name or a URL.
 	Origin string
-	// Key names the offending key ("key 2 (kid \"a\")"), empty when the
+	// Key names the offending key ("key 2 (kid 'a')"), empty when the
 	// problem concerns the whole set.
 	Key string
 	// Problem says what is wrong, in plain words.

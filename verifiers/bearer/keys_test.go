@@ -33,7 +33,7 @@ func TestKeySetChecks(t *testing.T) {
 		{"rsa_1024_refused", []map[string]any{jwkOf(small, "s", "RS256")}, "1024 bits"},
 		{"rsa_e1_refused", []map[string]any{e1}, "exponent"},
 		{"rsa_even_e_refused", []map[string]any{jwkOf(fx.rsa, "e2", "RS256", "e", b64u(big.NewInt(65536).Bytes()))}, "exponent"},
-		{"duplicate_kid", []map[string]any{ec, jwkOf(fx.ec2, "ec1", "ES256")}, `kid "ec1" appears on two keys`},
+		{"duplicate_kid", []map[string]any{ec, jwkOf(fx.ec2, "ec1", "ES256")}, `kid 'ec1' appears on two keys`},
 		{"hmac_beside_ec", []map[string]any{ec, jwkOf(fx.secret, "h", "HS256")}, "mixes HMAC (oct) and asymmetric"},
 		{"hmac_short", []map[string]any{jwkOf(fx.secret[:31], "h", "HS256")}, "HS256 key is 31 bytes; RFC 7518 §3.2 requires at least 32"},
 		{"hmac_384_short", []map[string]any{jwkOf(fx.secret, "h", "HS384")}, "HS384 key is 32 bytes"},
@@ -41,22 +41,22 @@ func TestKeySetChecks(t *testing.T) {
 		{"hmac_ok_static", []map[string]any{jwkOf(fx.secret, "h", "HS256")}, ""},
 		{"curve_alg_mismatch", []map[string]any{jwkOf(fx.ec384, "x", "ES256")}, "alg ES256 needs curve P-256, this key is on P-384"},
 		{"alg_kty_mismatch", []map[string]any{jwkOf(fx.ec, "x", "RS256")}, "alg RS256 needs kty RSA, this key's kty is EC"},
-		{"unknown_alg", []map[string]any{jwkOf(fx.ec, "x", "ES521")}, `alg "ES521" is not a JWS algorithm`},
-		{"alg_none_key", []map[string]any{jwkOf(fx.ec, "x", "none")}, `alg "none" is never`},
+		{"unknown_alg", []map[string]any{jwkOf(fx.ec, "x", "ES521")}, `alg 'ES521' is not a JWS algorithm`},
+		{"alg_none_key", []map[string]any{jwkOf(fx.ec, "x", "none")}, `alg 'none' is never`},
 		{"point_off_curve", []map[string]any{offCurve}, "bad"},
-		{"private_key_refused", []map[string]any{jwkOf(fx.ec, "p", "ES256", "d", b64u(must(fx.ec.Bytes())))}, `private key material (member "d")`},
+		{"private_key_refused", []map[string]any{jwkOf(fx.ec, "p", "ES256", "d", b64u(must(fx.ec.Bytes())))}, `private key material (member 'd')`},
 		{"use_enc_only_skipped_then_empty", []map[string]any{jwkOf(fx.rsa, "enc", "RSA-OAEP", "use", "enc")}, "no key can verify signatures: every key was skipped"},
 		{"use_enc_skipped_beside_sig", []map[string]any{ec, jwkOf(fx.rsa, "enc", "RSA-OAEP", "use", "enc")}, ""},
-		{"key_ops_encrypt_skipped", []map[string]any{jwkOf(fx.rsa, "enc", "", "key_ops", []string{"encrypt"})}, `key_ops ["encrypt"] does not include verify`},
+		{"key_ops_encrypt_skipped", []map[string]any{jwkOf(fx.rsa, "enc", "", "key_ops", []string{"encrypt"})}, `key_ops ['encrypt'] does not include verify`},
 		{"key_ops_verify_ok", []map[string]any{jwkOf(fx.ec, "ec1", "ES256", "key_ops", []string{"verify"})}, ""},
-		{"key_ops_duplicate", []map[string]any{jwkOf(fx.ec, "ec1", "ES256", "key_ops", []string{"verify", "verify"})}, `key_ops lists "verify" twice`},
+		{"key_ops_duplicate", []map[string]any{jwkOf(fx.ec, "ec1", "ES256", "key_ops", []string{"verify", "verify"})}, `key_ops lists 'verify' twice`},
 		{"use_sig_with_encrypt_ops", []map[string]any{jwkOf(fx.ec, "ec1", "ES256", "use", "sig", "key_ops", []string{"encrypt"})}, "use is sig but key_ops"},
-		{"use_sig_with_jwe_alg", []map[string]any{jwkOf(fx.secret, "a", "A256GCM", "use", "sig")}, `alg "A256GCM" is an encryption algorithm, but use`},
+		{"use_sig_with_jwe_alg", []map[string]any{jwkOf(fx.secret, "a", "A256GCM", "use", "sig")}, `alg 'A256GCM' is an encryption algorithm, but use`},
 		{"unknown_kty_skipped", []map[string]any{ec, {"kty": "AKP", "kid": "pq", "alg": "ML-DSA-44", "pub": "AAAA"}}, ""},
 		{"secp256k1_skipped", []map[string]any{ec, {"kty": "EC", "crv": "secp256k1", "kid": "k1", "x": "AA", "y": "AA"}}, ""},
 		{"empty_set", nil, "the set is empty"},
-		{"kid_not_string", []map[string]any{jwkOf(fx.ec, "", "ES256", "kid", 7)}, `member "kid" is a JSON number`},
-		{"no_kty", []map[string]any{{"kid": "x"}}, `no "kty" member`},
+		{"kid_not_string", []map[string]any{jwkOf(fx.ec, "", "ES256", "kid", 7)}, `member 'kid' is a JSON number`},
+		{"no_kty", []map[string]any{{"kid": "x"}}, `no 'kty' member`},
 		{"rsa_without_alg_inferred", []map[string]any{jwkOf(fx.rsa, "r", "")}, ""},
 		{"ed_without_alg_inferred", []map[string]any{jwkOf(fx.ed, "e", "")}, ""},
 	}
@@ -267,10 +267,10 @@ func TestKeySet_RSA_bounds_name_the_key(t *testing.T) {
 			if !errors.As(err, &ke) || !errors.Is(err, ErrInvalidKeySet) {
 				t.Fatalf("New: err = %v, want a *KeySetError", err)
 			}
-			if ke.Key != `key 1 (kid "big")` || !strings.HasPrefix(ke.Problem, tc.problem) {
-				t.Fatalf("Key %q, Problem %q; want key 1 (kid \"big\") and %q", ke.Key, ke.Problem, tc.problem)
+			if ke.Key != `key 1 (kid 'big')` || !strings.HasPrefix(ke.Problem, tc.problem) {
+				t.Fatalf("Key %q, Problem %q; want key 1 (kid 'big') and %q", ke.Key, ke.Problem, tc.problem)
 			}
-			want := `bearer: key set static JWKS of issuer "` + testIss + `" refused: key 1 (kid "big"): ` + tc.problem
+			want := `bearer: key set static JWKS of issuer '` + testIss + `' refused: key 1 (kid 'big'): ` + tc.problem
 			if !strings.HasPrefix(err.Error(), want) {
 				t.Fatalf("error %q\nwant %q...", err, want)
 			}
@@ -281,7 +281,7 @@ func TestKeySet_RSA_bounds_name_the_key(t *testing.T) {
 			ks.set(func(ks *keyServer) { ks.keys = []map[string]any{ok, tc.bad} })
 			clk.Advance(time.Hour)
 			_, _ = v.Verify(bearerReq(tokenFor(ks.URL, fx.rsa, "RS256", "big")))
-			if !strings.Contains(logs.String(), `refused: key 1 (kid \"big\"): `+tc.problem) {
+			if !strings.Contains(logs.String(), `refused: key 1 (kid 'big'): `+tc.problem) {
 				t.Fatalf("log: %s", logs.String())
 			}
 			if _, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.rsa, "RS256", "ok"))); err != nil {

@@ -30,7 +30,7 @@ func TestCheckAlg_E1(t *testing.T) {
 		want string
 	}{
 		{"outside_explicit_list", explicit, sign("RS256", fx.rsa, map[string]any{"kid": "rsa1"}, claims()), "RS256 is not in the allow-list; allowed: ES256, EdDSA"},
-		{"unknown_alg", plain, sign("ES256K", fx.ec, map[string]any{"alg": "ES256K", "kid": "ec1"}, claims()), `alg "ES256K" is not a JWS algorithm authgate verifies`},
+		{"unknown_alg", plain, sign("ES256K", fx.ec, map[string]any{"alg": "ES256K", "kid": "ec1"}, claims()), `alg 'ES256K' is not a JWS algorithm authgate verifies`},
 		{"asymmetric_at_secret_verifier", hs, sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, claims()), "needs a public key, and this verifier has shared secrets only; allowed: HS256"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,8 +92,8 @@ func TestScopes(t *testing.T) {
 		{"scope_wins_over_scp", v, []any{"scp", []string{"x"}}, []string{"read", "write"}, ""},
 		{"none", v, []any{"scope", nil}, nil, ""},
 		{"configured_claim", only, []any{"permissions", []string{"p"}}, []string{"p"}, ""},
-		{"bad_type", v, []any{"scope", 42}, nil, `claim_invalid: the "scope" claim is a JSON number`},
-		{"bad_member", v, []any{"scope", nil, "scp", []any{"x", 1}}, nil, `claim_invalid: the "scp" claim is an array whose element 1 is a JSON number, not a string`},
+		{"bad_type", v, []any{"scope", 42}, nil, `claim_invalid: the 'scope' claim is a JSON number`},
+		{"bad_member", v, []any{"scope", nil, "scp", []any{"x", 1}}, nil, `claim_invalid: the 'scp' claim is an array whose element 1 is a JSON number, not a string`},
 		{"aud_bad_type", v, []any{"aud", 7}, nil, "aud claim is a JSON number"},
 		{"aud_bad_member", v, []any{"aud", []any{testAud, false}}, nil, "aud claim is an array with a member that is not a string"},
 		{"sub_bad_type", v, []any{"iss", true}, nil, "iss claim is a JSON boolean"},
@@ -134,7 +134,7 @@ func TestMalformedDetails(t *testing.T) {
 		{hdr(`{"kid":"a"}`), "no alg"},
 		{hdr(`{"ALG":"ES256"}`), "no alg"},
 		{hdr(`{"alg":"ES256","crit":[]}`), "crit is not a non-empty array"},
-		{hdr(`{"alg":"ES256","crit":["kid"]}`), `crit lists "kid", a registered header name`},
+		{hdr(`{"alg":"ES256","crit":["kid"]}`), `crit lists 'kid', a registered header name`},
 		{hdr(`{"alg":"ES256","enc":"A256GCM"}`), "enc member"},
 		{hdr("\xff"), "not UTF-8"},
 		{hdr(`[1]`), "not a JSON object"},
@@ -324,7 +324,7 @@ func TestDetails_name_the_issuer_once(t *testing.T) {
 	v := staticVerifier(t, []map[string]any{jwkOf(fx.ec, "ec1", "ES256")})
 	_, err := v.Verify(bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "rotated"}, claims())))
 	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
-	want := `no key with kid "rotated" in the key set of issuer "` + testIss + `" (1 key with kids "ec1": static JWKS); static keys are never fetched again`
+	want := `no key with kid 'rotated' in the key set of issuer '` + testIss + `' (1 key with kids 'ec1': static JWKS); static keys are never fetched again`
 	if rej.Detail != want {
 		t.Errorf("static set: detail\n %q\nwant\n %q", rej.Detail, want)
 	}

@@ -94,7 +94,7 @@ func TestRemote_E12_outage_during_rotation_is_503(t *testing.T) {
 			ks.set(func(ks *keyServer) {
 				ks.keys = []map[string]any{jwkOf(fx.ec, "ec1", "ES256"), jwkOf(fx.ec2, "ec1", "ES256"), jwkOf(fx.ec2, "ec2", "ES256")}
 			})
-		}, `kid "ec1" appears on two keys`},
+		}, `kid 'ec1' appears on two keys`},
 	}
 	for _, kind := range kinds {
 		t.Run(kind.name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestRemote_E12_outage_during_rotation_is_503(t *testing.T) {
 			}
 			detail := ev["detail"].(string)
 			for _, want := range []string{
-				`no key with kid "ec2" in the cached key set of issuer "` + ks.URL + `" (1 key with kids "ec1", fetched at 2026-11-28T10:00:00Z: ` + url + `)`,
+				`no key with kid 'ec2' in the cached key set of issuer '` + ks.URL + `' (1 key with kids 'ec1', fetched at 2026-11-28T10:00:00Z: ` + url + `)`,
 				"the last successful fetch was at 2026-11-28T10:00:00Z (1m0s ago), and the latest fetch, at 2026-11-28T10:01:00Z, failed (",
 				"the next fetch is allowed in 30s",
 			} {

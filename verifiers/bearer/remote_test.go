@@ -135,7 +135,7 @@ func TestRemote_JWKSURL_and_unknown_kid_refresh(t *testing.T) {
 	// with the set's state.
 	_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "nope")))
 	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
-	for _, want := range []string{`no key with kid "nope"`, `2 keys with kids "ec1", "ec2", fetched at 2026-11-28T10:00:30Z`, ks.URL + "/jwks",
+	for _, want := range []string{`no key with kid 'nope'`, `2 keys with kids 'ec1', 'ec2', fetched at 2026-11-28T10:00:30Z`, ks.URL + "/jwks",
 		"last fetched, successfully, 0s ago, and an unknown key makes it be fetched at most every 30s (next in 30s)"} {
 		if !strings.Contains(rej.Detail, want) {
 			t.Errorf("detail = %q\nwant %q", rej.Detail, want)
@@ -194,7 +194,7 @@ func TestRemote_bad_set_refused_previous_kept(t *testing.T) {
 	// The refused set is a failed fetch: the new kid may be valid, 503.
 	_, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec2, "ES256", "ec2")))
 	var ue *verifiers.UnavailableError
-	if !errors.As(err, &ue) || !strings.Contains(ue.Detail, "the latest fetch, at 2026-11-28T10:01:00Z, failed") || !strings.Contains(ue.Err.Error(), `kid "ec2" appears on two keys`) {
+	if !errors.As(err, &ue) || !strings.Contains(ue.Detail, "the latest fetch, at 2026-11-28T10:01:00Z, failed") || !strings.Contains(ue.Err.Error(), `kid 'ec2' appears on two keys`) {
 		t.Errorf("err = %v, want a 503 naming the refused set", err)
 	}
 	if _, err := v.Verify(bearerReq(tokenFor(ks.URL, fx.ec, "ES256", "ec1"))); err != nil {
@@ -317,10 +317,10 @@ func TestRemote_Discovery(t *testing.T) {
 		}
 		ev := res.refusal(t)
 		hint := ev["hint"].(string)
-		if !strings.Contains(hint, "discovery document of the configured issuer \""+ks.URL+"/\" names its issuer \""+ks.URL+"\"") {
+		if !strings.Contains(hint, "discovery document of the configured issuer '"+ks.URL+"/' names its issuer '"+ks.URL+"'") {
 			t.Fatalf("hint = %q", hint)
 		}
-		if !strings.Contains(ev["detail"].(string), ks.URL+`"; this verifier trusts "`+ks.URL+`/"`) {
+		if !strings.Contains(ev["detail"].(string), ks.URL+`'; this verifier trusts '`+ks.URL+`/'`) {
 			t.Fatalf("detail = %q", ev["detail"])
 		}
 	})
@@ -379,7 +379,7 @@ func TestRemote_multi_tenant(t *testing.T) {
 	wantReject(t, err, verifiers.TokenSignatureInvalid)
 	_, err = v.Verify(bearerReq(b.Token(t)))
 	rej := wantReject(t, err, verifiers.TokenIssuerMismatch)
-	if !strings.Contains(rej.Detail, `this verifier trusts "`+a.URL()+`", "`+tenantB+`"`) {
+	if !strings.Contains(rej.Detail, `this verifier trusts '`+a.URL()+`', '`+tenantB+`'`) {
 		t.Fatalf("detail = %q", rej.Detail)
 	}
 }
@@ -532,7 +532,7 @@ func TestRemote_hung_key_server_costs_a_request_at_most_MaxFetchWait(t *testing.
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want UnavailableError (503)", err)
 	}
-	if !strings.Contains(ue.Detail, `no key with kid "rotated" in the cached key set`) || !strings.Contains(ue.Detail, "did not finish in time") || ue.RetryAfter != time.Second {
+	if !strings.Contains(ue.Detail, `no key with kid 'rotated' in the cached key set`) || !strings.Contains(ue.Detail, "did not finish in time") || ue.RetryAfter != time.Second {
 		t.Errorf("unavailable = %q, RetryAfter %v", ue.Detail, ue.RetryAfter)
 	}
 }
@@ -551,7 +551,7 @@ func TestRemote_pending_fetch_without_kid_says_so(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want UnavailableError (503)", err)
 	}
-	if want := "no key for this ES256 token (it has no kid) in the cached key set of issuer"; !strings.Contains(ue.Detail, want) || strings.Contains(ue.Detail, `kid ""`) {
+	if want := "no key for this ES256 token (it has no kid) in the cached key set of issuer"; !strings.Contains(ue.Detail, want) || strings.Contains(ue.Detail, `kid ''`) {
 		t.Errorf("detail %q, want it to contain %q", ue.Detail, want)
 	}
 }

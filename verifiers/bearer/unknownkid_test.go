@@ -76,7 +76,7 @@ func TestUnknownKid_same_outcome_as_the_long_way(t *testing.T) {
 	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
 	want := []verifiers.Attr{{Key: verifiers.AttrKid, Value: "nope"}, {Key: verifiers.AttrIssuer, Value: testIss},
 		{Key: verifiers.AttrSubject, Value: "user-42"}, {Key: verifiers.AttrJTI, Value: "jti-7"}}
-	if !reflect.DeepEqual(rej.Attrs, want) || !strings.Contains(rej.Detail, `no key with kid "nope"`) || rej.Hint == "" {
+	if !reflect.DeepEqual(rej.Attrs, want) || !strings.Contains(rej.Detail, `no key with kid 'nope'`) || rej.Hint == "" {
 		t.Errorf("rejection %#v", rej)
 	}
 }

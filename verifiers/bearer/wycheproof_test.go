@@ -92,8 +92,8 @@ const (
 var wycheDeviations = map[int]string{
 	346: "key alg PS256, token alg PS384: authgate binds each key to exactly one algorithm (RFC 8725 §3.1)",
 	350: "key alg PS256, token alg PS384: authgate binds each key to exactly one algorithm (RFC 8725 §3.1)",
-	347: `key alg "ES521" is no registered JWS algorithm (ES512 is): the key set is refused at load`,
-	351: `key alg "ES521" is no registered JWS algorithm (ES512 is): the key set is refused at load`,
+	347: `key alg 'ES521' is no registered JWS algorithm (ES512 is): the key set is refused at load`,
+	351: `key alg 'ES521' is no registered JWS algorithm (ES512 is): the key set is refused at load`,
 	372: "a '?' inserted into the header: authgate refuses every byte outside base64url (RFC 7515 §2), where Wycheproof's decoder skips it",
 	373: "a '?' inserted into the payload: authgate refuses every byte outside base64url (RFC 7515 §2), where Wycheproof's decoder skips it",
 	367: "byte-identical to tcId 357 (valid): the modification was lost upstream, so there is nothing to reject at the JWS layer; the verifier still rejects it (its payload is no JWT)",
@@ -228,8 +228,8 @@ func TestWycheproofKeySets(t *testing.T) {
 	f := loadWycheproof(t, "json_web_key_test.json", "be983255bce26406f97020ec5458b33930a90d5f868e604fcd569c300aba2862")
 	refused := map[int]string{
 		1:  "mixes HMAC (oct) and asymmetric keys",
-		4:  `kid "kid-aes-sign" appears on two keys`,
-		6:  `use is "enc", not sig`,
+		4:  `kid 'kid-aes-sign' appears on two keys`,
+		6:  `use is 'enc', not sig`,
 		7:  "ROCA fingerprint",
 		8:  "1024 bits",
 		9:  "exponent",
@@ -239,14 +239,14 @@ func TestWycheproofKeySets(t *testing.T) {
 		16: `missing "k"`,
 		17: `missing "k"`,
 		18: `missing "k"`,
-		19: `alg "ES521" is not a JWS algorithm`,
-		20: `alg "ES224" is not a JWS algorithm`,
-		21: `use is "enc", not sig`,
+		19: `alg 'ES521' is not a JWS algorithm`,
+		20: `alg 'ES224' is not a JWS algorithm`,
+		21: `use is 'enc', not sig`,
 		22: "point not on curve",
 		23: "alg ES256 needs curve P-256, this key is on P-384",
 		24: "alg ES256 needs kty EC, this key's kty is RSA",
-		25: `alg "A256GCM" is an encryption algorithm`,
-		26: `alg "A256KW" is an encryption algorithm`,
+		25: `alg 'A256GCM' is an encryption algorithm`,
+		26: `alg 'A256KW' is an encryption algorithm`,
 	}
 	n := 0
 	for _, g := range f.TestGroups {
