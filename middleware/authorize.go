@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/quote"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -70,12 +70,12 @@ func (g *Gate) RequirePolicy(name string, p Policy) func(http.Handler) http.Hand
 			rf := &refusal{
 				reason: verifiers.Forbidden,
 				scheme: ac.id.Scheme,
-				detail: fmt.Sprintf("policy %q denied %q: %v", name, ac.id.Subject, err),
+				detail: fmt.Sprintf("policy %s denied %s: %v", quote.Quote(name), quote.Cut(ac.id.Subject, 128), err),
 				attrs:  ac.id.Attrs,
 			}
 			if errors.Is(err, verifiers.ErrUnavailable) {
 				rf.reason = verifiers.VerifierUnavailable
-				rf.detail = fmt.Sprintf("policy %q could not decide: %v", name, err)
+				rf.detail = fmt.Sprintf("policy %s could not decide: %v", quote.Quote(name), err)
 			}
 			g.refuse(w, r, rf)
 			g.observeAuthz(r, kindPolicy, name, ac.id.Scheme, rf)
@@ -140,9 +140,9 @@ func (g *Gate) scopeStep(fn string, scopes []string, all bool) func(http.Handler
 				next.ServeHTTP(w, r)
 				return
 			}
-			// `"alice" has scopes [a]; this route needs all of [a b]; missing [b]`
+			// `'alice' has scopes [a]; this route needs all of [a b]; missing [b]`
 			b := make([]byte, 0, 96+len(id.Subject)+len(joined)*2+len(id.Scopes)*16)
-			b = strconv.AppendQuote(b, id.Subject)
+			b = quote.Append(b, id.Subject, 128)
 			b = append(b, " has scopes ["...)
 			for i, s := range id.Scopes {
 				if i > 0 {

@@ -180,7 +180,7 @@ func TestScopeDetailNamesMissing(t *testing.T) {
 	g, lb := testGate()
 	b := bearerV(map[string]func() (*verifiers.Identity, error){"r": ident(verifiers.SchemeBearer, "alice", "a")})
 	serve(g.Require(b)(g.RequireScopes("a", "b")(okHandler)), get("/", "Authorization", "Bearer r"))
-	want := `"alice" has scopes [a]; this route needs all of [a b]; missing [b]`
+	want := `'alice' has scopes [a]; this route needs all of [a b]; missing [b]`
 	if d := one(t, lb)["detail"]; d != want {
 		t.Errorf("detail = %q, want %q", d, want)
 	}

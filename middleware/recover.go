@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/authgate/authgate/internal/quote"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -30,7 +31,7 @@ func decide(name string, p Policy, r *http.Request, id *verifiers.Identity) (err
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			err = verifiers.Unavailable(fmt.Sprintf("policy %q panicked (panic value of type %T not logged: it may hold the credential)", name, v), nil)
+			err = verifiers.Unavailable(fmt.Sprintf("policy %s panicked (panic value of type %T not logged: it may hold the credential)", quote.Quote(name), v), nil)
 		}
 	}()
 	return p(r, id)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/quote"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -23,7 +24,7 @@ func (rt *route) rejectedBy(r *http.Request, i int, rej *verifiers.Rejection) re
 	}
 	switch {
 	case !rf.reason.Known():
-		rf.detail = fmt.Sprintf("verifier %T used the unknown reason %q (reported as %s): %s", e.v, clean(string(rej.Reason), 64), verifiers.CredentialsInvalid, rej.Detail)
+		rf.detail = fmt.Sprintf("verifier %T used the unknown reason %s (reported as %s): %s", e.v, quote.Quote(string(rej.Reason)), verifiers.CredentialsInvalid, rej.Detail)
 		rf.reason = verifiers.CredentialsInvalid
 	case rf.reason == verifiers.PreflightUnanswered:
 		// The gate's own answer to a preflight is a 204: a rejection must

@@ -35,7 +35,7 @@ func TestKeysUsage(t *testing.T) {
 		{"two expiries", nil, append([]string{"create", "--subject", "x", "--expires", "2030-01-01T00:00:00Z", "--expires-in", "1h"}, f...), "authgate keys create: --expires-in and --expires: give one"},
 		{"negative expires-in", nil, append([]string{"create", "--subject", "x", "--expires-in", "-1h"}, f...), "authgate keys create: --expires-in: -1h0m0s is not positive"},
 		{"two old expiries", nil, append([]string{"rotate", "abc", "--at", "2030-01-01T00:00:00Z", "--expire-old-in", "1h"}, f...), "authgate keys rotate: --expire-old-in and --at: give one"},
-		{"bad environment", nil, append([]string{"create", "--subject", "x", "--environment", "Prod"}, f...), `authgate keys create: apikey: invalid name: environment "Prod" must be 1 to 16 characters a-z0-9`},
+		{"bad environment", nil, append([]string{"create", "--subject", "x", "--environment", "Prod"}, f...), `authgate keys create: apikey: invalid name: environment 'Prod' must be 1 to 16 characters a-z0-9`},
 		{"bad subject", nil, append([]string{"create", "--subject", "a b"}, f...), "authgate keys create: key "},
 		{"bad scope", nil, append([]string{"create", "--subject", "x", "--scopes", `a"b`}, f...), "authgate keys create: key "},
 		{"list takes no argument", nil, append([]string{"list", "x"}, f...), "authgate keys list: list takes no argument, got 1"},

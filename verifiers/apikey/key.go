@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // Lengths of the random parts of a generated key, in base62 characters.
@@ -130,11 +132,11 @@ func hashString(s string) [sha256.Size]byte {
 
 func checkPrefix(p string) error {
 	if p == "" || len(p) > maxPrefixLen || !(p[0] >= 'a' && p[0] <= 'z') {
-		return fmt.Errorf("%w: prefix %q must be 1 to %d characters a-z0-9, starting with a letter", ErrInvalidName, clip(p), maxPrefixLen)
+		return fmt.Errorf("%w: prefix %s must be 1 to %d characters a-z0-9, starting with a letter", ErrInvalidName, quote.Cut(p, 32), maxPrefixLen)
 	}
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return fmt.Errorf("%w: prefix %q must be 1 to %d characters a-z0-9, starting with a letter", ErrInvalidName, clip(p), maxPrefixLen)
+			return fmt.Errorf("%w: prefix %s must be 1 to %d characters a-z0-9, starting with a letter", ErrInvalidName, quote.Cut(p, 32), maxPrefixLen)
 		}
 	}
 	return nil
@@ -142,7 +144,7 @@ func checkPrefix(p string) error {
 
 func checkEnv(e string) error {
 	if !validEnv(e) {
-		return fmt.Errorf("%w: environment %q must be 1 to %d characters a-z0-9", ErrInvalidName, clip(e), maxEnvLen)
+		return fmt.Errorf("%w: environment %s must be 1 to %d characters a-z0-9", ErrInvalidName, quote.Cut(e, 32), maxEnvLen)
 	}
 	return nil
 }
@@ -160,9 +162,3 @@ func validEnv(e string) bool {
 }
 
 // clip bounds a configuration value quoted in an error message.
-func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "..."
-	}
-	return s
-}

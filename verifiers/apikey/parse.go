@@ -5,6 +5,8 @@ import (
 	"hash/crc32"
 	"strings"
 	"unsafe"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // ParseKey splits key, in the format <prefix>_<environment>_<id>_<secret><checksum>,
@@ -168,9 +170,9 @@ func isBase62(c byte) bool {
 func (p parsed) describe(prefix string) string {
 	switch p.fail {
 	case failParts:
-		return fmt.Sprintf("the key starts with %q but has %d '_'-separated parts after it where the format has 3 (environment, id, secret with checksum)", prefix+"_", p.at)
+		return fmt.Sprintf("the key starts with %s but has %d '_'-separated parts after it where the format has 3 (environment, id, secret with checksum)", quote.Quote(prefix+"_"), p.at)
 	case failEmptyPart:
-		return fmt.Sprintf("the key starts with %q but its %s part is empty", prefix+"_", [...]string{"environment", "id", "secret"}[p.at])
+		return fmt.Sprintf("the key starts with %s but its %s part is empty", quote.Quote(prefix+"_"), [...]string{"environment", "id", "secret"}[p.at])
 	case failEnvChar:
 		return fmt.Sprintf("the key's environment tag has a character outside a-z0-9 at byte %d", p.at)
 	case failEnvLen:

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/authgate/authgate/internal/quote"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -27,10 +28,10 @@ func (p *place) setup() error {
 	switch p.in {
 	case verifiers.InHeader:
 		if !isToken(p.name) {
-			return fmt.Errorf("%w: header name %q is not a valid field name", ErrInvalidConfig, clip(p.name))
+			return fmt.Errorf("%w: header name %s is not a valid field name", ErrInvalidConfig, quote.Cut(p.name, 32))
 		}
 		if strings.EqualFold(p.name, "Authorization") || strings.EqualFold(p.name, "Cookie") {
-			return fmt.Errorf("%w: use WithAuthorization or WithCookie rather than WithHeader(%q)", ErrInvalidConfig, p.name)
+			return fmt.Errorf("%w: use WithAuthorization or WithCookie rather than WithHeader(%s)", ErrInvalidConfig, quote.Quote(p.name))
 		}
 		p.hkey = textproto.CanonicalMIMEHeaderKey(p.name)
 		p.src = verifiers.Source{In: verifiers.InHeader, Name: p.name}
@@ -42,19 +43,19 @@ func (p *place) setup() error {
 			return nil
 		}
 		if !isToken(p.name) {
-			return fmt.Errorf("%w: Authorization scheme %q is not a token", ErrInvalidConfig, clip(p.name))
+			return fmt.Errorf("%w: Authorization scheme %s is not a token", ErrInvalidConfig, quote.Cut(p.name, 32))
 		}
 		p.src = verifiers.Source{In: verifiers.InAuthorization, Name: "Authorization"}
 		p.what = "Authorization scheme " + p.name
 	case verifiers.InCookie:
 		if !isToken(p.name) {
-			return fmt.Errorf("%w: cookie name %q is not a token", ErrInvalidConfig, clip(p.name))
+			return fmt.Errorf("%w: cookie name %s is not a token", ErrInvalidConfig, quote.Cut(p.name, 32))
 		}
 		p.src = verifiers.Source{In: verifiers.InCookie, Name: p.name}
 		p.what = "cookie " + p.name
 	case verifiers.InQuery:
 		if !isToken(p.name) || strings.ContainsAny(p.name, "%+&=") {
-			return fmt.Errorf("%w: query parameter name %q must be a token without %%+&=", ErrInvalidConfig, clip(p.name))
+			return fmt.Errorf("%w: query parameter name %s must be a token without %%+&=", ErrInvalidConfig, quote.Cut(p.name, 32))
 		}
 		p.src = verifiers.Source{In: verifiers.InQuery, Name: p.name}
 		p.what = "query parameter " + p.name

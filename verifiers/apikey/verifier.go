@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/quote"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -58,12 +59,12 @@ func New(store Store, opts ...Option) (*Verifier, error) {
 	if seen["basic"] {
 		for _, p := range c.places {
 			if p.in == verifiers.InAuthorization && !p.basicUser && strings.EqualFold(p.name, verifiers.SchemeBasic) {
-				return nil, fmt.Errorf("%w: WithAuthorization(%q) and WithBasicUser both read Authorization: Basic; use WithBasicUser alone", ErrInvalidConfig, p.name)
+				return nil, fmt.Errorf("%w: WithAuthorization(%s) and WithBasicUser both read Authorization: Basic; use WithBasicUser alone", ErrInvalidConfig, quote.Quote(p.name))
 			}
 		}
 	}
 	if c.env != "" && !validEnv(c.env) {
-		return nil, fmt.Errorf("%w: environment %q must be 1 to %d characters a-z0-9", ErrInvalidConfig, clip(c.env), maxEnvLen)
+		return nil, fmt.Errorf("%w: environment %s must be 1 to %d characters a-z0-9", ErrInvalidConfig, quote.Cut(c.env, 32), maxEnvLen)
 	}
 	if err := checkPrefix(c.prefix); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
@@ -181,7 +182,7 @@ func (v *Verifier) Verify(r *http.Request) (*verifiers.Identity, error) {
 
 func (v *Verifier) wrongEnv(keyEnv, id string, pl *place) error {
 	return verifiers.Reject(verifiers.APIKeyWrongEnv,
-		fmt.Sprintf("API key %s was issued for the %q environment, and this server is %q (read from %s)", id, keyEnv, v.env, pl.what)).
+		fmt.Sprintf("API key %s was issued for the %s environment, and this server is %s (read from %s)", id, quote.Quote(keyEnv), quote.Quote(v.env), pl.what)).
 		WithHint(fmt.Sprintf("a %s key was sent to the %s server", keyEnv, v.env)).
 		With(verifiers.AttrKeyID, id)
 }
@@ -256,7 +257,7 @@ func (v *Verifier) unknown(foreign bool, id, key string, pl *place) error {
 			hint = "this route reads the API key from the Basic user name, and the user name sent is not a key of this server: perhaps a user name and password were sent where the key belongs (curl -u 'KEY:')"
 		}
 		return verifiers.Reject(verifiers.APIKeyUnknown,
-			fmt.Sprintf("the API key does not start with %q, and as a foreign key (looked up by its hash) it matches no stored key (read from %s)", v.prefix+"_", pl.what)).
+			fmt.Sprintf("the API key does not start with %s, and as a foreign key (looked up by its hash) it matches no stored key (read from %s)", quote.Quote(v.prefix+"_"), pl.what)).
 			WithHint(hint).
 			With(verifiers.AttrFingerprint, fp)
 	}

@@ -34,9 +34,6 @@ func withJKT(rej *verifiers.Rejection, p *proof) *verifiers.Rejection {
 	return rej.With(verifiers.AttrJKT, p.thumb)
 }
 
-// quoteURL quotes a URL for a detail, cut to 256 bytes.
-func quoteURL(s string) string { return jose.QuoteCut(s, 256) }
-
 func proofMalformed(detail string) *verifiers.Rejection {
 	return proofRejection(verifiers.DPoPProofMalformed, "the DPoP proof is malformed: "+detail).
 		WithHint("the DPoP header must hold a compact JWS made by the client's DPoP library, one per request")

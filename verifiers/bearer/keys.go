@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/authgate/authgate/internal/jose"
+	quotes "github.com/authgate/authgate/internal/quote"
 )
 
 // ErrInvalidKeySet matches, with errors.Is, every error about a key set that
@@ -76,7 +77,10 @@ type algorithm = jose.Algorithm
 type allowList = jose.AllowList
 
 // quote quotes an untrusted value for a detail, cut to 64 bytes.
-func quote(s string) string { return jose.Quote(s) }
+func quote(s string) string { return quotes.Quote(s) }
+
+// quoteURL quotes a URL for a detail, cut to 256 bytes.
+func quoteURL(s string) string { return quotes.Cut(s, 256) }
 
 // loadOptions steer parseKeySet.
 type loadOptions struct {

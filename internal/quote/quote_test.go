@@ -1,4 +1,4 @@
-package jose
+package quote
 
 import (
 	"strings"
@@ -27,8 +27,8 @@ func TestQuote(t *testing.T) {
 			t.Errorf("Quote(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
-	if got := QuoteCut("https://api.example.com/resource", 9); got != `'https://a'...` {
-		t.Errorf("QuoteCut = %s", got)
+	if got := Cut("https://api.example.com/resource", 9); got != `'https://a'...` {
+		t.Errorf("Cut = %s", got)
 	}
 }
 
