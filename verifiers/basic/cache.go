@@ -42,6 +42,9 @@ type flights struct {
 	// the answer to a check, its own or an identical one in flight: once
 	// per caller, and again for each time it starts the check anew.
 	waiting func()
+
+	// retries, when not nil (set by tests), replaces maxFlightRetries.
+	retries *int
 }
 
 // flightKey is cred || generation || encoded hash: one flight per
@@ -62,8 +65,9 @@ func flightKey(cred credKey, h *Hash) string {
 // that joins waits for the first one's answer, needs no check slot of its
 // own, and shares its error too, except one: when the first caller's
 // context ended while it waited for a slot, a joiner whose own context is
-// still alive starts the check again (at most maxFlightRetries times)
-// rather than being answered for a request that is not its own. Each
+// still alive starts the check again (at most maxFlightRetries times,
+// then it gets a 503 in its own words) rather than being answered for a
+// request that is not its own. Each
 // caller stops waiting when its own ctx ends, and a caller whose ctx has
 // already ended starts no check: nobody would read its answer.
 //
@@ -73,6 +77,10 @@ func (f *flights) do(ctx context.Context, k string, fn func() (any, error)) (*ve
 	if ctx.Err() != nil {
 		return nil, requestEndedBefore(ctx)
 	}
+	retries := maxFlightRetries
+	if f.retries != nil {
+		retries = *f.retries
+	}
 	for try := 0; ; try++ {
 		ch := f.g.DoChan(k, fn)
 		if f.waiting != nil {
@@ -80,8 +88,13 @@ func (f *flights) do(ctx context.Context, k string, fn func() (any, error)) (*ve
 		}
 		select {
 		case res := <-ch:
-			if try < maxFlightRetries && res.Shared && ctx.Err() == nil && endedElsewhere(res.Err) {
-				continue
+			if res.Shared && ctx.Err() == nil && endedElsewhere(res.Err) {
+				if try < retries {
+					continue
+				}
+				// Still alive, but every check it joined was abandoned:
+				// its own words, not those of the requests that ended.
+				return nil, joinedChecksEnded(try+1, res.Err)
 			}
 			id, _ := res.Val.(*verifiers.Identity)
 			return id, res.Err
@@ -108,6 +121,19 @@ func requestEndedBefore(ctx context.Context) error {
 		Detail:     "the request ended before its password check started",
 		RetryAfter: busyRetryAfter,
 		Err:        ctx.Err(),
+	}
+}
+
+// joinedChecksEnded is the 503 for a request that is still alive but
+// joined n identical checks in a row, each of which ended because the
+// request that had started it ended first (its client went away while it
+// waited for a slot): the request was not checked, through no fault of its
+// own, and may retry.
+func joinedChecksEnded(n int, err error) error {
+	return &verifiers.UnavailableError{
+		Detail:     "every identical password check this request joined (" + strconv.Itoa(n) + " in a row) ended because the request that had started it ended first; this request was not checked",
+		RetryAfter: busyRetryAfter,
+		Err:        err,
 	}
 }
 

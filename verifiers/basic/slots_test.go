@@ -271,6 +271,57 @@ func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
 	}
 }
 
+// TestVerify_joiner_retries_exhausted_own_words: a request that keeps
+// joining checks abandoned by the requests that started them, once its
+// retries are spent, gets a 503 in its own words (it is still alive, and
+// was not checked), not the "request ended" of another request.
+func TestVerify_joiner_retries_exhausted_own_words(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, time.Minute)
+	none := 0
+	v.flights.retries = &none // the first abandoned check exhausts them
+	var waiters atomic.Int32
+	joined := make(chan struct{})
+	v.flights.waiting = func() { // bob's check, alice's first caller, the joiner
+		if waiters.Add(1) == 3 {
+			close(joined)
+		}
+	}
+	go v.Verify(basicReq("bob", "bobpw"))
+	<-started // bob's check holds the only slot
+	ctx, cancel := context.WithCancel(context.Background())
+	firstDone := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw").WithContext(ctx))
+		firstDone <- err
+	}()
+	for waiters.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	joiner := make(chan error)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw"))
+		joiner <- err
+	}()
+	<-joined
+	cancel()
+	wantEndedWhileWaiting(t, firstDone)
+	defer close(release)
+	select {
+	case err := <-joiner:
+		var ue *verifiers.UnavailableError
+		want := "every identical password check this request joined (1 in a row) ended because the request that had started it ended first; this request was not checked"
+		if !errors.As(err, &ue) || ue.Detail != want || ue.RetryAfter != time.Second || !errors.Is(err, context.Canceled) {
+			t.Errorf("joiner: %v\nwant the 503 %q", err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("joiner still waiting 5s after the first caller ended")
+	}
+	if n := waiters.Load(); n != 3 {
+		t.Errorf("%d waits, want 3: the joiner started the check again", n)
+	}
+}
+
 // TestVerify_joiner_shares_busy_answer: a request that joined a check
 // answered "slots busy" shares that answer: it does not start the check
 // again (only the end of the first caller's request does that).
