@@ -34,3 +34,47 @@ func TestSameFloorTargetHasCacheUnknownKey(t *testing.T) {
 		}
 	}
 }
+
+// TestPairedRowsReplaceSubtraction: when BenchmarkPaired ran, the ≤ 3 µs
+// target takes the uncached expired and bad_signature rows from its
+// paired difference (over-ns/op), not from subtracting medians, and the
+// paired table shows the means and their ratio.
+func TestPairedRowsReplaceSubtraction(t *testing.T) {
+	raw := strings.Join([]string{
+		"BenchmarkJWT/alg=ES256/path=success/impl=authgate-nocache-2 1000 70000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkFloorSame/jwt/alg=ES256/path=success-2 1000 1000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkJWT/alg=ES256/path=expired/impl=authgate-nocache-2 1000 60000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkFloorSame/jwt/alg=ES256/path=expired-2 1000 1000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkPaired/alg=ES256/path=success-2 100 150000 ns/op 76000 authgate-ns/op 5000 over-ns/op 71000 ref-ns/op 4817 B/op 64 allocs/op",
+		"BenchmarkPaired/alg=ES256/path=expired-2 100 150000 ns/op 79000 authgate-ns/op 7300 over-ns/op 71700 ref-ns/op 6699 B/op 83 allocs/op",
+		"BenchmarkPaired/alg=ES256/path=expired-2 100 150000 ns/op 79000 authgate-ns/op 7500 over-ns/op 71500 ref-ns/op 6699 B/op 83 allocs/op",
+	}, "\n")
+	res, err := parse(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	writeTargets(&out, res)
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
+			line = l
+		}
+	}
+	// The subtraction would say 60 - 1 - (70 - 1) = -10 µs.
+	for _, want := range []string{"worst +7.4 µs (JWT ES256 expired (nocache, paired))", "**not met**"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("target line %q\nlacks %q", line, want)
+		}
+	}
+	if strings.Contains(line, "−10 µs") {
+		t.Errorf("target line %q still has the subtraction", line)
+	}
+	out.Reset()
+	writePaired(&out, res)
+	for _, want := range []string{"| ES256 | success | 76 µs | 71 µs | +5 µs | 1.07× |", "| ES256 | expired | 79 µs | 71.6 µs | +7.4 µs | 1.10× |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("paired table\n%s\nlacks %q", out.String(), want)
+		}
+	}
+}
