@@ -146,3 +146,81 @@ func BenchmarkObserver(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAdapterPaired is the adapter's cost on a request, resolved by
+// pairing: each iteration serves the request through the unobserved gate
+// and through the gate observed by the adapter (an SDK meter read by a
+// manual reader: nothing exported), timed one after the other in
+// alternating order, so that the machine's load weighs on both alike.
+// over-ns/op is the difference of the means, the figure the issue's
+// +300 ns budget is about; ns/op is the sum, of no interest.
+func BenchmarkAdapterPaired(b *testing.B) {
+	b.Run("cached_jwt", func(b *testing.B) {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		iss := "https://issuer.example/"
+		tok := signES256(b, k, iss, "alice")
+		var hs [2]http.Handler
+		for i, mode := range []benchMode{unobserved, metrics} {
+			opts := []bearer.Option{bearer.WithLogger(zerolog.Nop())}
+			if mode == metrics {
+				opts = append(opts, bearer.WithObserver(newMeter(b).in.BearerObserver()))
+			}
+			v, err := bearer.New(context.Background(), audience, []bearer.Issuer{{URL: iss, Keys: bearer.JWKS(jwksJSON(b, k))}}, opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = v.Close() })
+			hs[i] = benchHandler(b, mode, v)
+		}
+		benchPaired(b, hs[0], hs[1], get("/v1/items/42", "Authorization", "Bearer "+tok))
+	})
+	b.Run("apikey", func(b *testing.B) {
+		key, err := apikey.Generate("ak", "live")
+		if err != nil {
+			b.Fatal(err)
+		}
+		store, err := apikey.NewMemoryStore(key.Record("billing", []string{"read"}, time.Time{}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := apikey.New(store)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchPaired(b, benchHandler(b, unobserved, v), benchHandler(b, metrics, v), get("/v1/items/42", "X-API-Key", key.Reveal()))
+	})
+}
+
+// benchPaired serves req through base and through observed in every
+// iteration, alternating which goes first, and reports both means and
+// their difference.
+func benchPaired(b *testing.B, base, observed http.Handler, req *http.Request) {
+	one := func(h http.Handler) time.Duration {
+		t0 := time.Now()
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		d := time.Since(t0)
+		if w.Code != http.StatusNoContent {
+			b.Fatalf("status %d", w.Code)
+		}
+		return d
+	}
+	one(base) // the token cache's first miss, outside the loop
+	one(observed)
+	var tb, to time.Duration
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if n%2 == 0 {
+			tb += one(base)
+			to += one(observed)
+		} else {
+			to += one(observed)
+			tb += one(base)
+		}
+		n++
+	}
+	b.ReportMetric(float64(tb)/float64(n), "unobserved-ns/op")
+	b.ReportMetric(float64(to)/float64(n), "observed-ns/op")
+	b.ReportMetric(float64(to-tb)/float64(n), "over-ns/op")
+}
