@@ -151,7 +151,7 @@ func TestOpenIDProviderEndToEnd(t *testing.T) {
 			t.Logf("logged: %v", evs[0])
 			text, _ := evs[0]["detail"].(string)
 			hint, _ := evs[0]["hint"].(string)
-			if !strings.Contains(text+hint, issuer+`"`) || !strings.Contains(text+hint, configured) {
+			if !strings.Contains(text+hint, issuer+`'`) || !strings.Contains(text+hint, configured) {
 				t.Errorf("detail/hint must show both %q and %q: %q / %q", issuer, configured, text, hint)
 			}
 		})
