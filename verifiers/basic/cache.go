@@ -94,7 +94,7 @@ func (f *flights) do(ctx context.Context, k string, fn func() (any, error)) (*ve
 				}
 				// Still alive, but every check it joined was abandoned:
 				// its own words, not those of the requests that ended.
-				return nil, joinedChecksEnded(try+1, res.Err)
+				return nil, joinedChecksEnded(try + 1)
 			}
 			id, _ := res.Val.(*verifiers.Identity)
 			return id, res.Err
@@ -129,11 +129,14 @@ func requestEndedBefore(ctx context.Context) error {
 // request that had started it ended first (its client went away while it
 // waited for a slot): the request was not checked, through no fault of its
 // own, and may retry.
-func joinedChecksEnded(n int, err error) error {
+//
+// It carries no Err: the abandoned flights' errors say "the request
+// ended", which is false of this one (its client is still there), and
+// would make it match context.Canceled.
+func joinedChecksEnded(n int) error {
 	return &verifiers.UnavailableError{
 		Detail:     "every identical password check this request joined (" + strconv.Itoa(n) + " in a row) ended because the request that had started it ended first; this request was not checked",
 		RetryAfter: busyRetryAfter,
-		Err:        err,
 	}
 }
 

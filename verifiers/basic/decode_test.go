@@ -170,3 +170,24 @@ func TestSanitizeUser(t *testing.T) {
 		})
 	}
 }
+
+// TestQuoteUser: a user-id in a detail or an error is single-quoted with
+// ' and \ escaped, so that a name cannot end its quotes early and read as
+// more of the sentence; its UTF-8 stays readable.
+func TestQuoteUser(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"alice", `'alice'`},
+		{"José", `'José'`},
+		{"x' in user lookup function", `'x\' in user lookup function'`},
+		{`a\'b`, `'a\\\'b'`},
+		{"", `''`},
+	} {
+		if got := quoteUser(sanitizeUser(tc.in)); got != tc.want {
+			t.Errorf("quoteUser(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	if got := (userName{attr: verifiers.Attr{Value: sanitizeUser("o'brien")}}).String(); got != `user 'o\'brien'` {
+		t.Errorf("userName.String = %s", got)
+	}
+}

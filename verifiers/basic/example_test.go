@@ -120,7 +120,7 @@ func ExampleOpenFileStore_insecure() {
 	_, err := basic.OpenFileStore(path)
 	fmt.Println(strings.ReplaceAll(err.Error(), dir, "DIR"))
 	// Output:
-	// basic: DIR/users.htpasswd:2: user "bob": insecure password hash format: MD5 ($apr1$); re-hash the password with bcrypt (htpasswd -B) or argon2id
+	// basic: DIR/users.htpasswd:2: user 'bob': insecure password hash format: MD5 ($apr1$); re-hash the password with bcrypt (htpasswd -B) or argon2id
 }
 
 // OpenFileStore warns, through the logger given with WithFileLogger, about

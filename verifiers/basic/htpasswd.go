@@ -154,11 +154,11 @@ func parseHtpasswd(name string, r io.Reader, gen uint64) (map[string]*Hash, erro
 			return nil, &FileError{name, n, err}
 		}
 		if prev, dup := firstLine[user]; dup {
-			return nil, &FileError{name, n, fmt.Errorf("user %q is listed again (first on line %d)", sanitizeUser(user), prev)}
+			return nil, &FileError{name, n, fmt.Errorf("user %s is listed again (first on line %d)", quoteUser(sanitizeUser(user)), prev)}
 		}
 		h, err := parseHash(enc)
 		if err != nil {
-			return nil, &FileError{name, n, fmt.Errorf("user %q: %w", sanitizeUser(user), err)}
+			return nil, &FileError{name, n, fmt.Errorf("user %s: %w", quoteUser(sanitizeUser(user)), err)}
 		}
 		h.gen = gen
 		users[user] = h

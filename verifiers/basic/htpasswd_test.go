@@ -69,14 +69,14 @@ func TestOpenFileStore_formats(t *testing.T) {
 		{name: "trailing_space_after_hash", content: "bob:" + bc + " \n", wantErr: ErrMalformedHash, wantLine: ":1:"},
 		{name: "empty_hash", content: "bob:\n", wantErr: ErrMalformedHash, wantMsg: "empty", wantLine: ":1:"},
 		{name: "no_colon", content: "a:" + bc + "\nbob\n", wantMsg: "no colon", wantLine: ":2:"},
-		{name: "duplicate_user", content: "a:" + bc + "\nb:" + bc + "\na:" + bc + "\n", wantMsg: `user "a" is listed again (first on line 1)`, wantLine: ":3:"},
+		{name: "duplicate_user", content: "a:" + bc + "\nb:" + bc + "\na:" + bc + "\n", wantMsg: `user 'a' is listed again (first on line 1)`, wantLine: ":3:"},
 		{name: "empty_user", content: ":" + bc + "\n", wantMsg: "empty user name", wantLine: ":1:"},
 		{name: "user_with_control", content: "a\x01b:" + bc + "\n", wantMsg: "control character", wantLine: ":1:"},
 		{name: "user_invalid_utf8", content: "a\xffb:" + bc + "\n", wantMsg: "not valid UTF-8", wantLine: ":1:"},
 		{name: "user_too_long", content: strings.Repeat("u", 256) + ":" + bc + "\n", wantMsg: "longer than 255 bytes", wantLine: ":1:"},
-		{name: "too_expensive_bcrypt_cost_15", content: "a:" + bc + "\nbob:$2y$15$" + bc[7:] + "\n", wantErr: ErrHashTooExpensive, wantMsg: `user "bob": password hash too expensive to check: bcrypt cost 15 is over the maximum of 14`, wantLine: ":2:"},
+		{name: "too_expensive_bcrypt_cost_15", content: "a:" + bc + "\nbob:$2y$15$" + bc[7:] + "\n", wantErr: ErrHashTooExpensive, wantMsg: `user 'bob': password hash too expensive to check: bcrypt cost 15 is over the maximum of 14`, wantLine: ":2:"},
 		{name: "too_expensive_bcrypt_cost_31", content: "# c\n\nbob:$2y$31$" + bc[7:] + "\n", wantErr: ErrHashTooExpensive, wantMsg: "bcrypt cost 31 is over the maximum of 14 (MaxBcryptCost)", wantLine: ":3:"},
-		{name: "too_expensive_argon2id_1GiB", content: "a:" + bc + "\nb:" + ar + "\ncarol:" + strings.Replace(ar, "m=64", "m=1048576", 1) + "\n", wantErr: ErrHashTooExpensive, wantMsg: `user "carol": password hash too expensive to check: argon2id: m=1048576 KiB (1024 MiB) is over the maximum of 131072 KiB`, wantLine: ":3:"},
+		{name: "too_expensive_argon2id_1GiB", content: "a:" + bc + "\nb:" + ar + "\ncarol:" + strings.Replace(ar, "m=64", "m=1048576", 1) + "\n", wantErr: ErrHashTooExpensive, wantMsg: `user 'carol': password hash too expensive to check: argon2id: m=1048576 KiB (1024 MiB) is over the maximum of 131072 KiB`, wantLine: ":3:"},
 		{name: "line_too_long", content: "a:" + bc + "\n" + strings.Repeat("x", 5000) + "\n", wantMsg: "line longer than 4096 bytes", wantLine: ":2:"},
 	}
 	for _, tc := range tests {

@@ -57,7 +57,7 @@ func parseUserHash(user, enc string) (*Hash, error) {
 	}
 	h, err := parseHash(enc)
 	if err != nil {
-		return nil, fmt.Errorf("basic: user %q: %w", sanitizeUser(user), err)
+		return nil, fmt.Errorf("basic: user %s: %w", quoteUser(sanitizeUser(user)), err)
 	}
 	return h, nil
 }
@@ -69,12 +69,12 @@ func checkUserName(u string) error {
 	case u == "":
 		return errors.New("empty user name")
 	case len(u) > MaxUserLength:
-		return fmt.Errorf("user %q: name longer than %d bytes", sanitizeUser(u), MaxUserLength)
+		return fmt.Errorf("user %s: name longer than %d bytes", quoteUser(sanitizeUser(u)), MaxUserLength)
 	case strings.Contains(u, ":"):
-		return fmt.Errorf("user %q: name contains a colon, which Basic cannot carry (RFC 7617 §2)", sanitizeUser(u))
+		return fmt.Errorf("user %s: name contains a colon, which Basic cannot carry (RFC 7617 §2)", quoteUser(sanitizeUser(u)))
 	}
 	if err := checkText(u, "the user name"); err != nil {
-		return fmt.Errorf("user %q: %w", sanitizeUser(u), err)
+		return fmt.Errorf("user %s: %w", quoteUser(sanitizeUser(u)), err)
 	}
 	return nil
 }

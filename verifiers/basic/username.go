@@ -61,11 +61,11 @@ func (n userName) hint() string {
 	return hintUserHighEntropy
 }
 
-// String names the user in a detail: `user "alice"`, or `the user whose
+// String names the user in a detail: `user 'alice'`, or `the user whose
 // name looks like an API key (fingerprint 0123456789abcdef)`.
 func (n userName) String() string {
 	if n.kind == "" {
-		return `user "` + n.attr.Value + `"`
+		return "user " + quoteUser(n.attr.Value)
 	}
 	return "the user whose name looks like " + n.kind + " (fingerprint " + n.attr.Value + ")"
 }
@@ -96,5 +96,19 @@ func logSafe(user string) string {
 	if kind, ok := verifiers.LooksLikeCredential(user); ok {
 		return "whose name looks like " + kind
 	}
-	return `"` + sanitizeUser(user) + `"`
+	return quoteUser(sanitizeUser(user))
 }
+
+// quoteUser quotes a sanitized user-id (sanitizeUser) for a detail or an
+// error: in single quotes, as the other packages quote values, with ' and
+// \ escaped so that a name cannot end its quotes early; unlike
+// internal/quote it keeps the name's UTF-8 ('José'), which sanitizeUser
+// has already freed of control and invisible characters.
+func quoteUser(s string) string {
+	if strings.ContainsAny(s, `'\`) {
+		s = userQuoteEscaper.Replace(s)
+	}
+	return "'" + s + "'"
+}
+
+var userQuoteEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)

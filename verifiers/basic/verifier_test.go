@@ -216,7 +216,7 @@ func TestVerify_source_unavailable(t *testing.T) {
 			if strings.Contains(err.Error(), "canary-password") {
 				t.Errorf("error %q holds the password", err)
 			}
-			if !strings.Contains(ue.Detail, `user "alice"`) || !strings.Contains(ue.Detail, "the user source") {
+			if !strings.Contains(ue.Detail, `user 'alice'`) || !strings.Contains(ue.Detail, "the user source") {
 				t.Errorf("detail %q", ue.Detail)
 			}
 			if name == "error" && !errors.Is(err, cause) {
@@ -314,7 +314,7 @@ func TestMemoryStore(t *testing.T) {
 		wantErr error
 		wantMsg string
 	}{
-		{"insecure_hash_names_user", map[string]string{"bob": "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="}, ErrInsecureHash, `user "bob"`},
+		{"insecure_hash_names_user", map[string]string{"bob": "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="}, ErrInsecureHash, `user 'bob'`},
 		{"empty_user", map[string]string{"": good}, nil, "empty user name"},
 		{"user_with_colon", map[string]string{"a:b": good}, nil, "colon"},
 		{"user_with_control", map[string]string{"a\nb": good}, nil, "control character"},
