@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/authgate/authgate/authgatetest"
+	"github.com/authgate/authgate/internal/nettest"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/bearer"
 )
@@ -109,9 +110,10 @@ func TestFaultJWKS(t *testing.T) {
 
 	t.Run("E12_server_down", func(t *testing.T) {
 		t.Parallel()
-		s := newJWKSServer(t, serveSet(goodSet))
-		url := s.URL + "/jwks"
-		s.Close() // connection refused from now on
+		// A port bound by no listener and held for the test: a closed
+		// server's port could be taken by a parallel test's server,
+		// which would answer with its key set.
+		url := "http://" + nettest.RefusedAddr(t) + "/jwks"
 		vs := remoteSet(t, url)
 		f := newFixture(t, vs)
 		for _, path := range []string{"/bearer", "/all"} {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/authgatetest"
+	"github.com/authgate/authgate/internal/nettest"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -32,17 +33,10 @@ func (d *switchDialer) client() *http.Client {
 	}}
 }
 
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+// closedPort returns a loopback address where connections are refused,
+// held for the test (nettest.RefusedAddr) so that no parallel test's
+// server takes its port.
+func closedPort(t *testing.T) string { return nettest.RefusedAddr(t) }
 
 // resettingListener accepts connections and resets them at once.
 func resettingListener(t *testing.T) string {
