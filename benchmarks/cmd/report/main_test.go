@@ -72,9 +72,44 @@ func TestPairedRowsReplaceSubtraction(t *testing.T) {
 	}
 	out.Reset()
 	writePaired(&out, res)
-	for _, want := range []string{"| ES256 | success | 76 µs | 71 µs | +5 µs | 1.07× |", "| ES256 | expired | 79 µs | 71.6 µs | +7.4 µs | 1.10× |"} {
+	for _, want := range []string{"| ES256 | success | 76 µs | 71 µs | +5 µs | — | 1.07× |", "| ES256 | expired | 79 µs | 71.6 µs | +7.4 µs | +2.4 µs | 1.10× |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("paired table\n%s\nlacks %q", out.String(), want)
+		}
+	}
+}
+
+// TestPairedPerPath: a path without its paired row keeps the subtraction
+// (it is neither dropped from the target nor replaced by another path's
+// paired figure), and a real go test line, tab-padded with B/op and
+// allocs/op after the custom metrics, parses with all its columns.
+func TestPairedPerPath(t *testing.T) {
+	raw := strings.Join([]string{
+		"BenchmarkJWT/alg=ES256/path=success/impl=authgate-nocache-2 1000 70000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkFloorSame/jwt/alg=ES256/path=success-2 1000 1000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkJWT/alg=ES256/path=bad_signature/impl=authgate-nocache-2 1000 90000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkFloorSame/jwt/alg=ES256/path=bad_signature-2 1000 1000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkPaired/alg=ES256/path=expired-2         \t    3908\t    151475 ns/op\t     79289 authgate-ns/op\t      1000 over-ns/op\t     71996 ref-ns/op\t    6699 B/op\t      83 allocs/op",
+	}, "\n")
+	res, err := parse(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := res.get("Paired/alg=ES256/path=expired"); st.bytes != 6699 || st.allocs != 83 || st.ns != 151475 || st.extra["over-ns/op"] != 1000 {
+		t.Errorf("paired row parsed as %+v", st)
+	}
+	var out bytes.Buffer
+	writeTargets(&out, res)
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
+			line = l
+		}
+	}
+	// bad_signature by subtraction: 90 - 1 - (70 - 1) = +20 µs.
+	for _, want := range []string{"JWT ES256 expired (nocache, paired) +1 µs", "JWT ES256 bad_signature (nocache) +20 µs", "worst +20 µs", "**not met**"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("target line %q\nlacks %q", line, want)
 		}
 	}
 }
