@@ -64,6 +64,10 @@ func WithPrefix(p string) Option {
 
 // WithTimeout bounds each Redis call of the store (DefaultTimeout by
 // default, at least MinDuration). Keep it short: a request waits for it.
+// The bound includes dialing when the client has no idle connection (the
+// first calls after start, or after a cut): with TLS or a distant Redis,
+// ping the client once at start (client.Ping) so that the first requests
+// do not pay for the handshake, or allow for it in d.
 // The secret check (see the package documentation) is a call of its own,
 // made after a call Redis answered, at most every 10 minutes: the request
 // that makes it waits for two calls.
