@@ -45,6 +45,9 @@ type flights struct {
 
 	// retries, when not nil (set by tests), replaces maxFlightRetries.
 	retries *int
+	// retrying, when set (by tests), runs before a caller starts the
+	// check again, with the number of the retry (1, 2, ...).
+	retrying func(n int)
 }
 
 // flightKey is cred || generation || encoded hash: one flight per
@@ -90,6 +93,9 @@ func (f *flights) do(ctx context.Context, k string, fn func() (any, error)) (*ve
 		case res := <-ch:
 			if res.Shared && ctx.Err() == nil && endedElsewhere(res.Err) {
 				if try < retries {
+					if f.retrying != nil {
+						f.retrying(try + 1)
+					}
 					continue
 				}
 				// Still alive, but every check it joined was abandoned:

@@ -325,6 +325,83 @@ func TestVerify_joiner_retries_exhausted_own_words(t *testing.T) {
 	}
 }
 
+// TestVerify_joiner_retries_then_own_words: a joiner whose first retry
+// joins another abandoned check (a second client that also left) counts
+// both, and with its retries spent gets the 503 in its own words.
+func TestVerify_joiner_retries_then_own_words(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, time.Minute)
+	one := 1
+	v.flights.retries = &one
+	var waiters atomic.Int32
+	v.flights.waiting = func() { waiters.Add(1) }
+	go v.Verify(basicReq("bob", "bobpw"))
+	<-started // bob's check holds the only slot
+	defer close(release)
+	// waitFor waits until n callers in all have started waiting. It is
+	// called from other goroutines too, so it reports with Errorf.
+	waitFor := func(n int32) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for waiters.Load() < n {
+			if time.Now().After(deadline) {
+				t.Errorf("%d callers waiting, want %d", waiters.Load(), n)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// abandoned starts alice's check for a client that leaves once the
+	// joiner waits on it too.
+	abandoned := func(ctx context.Context) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := v.Verify(basicReq("alice", "pw").WithContext(ctx))
+			done <- err
+		}()
+		return done
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	first := abandoned(ctx1)
+	waitFor(2) // bob, first
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	var second <-chan error
+	v.flights.retrying = func(n int) {
+		if n != 1 {
+			t.Errorf("retry %d, want only 1", n)
+			return
+		}
+		// Before the joiner starts the check again, a second client
+		// starts it and waits for the slot: the joiner joins it.
+		second = abandoned(ctx2)
+		waitFor(4) // bob, first, joiner, second
+		go func() {
+			waitFor(5) // the joiner joined the second's check
+			cancel2()
+		}()
+	}
+	joiner := make(chan error, 1)
+	go func() {
+		_, err := v.Verify(basicReq("alice", "pw"))
+		joiner <- err
+	}()
+	waitFor(3) // bob, first, joiner
+	cancel1()
+	wantEndedWhileWaiting(t, first)
+	select {
+	case err := <-joiner:
+		var ue *verifiers.UnavailableError
+		want := "every identical password check this request joined (2 in a row) ended because the request that had started it ended first; this request was not checked"
+		if !errors.As(err, &ue) || ue.Detail != want || errors.Is(err, context.Canceled) {
+			t.Errorf("joiner: %v\nwant the 503 %q", err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("joiner still waiting 5s after both clients left")
+	}
+	wantEndedWhileWaiting(t, second)
+}
+
 // TestVerify_joiner_shares_busy_answer: a request that joined a check
 // answered "slots busy" shares that answer: it does not start the check
 // again (only the end of the first caller's request does that).
