@@ -3,6 +3,8 @@ package jose
 import (
 	"errors"
 	"fmt"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // This file binds a JWK to the one algorithm it verifies (RFC 8725
@@ -17,13 +19,13 @@ func bindAlg(m rawKey, forSig bool, allow AllowList) (alg *Algorithm, inferred b
 		return nil, false, "", errors.New("alg 'none' is never a key's algorithm")
 	case m.Alg != "" && isEncryptionAlg(m.Alg):
 		if forSig {
-			return nil, false, "", fmt.Errorf("alg %s is an encryption algorithm, but use or key_ops say the key verifies signatures", Quote(m.Alg))
+			return nil, false, "", fmt.Errorf("alg %s is an encryption algorithm, but use or key_ops say the key verifies signatures", quote.Quote(m.Alg))
 		}
-		return nil, false, "alg " + Quote(m.Alg) + " is an encryption algorithm", nil
+		return nil, false, "alg " + quote.Quote(m.Alg) + " is an encryption algorithm", nil
 	case m.Alg != "":
 		alg = LookupAlg(m.Alg)
 		if alg == nil {
-			return nil, false, "", fmt.Errorf("alg %s is not a JWS algorithm authgate knows", Quote(m.Alg))
+			return nil, false, "", fmt.Errorf("alg %s is not a JWS algorithm authgate knows", quote.Quote(m.Alg))
 		}
 		if alg.kty() != m.Kty {
 			return nil, false, "", fmt.Errorf("alg %s needs kty %s, this key's kty is %s", alg.name, alg.kty(), m.Kty)

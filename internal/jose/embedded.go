@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // ErrNoEmbeddedKey is returned by EmbeddedKey for a JWS without a jwk
@@ -56,7 +58,7 @@ func (t *JWS) EmbeddedKey(alg *Algorithm) (*Key, string, error) {
 	}
 	for _, name := range privateMembers {
 		if _, ok := m[name]; ok {
-			return fail(true, "the JWK has the private member %s: a proof carries the public key only, and this private key must be considered leaked (RFC 9449 §4.3)", Quote(name))
+			return fail(true, "the JWK has the private member %s: a proof carries the public key only, and this private key must be considered leaked (RFC 9449 §4.3)", quote.Quote(name))
 		}
 	}
 	kty, _ := m["kty"].(string)
@@ -67,7 +69,7 @@ func (t *JWS) EmbeddedKey(alg *Algorithm) (*Key, string, error) {
 		return fail(false, "no algorithm to bind the key to")
 	}
 	if kty != alg.kty() {
-		return fail(false, "the JWK has kty %s but alg %s needs kty %s", Quote(kty), alg.name, alg.kty())
+		return fail(false, "the JWK has kty %s but alg %s needs kty %s", quote.Quote(kty), alg.name, alg.kty())
 	}
 	thumb, err := Thumbprint(m)
 	if err != nil {
@@ -77,7 +79,7 @@ func (t *JWS) EmbeddedKey(alg *Algorithm) (*Key, string, error) {
 	switch alg.fam {
 	case famECDSA:
 		if crv, _ := m["crv"].(string); crv != alg.curve {
-			return fail(false, "the JWK is on curve %s but alg %s needs %s (RFC 7518 §3.4)", Quote(crv), alg.name, alg.curve)
+			return fail(false, "the JWK is on curve %s but alg %s needs %s (RFC 7518 §3.4)", quote.Quote(crv), alg.name, alg.curve)
 		}
 		x, errx := fixedLength(m, "x", alg.size)
 		y, erry := fixedLength(m, "y", alg.size)
@@ -91,7 +93,7 @@ func (t *JWS) EmbeddedKey(alg *Algorithm) (*Key, string, error) {
 		k.EC = pub
 	case famEdDSA:
 		if crv, _ := m["crv"].(string); crv != "Ed25519" {
-			return fail(false, "the OKP JWK is on curve %s; alg %s needs Ed25519", Quote(crv), alg.name)
+			return fail(false, "the OKP JWK is on curve %s; alg %s needs Ed25519", quote.Quote(crv), alg.name)
 		}
 		x, err := fixedLength(m, "x", 32)
 		if err != nil {

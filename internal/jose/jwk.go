@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // Limits on key sets.
@@ -126,7 +128,7 @@ func ParseKeySet(data []byte, o KeySetOptions) (*KeySet, error) {
 		}
 		if k.Kid != "" {
 			if _, dup := s.ByKid[k.Kid]; dup {
-				return nil, fail(name, "kid %s appears on two keys; a kid must name one key", Quote(k.Kid))
+				return nil, fail(name, "kid %s appears on two keys; a kid must name one key", quote.Quote(k.Kid))
 			}
 			s.ByKid[k.Kid] = k
 		}
@@ -191,7 +193,7 @@ func describeKey(i int, k *Key, raw json.RawMessage) string {
 	if kid == "" {
 		return fmt.Sprintf("key %d", i)
 	}
-	return fmt.Sprintf("key %d (kid %s)", i, Quote(kid))
+	return fmt.Sprintf("key %d (kid %s)", i, quote.Quote(kid))
 }
 
 // parseKey checks one JWK. It returns the key, or a non-empty skip reason
@@ -221,7 +223,7 @@ func parseKey(raw json.RawMessage, o KeySetOptions) (*Key, string, error) {
 	if alg.fam != famHMAC {
 		for _, name := range privateMembers {
 			if _, ok := members[name]; ok {
-				return nil, "", fmt.Errorf("private key material (member %s): a key set for verification must hold public keys only", Quote(name))
+				return nil, "", fmt.Errorf("private key material (member %s): a key set for verification must hold public keys only", quote.Quote(name))
 			}
 		}
 	}
@@ -245,7 +247,7 @@ func decodeJWK(raw json.RawMessage) (rawKey, map[string]json.RawMessage, error) 
 	if err := json.Unmarshal(raw, &m); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return rawKey{}, nil, fmt.Errorf("member %s is a JSON %s, not a string", Quote(te.Field), te.Value)
+			return rawKey{}, nil, fmt.Errorf("member %s is a JSON %s, not a string", quote.Quote(te.Field), te.Value)
 		}
 		return rawKey{}, nil, fmt.Errorf("not a valid JWK: %v", err)
 	}
@@ -260,7 +262,7 @@ func purpose(m rawKey) (forSig bool, skip string, err error) {
 	case "sig":
 		forSig = true
 	default:
-		return false, "use is " + Quote(m.Use) + ", not sig", nil
+		return false, "use is " + quote.Quote(m.Use) + ", not sig", nil
 	}
 	if m.KeyOps == nil {
 		return forSig, "", nil
@@ -271,7 +273,7 @@ func purpose(m rawKey) (forSig bool, skip string, err error) {
 	}
 	for i, op := range ops {
 		if slices.Contains(ops[:i], op) {
-			return false, "", fmt.Errorf("key_ops lists %s twice (RFC 7517 §4.3)", Quote(op))
+			return false, "", fmt.Errorf("key_ops lists %s twice (RFC 7517 §4.3)", quote.Quote(op))
 		}
 	}
 	if !slices.Contains(ops, "verify") {
@@ -291,19 +293,19 @@ func checkType(m rawKey) (skip string, err error) {
 	case "":
 		return "", errors.New("no 'kty' member (RFC 7517 §4.1)")
 	default:
-		return "kty " + Quote(m.Kty) + " is not a signature key type authgate verifies with", nil
+		return "kty " + quote.Quote(m.Kty) + " is not a signature key type authgate verifies with", nil
 	}
 	switch {
 	case m.Kty == "EC" && m.Crv != "P-256" && m.Crv != "P-384" && m.Crv != "P-521":
 		if m.Crv == "" {
 			return "", errors.New("EC key without 'crv'")
 		}
-		return "curve " + Quote(m.Crv) + " is not one authgate verifies with", nil
+		return "curve " + quote.Quote(m.Crv) + " is not one authgate verifies with", nil
 	case m.Kty == "OKP" && m.Crv != "Ed25519":
 		if m.Crv == "" {
 			return "", errors.New("OKP key without 'crv'")
 		}
-		return "curve " + Quote(m.Crv) + " is not one authgate verifies with", nil
+		return "curve " + quote.Quote(m.Crv) + " is not one authgate verifies with", nil
 	}
 	return "", nil
 }

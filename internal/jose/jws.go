@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // Header holds the JOSE header members this package reads. jku, x5u, jwk
@@ -250,9 +252,9 @@ func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *M
 	switch {
 	case jerr == nil:
 	case jerr.twice && jerr.nested:
-		return nil, false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
+		return nil, false, malformed(NoProblem, "the header has an object with the member %s twice (RFC 7515 §4)", quote.Quote(jerr.dup))
 	case jerr.twice:
-		return nil, false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", Quote(jerr.dup))
+		return nil, false, malformed(NoProblem, "the header has the member %s twice (RFC 7515 §4)", quote.Quote(jerr.dup))
 	default:
 		return nil, false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
 	}
@@ -323,11 +325,11 @@ func checkCrit(raw any) *MalformedError {
 	for _, n := range names {
 		for _, r := range registeredHeaders {
 			if n == r {
-				return malformed(NoProblem, "the header's crit lists %s, a registered header name it must not list (RFC 7515 §4.1.11)", Quote(n))
+				return malformed(NoProblem, "the header's crit lists %s, a registered header name it must not list (RFC 7515 §4.1.11)", quote.Quote(n))
 			}
 		}
 	}
-	return malformed(NoProblem, "the header's crit lists the extension %s, which authgate does not understand, so the token must be rejected (RFC 7515 §4.1.11)", Quote(names[0]))
+	return malformed(NoProblem, "the header's crit lists the extension %s, which authgate does not understand, so the token must be rejected (RFC 7515 §4.1.11)", quote.Quote(names[0]))
 }
 
 // DecodePayload returns the payload, base64url-decoded, without reading
@@ -366,9 +368,9 @@ func (t *JWS) claims() (map[string]any, *MalformedError) {
 	switch {
 	case jerr == nil:
 	case jerr.twice && jerr.nested:
-		return nil, malformed(NoProblem, "the claims set has a claim whose object has the member %s twice (RFC 7519 §4)", Quote(jerr.dup))
+		return nil, malformed(NoProblem, "the claims set has a claim whose object has the member %s twice (RFC 7519 §4)", quote.Quote(jerr.dup))
 	case jerr.twice:
-		return nil, malformed(NoProblem, "the claims set has the claim %s twice (RFC 7519 §4)", Quote(jerr.dup))
+		return nil, malformed(NoProblem, "the claims set has the claim %s twice (RFC 7519 §4)", quote.Quote(jerr.dup))
 	default:
 		return nil, malformed(NoProblem, "the payload is not valid JSON: %s", jerr.msg)
 	}

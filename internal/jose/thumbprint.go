@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+
+	"github.com/authgate/authgate/internal/quote"
 )
 
 // thumbprintMembers are the required members of each key type, in the
@@ -30,7 +32,7 @@ func Thumbprint(jwk map[string]any) (string, error) {
 	}
 	names, ok := thumbprintMembers[kty]
 	if !ok {
-		return "", fmt.Errorf("jose: thumbprint: kty %s has no RFC 7638 thumbprint here (EC, OKP, RSA and oct have)", Quote(kty))
+		return "", fmt.Errorf("jose: thumbprint: kty %s has no RFC 7638 thumbprint here (EC, OKP, RSA and oct have)", quote.Quote(kty))
 	}
 	b := make([]byte, 0, 160)
 	b = append(b, '{')
