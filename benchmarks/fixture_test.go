@@ -204,15 +204,22 @@ type bareCheck struct {
 }
 
 func newBareCheck(tok string, pub crypto.PublicKey) *bareCheck {
+	input, sig := signedParts(tok)
+	if _, ok := pub.(*ecdsa.PublicKey); ok {
+		sig = rawToASN1(sig)
+	}
+	return &bareCheck{input: input, sig: sig, pub: pub}
+}
+
+// signedParts returns tok's signing input and its signature decoded from
+// base64url (for ECDSA, raw r || s).
+func signedParts(tok string) (input, sig []byte) {
 	dot := strings.LastIndexByte(tok, '.')
 	sig, err := b64.DecodeString(tok[dot+1:])
 	if err != nil {
 		panic(err)
 	}
-	if _, ok := pub.(*ecdsa.PublicKey); ok {
-		sig = rawToASN1(sig)
-	}
-	return &bareCheck{input: []byte(tok[:dot]), sig: sig, pub: pub}
+	return []byte(tok[:dot]), sig
 }
 
 func (c *bareCheck) verify() bool {
