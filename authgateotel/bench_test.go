@@ -75,29 +75,56 @@ func benchRun(b *testing.B, h http.Handler, req *http.Request) {
 // BenchmarkCachedJWT is a Bearer JWT success answered from the
 // verified-token cache, unobserved and through the adapter.
 func BenchmarkCachedJWT(b *testing.B) {
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	iss := "https://issuer.example/"
-	tok := signES256(b, k, iss, "alice")
+	jf := newJWTFixture(b)
 	for _, mode := range []benchMode{unobserved, hook, metrics, traces} {
 		b.Run(mode.String(), func(b *testing.B) {
-			opts := []bearer.Option{bearer.WithLogger(zerolog.Nop())}
-			if mode >= metrics {
-				opts = append(opts, bearer.WithObserver(newMeter(b).in.BearerObserver()))
-			}
-			v, err := bearer.New(context.Background(), audience, []bearer.Issuer{{URL: iss, Keys: bearer.JWKS(jwksJSON(b, k))}}, opts...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = v.Close() })
-			req := get("/v1/items/42", "Authorization", "Bearer "+tok)
-			benchRun(b, benchHandler(b, mode, v), req)
+			benchRun(b, benchHandler(b, mode, jf.verifier(b, mode)), jf.req)
 		})
 	}
+}
+
+// jwtFixture is an issuer's key and a request with a token it signed.
+type jwtFixture struct {
+	k   *ecdsa.PrivateKey
+	req *http.Request
+}
+
+const benchIssuer = "https://issuer.example/"
+
+func newJWTFixture(b *testing.B) *jwtFixture {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return &jwtFixture{k: k, req: get("/v1/items/42", "Authorization", "Bearer "+signES256(b, k, benchIssuer, "alice"))}
+}
+
+// verifier is a Bearer verifier of the fixture's issuer, observed by the
+// adapter's Bearer observer from metrics mode on.
+func (jf *jwtFixture) verifier(b *testing.B, mode benchMode) verifiers.Verifier {
+	opts := []bearer.Option{bearer.WithLogger(zerolog.Nop())}
+	if mode >= metrics {
+		opts = append(opts, bearer.WithObserver(newMeter(b).in.BearerObserver()))
+	}
+	v, err := bearer.New(context.Background(), audience, []bearer.Issuer{{URL: benchIssuer, Keys: bearer.JWKS(jwksJSON(b, jf.k))}}, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = v.Close() })
+	return v
 }
 
 // BenchmarkAPIKey is an API key success from a MemoryStore, unobserved
 // and through the adapter.
 func BenchmarkAPIKey(b *testing.B) {
+	v, req := apiKeyFixture(b)
+	for _, mode := range []benchMode{unobserved, hook, metrics, traces} {
+		b.Run(mode.String(), func(b *testing.B) {
+			benchRun(b, benchHandler(b, mode, v), req)
+		})
+	}
+}
+
+// apiKeyFixture is an API key verifier over a MemoryStore of one key,
+// and a request with that key.
+func apiKeyFixture(b *testing.B) (verifiers.Verifier, *http.Request) {
 	key, err := apikey.Generate("ak", "live")
 	if err != nil {
 		b.Fatal(err)
@@ -110,12 +137,7 @@ func BenchmarkAPIKey(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []benchMode{unobserved, hook, metrics, traces} {
-		b.Run(mode.String(), func(b *testing.B) {
-			req := get("/v1/items/42", "X-API-Key", key.Reveal())
-			benchRun(b, benchHandler(b, mode, v), req)
-		})
-	}
+	return v, get("/v1/items/42", "X-API-Key", key.Reveal())
 }
 
 // BenchmarkObserver is the adapter's own cost per event, without the
@@ -156,38 +178,12 @@ func BenchmarkObserver(b *testing.B) {
 // +300 ns budget is about; ns/op is the sum, of no interest.
 func BenchmarkAdapterPaired(b *testing.B) {
 	b.Run("cached_jwt", func(b *testing.B) {
-		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		iss := "https://issuer.example/"
-		tok := signES256(b, k, iss, "alice")
-		var hs [2]http.Handler
-		for i, mode := range []benchMode{unobserved, metrics} {
-			opts := []bearer.Option{bearer.WithLogger(zerolog.Nop())}
-			if mode == metrics {
-				opts = append(opts, bearer.WithObserver(newMeter(b).in.BearerObserver()))
-			}
-			v, err := bearer.New(context.Background(), audience, []bearer.Issuer{{URL: iss, Keys: bearer.JWKS(jwksJSON(b, k))}}, opts...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = v.Close() })
-			hs[i] = benchHandler(b, mode, v)
-		}
-		benchPaired(b, hs[0], hs[1], get("/v1/items/42", "Authorization", "Bearer "+tok))
+		jf := newJWTFixture(b)
+		benchPaired(b, benchHandler(b, unobserved, jf.verifier(b, unobserved)), benchHandler(b, metrics, jf.verifier(b, metrics)), jf.req)
 	})
 	b.Run("apikey", func(b *testing.B) {
-		key, err := apikey.Generate("ak", "live")
-		if err != nil {
-			b.Fatal(err)
-		}
-		store, err := apikey.NewMemoryStore(key.Record("billing", []string{"read"}, time.Time{}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		v, err := apikey.New(store)
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchPaired(b, benchHandler(b, unobserved, v), benchHandler(b, metrics, v), get("/v1/items/42", "X-API-Key", key.Reveal()))
+		v, req := apiKeyFixture(b)
+		benchPaired(b, benchHandler(b, unobserved, v), benchHandler(b, metrics, v), req)
 	})
 }
 
