@@ -16,18 +16,8 @@ func TestSameFloorTargetHasCacheUnknownKey(t *testing.T) {
 		"BenchmarkJWT/alg=ES256/path=unknown_key/impl=authgate-cache-2 1000 9000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkFloorSame/jwt/alg=ES256/path=unknown_key-2 1000 1000 ns/op 100 B/op 10 allocs/op",
 	}, "\n")
-	res, err := parse(strings.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	writeTargets(&out, res)
-	var line string
-	for _, l := range strings.Split(out.String(), "\n") {
-		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
-			line = l
-		}
-	}
+	res := mustParse(t, raw)
+	line := rejectionTarget(res)
 	for _, want := range []string{"worst +8 µs (JWT ES256 unknown_key (cache))", "JWT ES256 unknown_key (nocache) +2 µs", "**not met**"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("target line %q\nlacks %q", line, want)
@@ -49,18 +39,8 @@ func TestPairedRowsReplaceSubtraction(t *testing.T) {
 		"BenchmarkPaired/alg=ES256/path=expired-2 100 150000 ns/op 79000 authgate-ns/op 7300 over-ns/op 71700 ref-ns/op 6699 B/op 83 allocs/op",
 		"BenchmarkPaired/alg=ES256/path=expired-2 100 150000 ns/op 79000 authgate-ns/op 7500 over-ns/op 71500 ref-ns/op 6699 B/op 83 allocs/op",
 	}, "\n")
-	res, err := parse(strings.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	writeTargets(&out, res)
-	var line string
-	for _, l := range strings.Split(out.String(), "\n") {
-		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
-			line = l
-		}
-	}
+	res := mustParse(t, raw)
+	line := rejectionTarget(res)
 	// The subtraction would say 60 - 1 - (70 - 1) = -10 µs.
 	for _, want := range []string{"worst +7.4 µs (JWT ES256 expired (nocache, paired))", "**not met**"} {
 		if !strings.Contains(line, want) {
@@ -70,7 +50,7 @@ func TestPairedRowsReplaceSubtraction(t *testing.T) {
 	if strings.Contains(line, "−10 µs") {
 		t.Errorf("target line %q still has the subtraction", line)
 	}
-	out.Reset()
+	var out bytes.Buffer
 	writePaired(&out, res)
 	for _, want := range []string{"| ES256 | success | 76 µs | 71 µs | +5 µs | — | 1.07× |", "| ES256 | expired | 79 µs | 71.6 µs | +7.4 µs | +2.4 µs | 1.10× |"} {
 		if !strings.Contains(out.String(), want) {
@@ -91,25 +71,37 @@ func TestPairedPerPath(t *testing.T) {
 		"BenchmarkFloorSame/jwt/alg=ES256/path=bad_signature-2 1000 1000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkPaired/alg=ES256/path=expired-2         \t    3908\t    151475 ns/op\t     79289 authgate-ns/op\t      1000 over-ns/op\t     71996 ref-ns/op\t    6699 B/op\t      83 allocs/op",
 	}, "\n")
-	res, err := parse(strings.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := mustParse(t, raw)
 	if st, _ := res.get("Paired/alg=ES256/path=expired"); st.bytes != 6699 || st.allocs != 83 || st.ns != 151475 || st.extra["over-ns/op"] != 1000 {
 		t.Errorf("paired row parsed as %+v", st)
 	}
-	var out bytes.Buffer
-	writeTargets(&out, res)
-	var line string
-	for _, l := range strings.Split(out.String(), "\n") {
-		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
-			line = l
-		}
-	}
+	line := rejectionTarget(res)
 	// bad_signature by subtraction: 90 - 1 - (70 - 1) = +20 µs.
 	for _, want := range []string{"JWT ES256 expired (nocache, paired) +1 µs", "JWT ES256 bad_signature (nocache) +20 µs", "worst +20 µs", "**not met**"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("target line %q\nlacks %q", line, want)
 		}
 	}
+}
+
+func mustParse(t *testing.T, raw string) *results {
+	t.Helper()
+	res, err := parse(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// rejectionTarget is the targets table's line of the ≤ 3 µs rejection
+// target for res.
+func rejectionTarget(res *results) string {
+	var out bytes.Buffer
+	writeTargets(&out, res)
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
+			return l
+		}
+	}
+	return ""
 }
