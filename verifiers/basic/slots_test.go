@@ -227,14 +227,14 @@ func TestVerify_ended_request_starts_no_check(t *testing.T) {
 	}
 }
 
-// TestVerify_joiner_outlives_first_callers_context: a request that joined
-// an identical check whose first caller's context ended while it waited
-// for a slot is not answered for that other request: it starts the check
-// again and, once the slot frees, gets its own answer.
-func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
-	t.Parallel()
-	v, started, release := slowVerifier(t, time.Minute)
-	var waiters atomic.Int32
+// joinAbandonedCheck makes v's joiner case: while bob's check holds
+// slowVerifier's only slot, alice's first request starts her check and
+// waits for the slot, a second identical request joins it, and the first
+// one's client leaves (its 503 checked). It returns the joiner's outcome
+// and the count of callers that started waiting (v.flights.waiting).
+func joinAbandonedCheck(t *testing.T, v *Verifier, started <-chan struct{}) (<-chan error, *atomic.Int32) {
+	t.Helper()
+	waiters := new(atomic.Int32)
 	joined := make(chan struct{})
 	v.flights.waiting = func() { // bob's check, alice's first caller, the joiner
 		if waiters.Add(1) == 3 {
@@ -252,7 +252,7 @@ func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
 	for waiters.Load() < 2 {
 		time.Sleep(time.Millisecond)
 	}
-	joiner := make(chan error)
+	joiner := make(chan error, 1)
 	go func() {
 		_, err := v.Verify(basicReq("alice", "pw"))
 		joiner <- err
@@ -260,6 +260,17 @@ func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
 	<-joined
 	cancel()
 	wantEndedWhileWaiting(t, firstDone)
+	return joiner, waiters
+}
+
+// TestVerify_joiner_outlives_first_callers_context: a request that joined
+// an identical check whose first caller's context ended while it waited
+// for a slot is not answered for that other request: it starts the check
+// again and, once the slot frees, gets its own answer.
+func TestVerify_joiner_outlives_first_callers_context(t *testing.T) {
+	t.Parallel()
+	v, started, release := slowVerifier(t, time.Minute)
+	joiner, _ := joinAbandonedCheck(t, v, started)
 	close(release)
 	select {
 	case err := <-joiner:
@@ -280,33 +291,8 @@ func TestVerify_joiner_retries_exhausted_own_words(t *testing.T) {
 	v, started, release := slowVerifier(t, time.Minute)
 	none := 0
 	v.flights.retries = &none // the first abandoned check exhausts them
-	var waiters atomic.Int32
-	joined := make(chan struct{})
-	v.flights.waiting = func() { // bob's check, alice's first caller, the joiner
-		if waiters.Add(1) == 3 {
-			close(joined)
-		}
-	}
-	go v.Verify(basicReq("bob", "bobpw"))
-	<-started // bob's check holds the only slot
 	defer close(release)
-	ctx, cancel := context.WithCancel(context.Background())
-	firstDone := make(chan error)
-	go func() {
-		_, err := v.Verify(basicReq("alice", "pw").WithContext(ctx))
-		firstDone <- err
-	}()
-	for waiters.Load() < 2 {
-		time.Sleep(time.Millisecond)
-	}
-	joiner := make(chan error)
-	go func() {
-		_, err := v.Verify(basicReq("alice", "pw"))
-		joiner <- err
-	}()
-	<-joined
-	cancel()
-	wantEndedWhileWaiting(t, firstDone)
+	joiner, waiters := joinAbandonedCheck(t, v, started)
 	select {
 	case err := <-joiner:
 		var ue *verifiers.UnavailableError
