@@ -434,20 +434,97 @@ func hex4(s string, i int) (rune, bool) {
 // the duplicate check linear.
 const maxSkimMembers = 32
 
+// Kind is the JSON type of a member's value: what a value of
+// decodeJSONObject's map holds, read without the map.
+type Kind uint8
+
+// The kinds of Member; Absent is a member that is not there.
+const (
+	Absent Kind = iota
+	String
+	Number
+	Boolean
+	Null
+	Array
+	Object
+)
+
+// String returns the kind as RFC 8259 names it ("string", "number",
+// "boolean", "null", "array", "object"), or "absent".
+func (k Kind) String() string {
+	switch k {
+	case String:
+		return "string"
+	case Number:
+		return "number"
+	case Boolean:
+		return "boolean"
+	case Null:
+		return "null"
+	case Array:
+		return "array"
+	case Object:
+		return "object"
+	}
+	return "absent"
+}
+
+// KindOf is the Kind of v, a value of decodeJSONObject's map (Object for
+// a type it never holds).
+func KindOf(v any) Kind {
+	switch v.(type) {
+	case nil:
+		return Null
+	case bool:
+		return Boolean
+	case float64:
+		return Number
+	case string:
+		return String
+	case []any:
+		return Array
+	}
+	return Object
+}
+
+// Member is a top-level member of an object as the skim reads it: its
+// kind and, for a string or a number, its value, which is the one
+// decodeJSONObject's map holds.
+type Member struct {
+	Kind Kind
+	Str  string
+	Num  float64
+}
+
+// MemberOf is the Member for v, a value of decodeJSONObject's map.
+func MemberOf(v any) Member {
+	m := Member{Kind: KindOf(v)}
+	switch x := v.(type) {
+	case string:
+		m.Str = x
+	case float64:
+		m.Num = x
+	}
+	return m
+}
+
 // skimObject reports whether decodeJSONObject would accept s, without
-// building its map, and sets vals[i] to the value of the top-level
-// member named want[i] when that value is a string (bit i of strs); bit
-// i of present is set when the member is there, whatever its value.
+// building its map, and sets out[i] to the top-level member named
+// want[i] (its Kind Absent when s has none).
 // It is sound, not complete: ok is false for every text decodeJSONObject
 // refuses, and also for some it accepts (more than maxSkimMembers
 // members), so that a false ok means only "decode it to find out".
 // Nested objects and arrays are decoded (and dropped) by the same code
-// as decodeJSONObject's, so they are checked the same way.
-func skimObject(s string, want []string, vals []string) (strs, present uint64, ok bool) {
+// as decodeJSONObject's, so they are checked the same way. out is at
+// least as long as want.
+func skimObject(s string, want []string, out []Member) bool {
+	for i := range want {
+		out[i] = Member{}
+	}
 	p := jsonParser{s: s}
 	p.space()
 	if p.i >= len(p.s) || p.s[p.i] != '{' || p.enter() != nil {
-		return 0, 0, false
+		return false
 	}
 	p.i++
 	var names [maxSkimMembers]string
@@ -461,22 +538,22 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 	p.space()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
-		return 0, 0, p.end()
+		return p.end()
 	}
 	for {
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
-			return 0, 0, false
+			return false
 		}
 		k, err := p.str()
 		if err != nil || len(seen) == maxSkimMembers {
-			return 0, 0, false
+			return false
 		}
 		bit := nameBit(k)
 		if seenBits&bit != 0 {
 			for _, n := range seen {
 				if n == k {
-					return 0, 0, false // a duplicate: decodeJSONObject words it
+					return false // a duplicate: decodeJSONObject words it
 				}
 			}
 		}
@@ -484,7 +561,7 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 		seen = append(seen, k)
 		p.space()
 		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			return 0, 0, false
+			return false
 		}
 		p.i++
 		p.space()
@@ -492,35 +569,72 @@ func skimObject(s string, want []string, vals []string) (strs, present uint64, o
 		if wantBits&bit != 0 {
 			for j, w := range want {
 				if w == k {
-					at, present = j, present|1<<j
+					at = j
+					break
 				}
 			}
 		}
-		if p.i < len(p.s) && p.s[p.i] == '"' {
-			v, err := p.str()
-			if err != nil {
-				return 0, 0, false
-			}
-			if at >= 0 {
-				vals[at], strs = v, strs|1<<at
-			}
-		} else if p.skip() != nil {
-			return 0, 0, false
+		if !p.skimValue(out, at) {
+			return false
 		}
 		p.space()
 		if p.i >= len(p.s) {
-			return 0, 0, false
+			return false
 		}
 		switch p.s[p.i] {
 		case ',':
 			p.i++
 		case '}':
 			p.i++
-			return strs, present, p.end()
+			return p.end()
 		default:
-			return 0, 0, false
+			return false
 		}
 	}
+}
+
+// skimValue checks the value at p.i and, when at is not -1, reads it into
+// out[at].
+func (p *jsonParser) skimValue(out []Member, at int) bool {
+	if p.i >= len(p.s) {
+		return false
+	}
+	c := p.s[p.i]
+	if at < 0 {
+		if c == '"' {
+			_, err := p.str()
+			return err == nil
+		}
+		return p.skip() == nil
+	}
+	m := &out[at]
+	switch {
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return false
+		}
+		m.Kind, m.Str = String, s
+		return true
+	case c == '-' || '0' <= c && c <= '9':
+		f, err := p.float()
+		if err != nil {
+			return false
+		}
+		m.Kind, m.Num = Number, f
+		return true
+	case c == 't' || c == 'f':
+		m.Kind = Boolean
+	case c == 'n':
+		m.Kind = Null
+	case c == '[':
+		m.Kind = Array
+	case c == '{':
+		m.Kind = Object
+	default:
+		return false
+	}
+	return p.skip() == nil
 }
 
 // nameBit is one of 64 bits for a member name, from its length and its

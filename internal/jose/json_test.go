@@ -3,6 +3,7 @@ package jose
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -99,21 +100,23 @@ func hasDuplicate(b []byte, name string) bool {
 
 // FuzzSkimObject checks skimObject against decodeJSONObject: it accepts
 // only texts decodeJSONObject accepts, every one of those with at most
-// maxSkimMembers top-level members, and reads the same strings.
+// maxSkimMembers top-level members, and reads each wanted member as the
+// map holds it: its kind, and the same string or number.
 func FuzzSkimObject(f *testing.F) {
 	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{"a":{"a":1},"b":[1,{"a":2}]}`, `{"\u0061":1,"a":2}`,
 		`{"iss":"x","sub":"\u0041b","jti":7}`, `{"iss":"x","o":{"k":1,"k":2}}`, `{"iss":"x"} x`, `{"iss":"x",}`,
 		`{"n":-0.5e+10,"m":1E400}`, `{"t":true,"f":false,"z":null}`, `{"a":[[[[1]]]]}`, `{"iss":["x"]}`,
-		`{"iss":"\ud800"}`, ` { "iss" : "a" , "sub" : "b" } `} {
+		`{"iss":"\ud800"}`, ` { "iss" : "a" , "sub" : "b" } `, `{"exp":1.5e9,"nbf":-0,"iat":true,"sub":null}`,
+		`{"exp":1e400}`, `{"jti":{"a":[]},"iat":"1"}`} {
 		f.Add([]byte(s))
 	}
-	want := []string{"iss", "sub", "jti"}
+	want := []string{"iss", "sub", "jti", "exp", "nbf", "iat"}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if !utf8.Valid(b) {
 			return
 		}
-		vals := make([]string, len(want))
-		strs, present, ok := skimObject(string(b), want, vals)
+		out := make([]Member, len(want))
+		ok := skimObject(string(b), want, out)
 		m, jerr := decodeJSONObject(b)
 		if ok != (jerr == nil) && (ok || len(m) <= maxSkimMembers) {
 			t.Fatalf("skimObject(%q) ok = %v, decodeJSONObject error %v", b, ok, jerr)
@@ -123,12 +126,38 @@ func FuzzSkimObject(f *testing.F) {
 		}
 		for i, name := range want {
 			raw, there := m[name]
-			s, isStr := raw.(string)
-			if there != (present&(1<<i) != 0) || isStr != (strs&(1<<i) != 0) || isStr && s != vals[i] {
-				t.Fatalf("skimObject(%q): %s = %q (string %v), decodeJSONObject has %#v", b, name, vals[i], strs&(1<<i) != 0, m[name])
+			w := Member{}
+			if there {
+				w = MemberOf(raw)
+			}
+			if out[i] != w && !(w.Kind == Number && out[i].Kind == Number && math.IsNaN(w.Num)) {
+				t.Fatalf("skimObject(%q): %s = %+v, decodeJSONObject has %#v", b, name, out[i], raw)
 			}
 		}
 	})
+}
+
+// TestSkimObjectKinds: each wanted member is read with its kind, and
+// strings and numbers with their values; an absent one is Absent.
+func TestSkimObjectKinds(t *testing.T) {
+	doc := `{"s":"a\u0062","n":-1.5e3,"t":true,"f":false,"z":null,"a":[1,"x"],"o":{"k":{}},"other":7}`
+	want := []string{"s", "n", "t", "f", "z", "a", "o", "gone"}
+	out := make([]Member, len(want))
+	if !skimObject(doc, want, out) {
+		t.Fatal("skimObject refused a valid object")
+	}
+	wantOut := []Member{{Kind: String, Str: "ab"}, {Kind: Number, Num: -1500}, {Kind: Boolean}, {Kind: Boolean},
+		{Kind: Null}, {Kind: Array}, {Kind: Object}, {}}
+	for i := range want {
+		if out[i] != wantOut[i] {
+			t.Errorf("%s: %+v, want %+v", want[i], out[i], wantOut[i])
+		}
+	}
+	for k, name := range map[Kind]string{Absent: "absent", String: "string", Number: "number", Boolean: "boolean", Null: "null", Array: "array", Object: "object"} {
+		if k.String() != name {
+			t.Errorf("Kind %d: %q, want %q", k, k.String(), name)
+		}
+	}
 }
 
 // TestSkimObjectManyMembers: past maxSkimMembers, skimObject declines
@@ -144,7 +173,7 @@ func TestSkimObjectManyMembers(t *testing.T) {
 		b.WriteString(`"m` + strings.Repeat("x", i) + `":1`)
 	}
 	b.WriteByte('}')
-	if _, _, ok := skimObject(b.String(), nil, nil); ok {
+	if skimObject(b.String(), nil, nil) {
 		t.Fatal("skimObject accepted an object of more than maxSkimMembers members")
 	}
 	if _, err := decodeJSONObject([]byte(b.String())); err != nil {
@@ -165,7 +194,7 @@ func TestSkimObjectNumbers(t *testing.T) {
 		{"01", false}, {"1.", false}, {"-", false}, {"1e", false},
 	} {
 		doc := `{"n":` + c.num + `}`
-		_, _, ok := skimObject(doc, nil, nil)
+		ok := skimObject(doc, nil, nil)
 		_, jerr := decodeJSONObject([]byte(doc))
 		if ok != c.ok || (jerr == nil) != c.ok {
 			t.Errorf("%.20s...: skimObject ok %v, decodeJSONObject error %v; want ok %v", c.num, ok, jerr, c.ok)

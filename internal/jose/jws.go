@@ -236,14 +236,13 @@ func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *M
 	// Most headers hold strings only, and no crit or jwk: their members
 	// are read without a map. Every other header is decoded into one,
 	// which words what is wrong with it.
-	var vals [len(headerNames)]string
-	strs, present, ok := skimObject(b, headerNames[:], vals[:])
-	if ok && present&^strs&headerStrings == 0 && present&^headerStrings == 0 {
-		h.Alg, h.Kid, h.Typ, h.Cty, h.enc = vals[0], vals[1], vals[2], vals[3], vals[4]
+	var vals [len(headerNames)]Member
+	if skimObject(b, headerNames[:], vals[:]) && headerSkimmed(&vals) {
+		h.Alg, h.Kid, h.Typ, h.Cty, h.enc = vals[0].Str, vals[1].Str, vals[2].Str, vals[3].Str, vals[4].Str
 		if m := checkHeader(h); m != nil {
 			return nil, false, m
 		}
-		return nil, present&headerEnc != 0, nil
+		return nil, vals[4].Kind != Absent, nil
 	}
 	// A map, not a struct: JOSE header names are case-sensitive ("ALG"
 	// is not "alg"), and encoding/json matches struct fields without
@@ -288,10 +287,16 @@ func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *M
 // header to the map (crit to be refused, jwk for EmbeddedKey).
 var headerNames = [...]string{"alg", "kid", "typ", "cty", "enc", "crit", "jwk"}
 
-const (
-	headerEnc     = 1 << 4
-	headerStrings = 1<<5 - 1 // alg, kid, typ, cty, enc
-)
+// headerSkimmed reports whether the skimmed header members need no map:
+// each of the five string members absent or a string, no crit, no jwk.
+func headerSkimmed(vals *[len(headerNames)]Member) bool {
+	for _, m := range vals[:5] {
+		if m.Kind != Absent && m.Kind != String {
+			return false
+		}
+	}
+	return vals[5].Kind == Absent && vals[6].Kind == Absent
+}
 
 // checkHeader refuses a header without alg or with cty JWT.
 func checkHeader(h *Header) *MalformedError {
@@ -346,25 +351,59 @@ func (t *JWS) DecodePayload() ([]byte, error) {
 // object, no claim twice, into the values encoding/json gives for a
 // map[string]any. Its error is a *MalformedError.
 func (t *JWS) Claims() (map[string]any, error) {
-	c, m := t.claims()
+	text, m := t.claimsText()
 	if m != nil {
 		return nil, m
+	}
+	c := ClaimsSet{text: text}
+	return c.Map()
+}
+
+// ClaimsSet is a payload that ReadClaims found to be a valid JWT claims
+// set, decoded into a map only when Map is called.
+type ClaimsSet struct {
+	text string
+	m    map[string]any
+}
+
+// ReadClaims reads the payload as a JWT claims set, as Claims does, and
+// sets out[i] to the top-level claim named want[i] (Kind Absent when
+// there is none). It decodes the set into a map only when it must (a set
+// of more than 32 claims): a caller that refuses the token on the claims
+// in want never pays for the map, and one that accepts it calls Map. Its
+// error is Claims' error for the same token. out is at least as long as
+// want.
+func (t *JWS) ReadClaims(want []string, out []Member) (ClaimsSet, error) {
+	text, m := t.claimsText()
+	if m != nil {
+		return ClaimsSet{}, m
+	}
+	c := ClaimsSet{text: text}
+	if skimObject(text, want, out) {
+		return c, nil
+	}
+	// More than skimObject tells apart, or not valid: the map says which.
+	if _, err := c.Map(); err != nil {
+		return ClaimsSet{}, err
+	}
+	for i, name := range want {
+		out[i] = Member{}
+		if v, ok := c.m[name]; ok {
+			out[i] = MemberOf(v)
+		}
 	}
 	return c, nil
 }
 
-func (t *JWS) claims() (map[string]any, *MalformedError) {
-	b, m := decodeText("payload", t.payload)
-	if m != nil {
-		return nil, m
+// Map decodes the claims set into the values encoding/json gives for a
+// map[string]any, once: later calls return the same map. Its error is a
+// *MalformedError, and only for a ClaimsSet that ReadClaims did not
+// return.
+func (c *ClaimsSet) Map() (map[string]any, error) {
+	if c.m != nil {
+		return c.m, nil
 	}
-	if !utf8.ValidString(b) {
-		return nil, malformed(NoProblem, "the payload is not UTF-8")
-	}
-	if firstNonSpace(b) != '{' {
-		return nil, malformed(NotJWT, "the payload is not a JSON object, so not a JWT claims set (RFC 7519 §7.2)")
-	}
-	claims, jerr := decodeJSONText(b)
+	claims, jerr := decodeJSONText(c.text)
 	switch {
 	case jerr == nil:
 	case jerr.twice && jerr.nested:
@@ -374,26 +413,24 @@ func (t *JWS) claims() (map[string]any, *MalformedError) {
 	default:
 		return nil, malformed(NoProblem, "the payload is not valid JSON: %s", jerr.msg)
 	}
+	c.m = claims
 	return claims, nil
 }
 
-// SkimClaims reads the string values of the top-level claims named in
-// want into vals without decoding the claims set into a map: bit i of
-// strs is set when claim want[i] is a JSON string, whose value is then
-// vals[i]. ok is false whenever Claims would fail, and may be false when
-// it would succeed (a claims set of more than 32 claims): callers fall
-// back to Claims, which says what is wrong. want holds at most 64 names,
-// and vals is at least as long.
-func (t *JWS) SkimClaims(want []string, vals []string) (strs uint64, ok bool) {
-	if len(want) > 64 || len(vals) < len(want) {
-		return 0, false
-	}
+// claimsText decodes the payload into the text the claims are read from:
+// valid UTF-8, starting with an object.
+func (t *JWS) claimsText() (string, *MalformedError) {
 	b, m := decodeText("payload", t.payload)
-	if m != nil || !utf8.ValidString(b) {
-		return 0, false
+	if m != nil {
+		return "", m
 	}
-	strs, _, ok = skimObject(b, want, vals)
-	return strs, ok
+	if !utf8.ValidString(b) {
+		return "", malformed(NoProblem, "the payload is not UTF-8")
+	}
+	if firstNonSpace(b) != '{' {
+		return "", malformed(NotJWT, "the payload is not a JSON object, so not a JWT claims set (RFC 7519 §7.2)")
+	}
+	return b, nil
 }
 
 func firstNonSpace[T string | []byte](b T) byte {

@@ -100,13 +100,62 @@ func TestParse_allocations(t *testing.T) {
 	if jws.Header.Alg != "ES256" || jws.Header.Kid != "k1" || jws.Header.Typ != "at+jwt" {
 		t.Fatalf("header %+v", jws.Header)
 	}
-	want := []string{"iss", "sub", "jti"}
-	vals := make([]string, len(want))
-	if n := testing.AllocsPerRun(100, func() { _, _ = jws.SkimClaims(want, vals) }); n > 1 {
-		t.Errorf("SkimClaims: %.0f allocations, want at most 1", n)
+	want := []string{"iss", "sub", "jti", "exp"}
+	out := make([]Member, len(want))
+	if n := testing.AllocsPerRun(100, func() { _, _ = jws.ReadClaims(want, out) }); n > 1 {
+		t.Errorf("ReadClaims: %.0f allocations, want at most 1", n)
 	}
-	if strs, ok := jws.SkimClaims(want, vals); !ok || strs != 3 || vals[0] != "https://issuer.example.com/" || vals[1] != "user-42" {
-		t.Errorf("SkimClaims = %b, %v, %q", strs, ok, vals)
+	c, err := jws.ReadClaims(want, out)
+	if err != nil || out[0] != (Member{Kind: String, Str: "https://issuer.example.com/"}) || out[1].Str != "user-42" ||
+		out[2].Kind != Absent || out[3] != (Member{Kind: Number, Num: 1}) {
+		t.Errorf("ReadClaims = %v, %+v", err, out)
+	}
+	if c.m != nil {
+		t.Error("ReadClaims decoded the map")
+	}
+	if m, err := c.Map(); err != nil || m["sub"] != "user-42" || len(m) != 3 {
+		t.Errorf("Map = %v, %v", m, err)
+	}
+}
+
+// TestReadClaims_as_Claims: ReadClaims fails exactly when Claims does, in
+// the same words, and reads the members as Claims' map holds them, also
+// past the members the skim tells apart (where it decodes the map).
+func TestReadClaims_as_Claims(t *testing.T) {
+	var many strings.Builder
+	many.WriteString(`{"iss":"i"`)
+	for i := range maxSkimMembers {
+		fmt.Fprintf(&many, `,"c%d":%d`, i, i)
+	}
+	many.WriteString(`,"exp":5}`)
+	want := []string{"iss", "exp", "nbf"}
+	for _, payload := range []string{
+		`{"iss":"i","exp":5}`, many.String(), `{"iss":"i","iss":"j"}`, `{"a":{"k":1,"k":2}}`, `{"iss":`, `[1]`,
+		"\xff", `{"iss":"\ud800"}`, `{"exp":1e999}`,
+	} {
+		jws := &JWS{payload: b64.EncodeToString([]byte(payload))}
+		m, cerr := jws.Claims()
+		out := make([]Member, len(want))
+		c, rerr := jws.ReadClaims(want, out)
+		if (cerr == nil) != (rerr == nil) || cerr != nil && cerr.Error() != rerr.Error() {
+			t.Errorf("%.30s: Claims error %v, ReadClaims error %v", payload, cerr, rerr)
+			continue
+		}
+		if cerr != nil {
+			continue
+		}
+		for i, name := range want {
+			w := Member{}
+			if v, ok := m[name]; ok {
+				w = MemberOf(v)
+			}
+			if out[i] != w {
+				t.Errorf("%.30s: %s = %+v, Claims has %+v", payload, name, out[i], w)
+			}
+		}
+		if cm, err := c.Map(); err != nil || len(cm) != len(m) {
+			t.Errorf("%.30s: Map = %d claims, %v; Claims has %d", payload, len(cm), err, len(m))
+		}
 	}
 }
 

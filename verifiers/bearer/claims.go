@@ -54,50 +54,51 @@ func (v *Verifier) scopes(claims map[string]any) ([]string, *verifiers.Rejection
 	return nil, nil
 }
 
-// stringClaim returns a string claim; a claim of another type is
+// stringMember returns a string claim read by ReadClaims; a claim of
+// another type is malformed, an absent one "".
+func stringMember(c jose.Member, name string) (string, *jose.MalformedError) {
+	switch c.Kind {
+	case jose.String, jose.Absent:
+		return c.Str, nil
+	}
+	return "", &jose.MalformedError{Detail: "the " + name + " claim is a JSON " + c.Kind.String() + ", not a string"}
+}
+
+// stringClaim returns a string claim of a map; a claim of another type is
 // malformed.
 func stringClaim(claims map[string]any, name string) (string, bool, *jose.MalformedError) {
 	raw, ok := claims[name]
 	if !ok {
 		return "", false, nil
 	}
-	s, ok := raw.(string)
-	if !ok {
-		return "", true, &jose.MalformedError{Detail: "the " + name + " claim is a JSON " + jsonKind(raw) + ", not a string"}
-	}
-	return s, true, nil
+	s, m := stringMember(jose.MemberOf(raw), name)
+	return s, true, m
 }
 
-// numericDate reads a NumericDate claim (RFC 7519 §2): a JSON number of
-// seconds since the epoch, possibly fractional.
+// numericDate reads a NumericDate claim (RFC 7519 §2) from a map.
 func numericDate(claims map[string]any, name string) (time.Time, bool, *jose.MalformedError) {
 	raw, ok := claims[name]
 	if !ok {
 		return time.Time{}, false, nil
 	}
-	f, ok := raw.(float64)
-	if !ok {
-		return time.Time{}, true, &jose.MalformedError{Detail: "the " + name + " claim is a JSON " + jsonKind(raw) + "; RFC 7519 §4.1 requires a NumericDate (a number of seconds)"}
+	return dateMember(jose.MemberOf(raw), name)
+}
+
+// dateMember reads a NumericDate claim (RFC 7519 §2): a JSON number of
+// seconds since the epoch, possibly fractional. ok is false when the
+// claim is absent.
+func dateMember(c jose.Member, name string) (t time.Time, ok bool, m *jose.MalformedError) {
+	switch c.Kind {
+	case jose.Absent:
+		return time.Time{}, false, nil
+	case jose.Number:
+	default:
+		return time.Time{}, true, &jose.MalformedError{Detail: "the " + name + " claim is a JSON " + c.Kind.String() + "; RFC 7519 §4.1 requires a NumericDate (a number of seconds)"}
 	}
 	const limit = 1 << 40 // about 34,800 years: beyond any real date
-	f = math.Max(-limit, math.Min(limit, f))
+	f := math.Max(-limit, math.Min(limit, c.Num))
 	sec := math.Floor(f)
 	return time.Unix(int64(sec), int64((f-sec)*1e9)), true, nil
 }
 
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	default:
-		return "object"
-	}
-}
+func jsonKind(v any) string { return jose.KindOf(v).String() }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/internal/jose"
 	"github.com/authgate/authgate/verifiers"
 )
 
@@ -19,14 +20,15 @@ import (
 // too (Okta and Keycloak do); acr, amr, azp and sid, likewise; and typ
 // JWT, which Hydra and many others give their access tokens (WithTypes
 // checks typ).
-var idTokenClaims = [...]string{"nonce", "at_hash", "c_hash", "s_hash"}
+var idTokenClaims = registered[regIDToken:]
 
 // checkIDToken refuses a token that carries claims of an ID token, other
-// than those WithIDTokenClaimsAllowed lets through.
-func (v *Verifier) checkIDToken(claims map[string]any) *verifiers.Rejection {
+// than those WithIDTokenClaimsAllowed lets through; reg are the token's
+// idTokenClaims as ReadClaims read them.
+func (v *Verifier) checkIDToken(reg []jose.Member) *verifiers.Rejection {
 	var found []string
-	for _, c := range idTokenClaims {
-		if _, ok := claims[c]; ok && !slices.Contains(v.idTokenAllowed, c) {
+	for i, c := range idTokenClaims {
+		if reg[i].Kind != jose.Absent && !slices.Contains(v.idTokenAllowed, c) {
 			found = append(found, c)
 		}
 	}

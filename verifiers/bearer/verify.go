@@ -12,10 +12,36 @@ import (
 // This file holds the decisions of JWT verification, in the order verify
 // takes them; the words of each rejection are in diagnostics.go.
 
-// token is a parsed JWS and, once read, its claims.
+// token is a parsed JWS and, once read, its claims: the registered ones
+// verify decides on (reg) read first, and the map of all of them (claims)
+// decoded only once the token has passed every check that needs no map,
+// so that a token refused on its signature or its times never pays for
+// the map (BenchmarkPaired).
 type token struct {
 	*jose.JWS
+	set    jose.ClaimsSet
+	reg    [len(registered)]jose.Member
 	claims map[string]any
+}
+
+// registered are the claims verify reads before the map, by index: iss
+// picks the issuer; iss, sub and jti name the token in a rejection's
+// attributes; exp, nbf and iat are the times; the rest are idTokenClaims.
+var registered = [...]string{"iss", "sub", "jti", "exp", "nbf", "iat", "nonce", "at_hash", "c_hash", "s_hash"}
+
+const (
+	regIss = iota
+	regSub
+	regJTI
+	regExp
+	regNbf
+	regIat
+	regIDToken // the first of idTokenClaims
+)
+
+// str returns the registered claim i when it is a string.
+func (t *token) str(i int) (string, bool) {
+	return t.reg[i].Str, t.reg[i].Kind == jose.String
 }
 
 // verifyToken checks one token and returns the identity it proves,
@@ -65,22 +91,22 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 	if why := v.algRefusal(alg); why != algAllowed {
 		return nil, v.algRejection(t, alg, why)
 	}
+	if t.set, err = t.ReadClaims(registered[:], t.reg[:]); err != nil {
+		rej := v.malformed(tok, asMalformed(err))
+		addAttr(rej, verifiers.AttrKid, t.Header.Kid)
+		return nil, rej
+	}
 	if !v.longWay && v.noKeyToTry(t.Header.Kid, alg) {
 		if rej := v.unknownKid(t, alg); rej != nil {
 			return nil, rej
 		}
 	}
-	if t.claims, err = t.Claims(); err != nil {
-		rej := v.malformed(tok, asMalformed(err))
-		addAttr(rej, verifiers.AttrKid, t.Header.Kid)
-		return nil, rej
-	}
 	attrs := t.attrs()
-	iss, present, m := stringClaim(t.claims, "iss")
+	iss, m := stringMember(t.reg[regIss], "iss")
 	switch {
 	case m != nil:
 		return nil, withAttrs(v.malformed(tok, m), attrs)
-	case !present:
+	case t.reg[regIss].Kind == jose.Absent:
 		return nil, withAttrs(issuerMissing(), attrs)
 	}
 	is := v.issuers[iss]
@@ -127,7 +153,7 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 		Claims: t.claims,
 		Attrs:  attrs,
 	}
-	id.Subject, _, _ = stringClaim(t.claims, "sub")
+	id.Subject, _ = t.str(regSub)
 	if cid, ok, _ := stringClaim(t.claims, "client_id"); ok && cid != "" {
 		id.Attrs = append(id.Attrs, verifiers.Attr{Key: verifiers.AttrClientID, Value: cid})
 	}
@@ -197,21 +223,16 @@ func (v *Verifier) settledUnknown(is *issuer, kid string, alg *algorithm) (set *
 	return set, at, true
 }
 
-// skimmed are the claims unknownKid reads: iss picks the issuer, and the
-// three name the token in the rejection's attributes, as token.attrs.
-var skimmed = [...]string{"iss", "sub", "jti"}
-
 // unknownKid returns the token_key_unknown rejection verify would give t,
 // whose kid noKeyToTry found in no set, or nil when that takes verify's
-// long way: a claims set that is not well formed or does not name a
-// configured issuer, or an issuer whose set may be fetched again.
+// long way: a claims set that does not name a configured issuer, or an
+// issuer whose set may be fetched again.
 func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
-	var vals [len(skimmed)]string
-	strs, ok := t.SkimClaims(skimmed[:], vals[:])
-	if !ok || strs&1 == 0 {
+	iss, ok := t.str(regIss)
+	if !ok {
 		return nil
 	}
-	is := v.issuers[vals[0]]
+	is := v.issuers[iss]
 	if is == nil {
 		return nil
 	}
@@ -227,15 +248,8 @@ func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
 	// keyUnknown's rejection and its attributes, in one allocation.
 	w := unknownWordsOf(is, set, kid, alg, refreshed, 0)
 	u := &unknownRejection{rej: verifiers.Rejection{Reason: verifiers.TokenKeyUnknown, Detail: w.detail, Hint: w.hint}}
-	u.attrs[0] = verifiers.Attr{Key: verifiers.AttrKid, Value: kid}
-	n := 1
-	for i, key := range [...]string{verifiers.AttrIssuer, verifiers.AttrSubject, verifiers.AttrJTI} {
-		if strs&(1<<i) != 0 && vals[i] != "" {
-			u.attrs[n] = verifiers.Attr{Key: key, Value: vals[i]}
-			n++
-		}
-	}
-	u.rej.Attrs = u.attrs[:n:n] // clipped: an append copies
+	u.rej.Attrs = t.appendAttrs(u.attrs[:0])
+	u.rej.Attrs = u.rej.Attrs[:len(u.rej.Attrs):len(u.rej.Attrs)] // clipped: an append copies
 	return &u.rej
 }
 
@@ -243,7 +257,7 @@ func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
 // its attributes.
 type unknownRejection struct {
 	rej   verifiers.Rejection
-	attrs [1 + len(skimmed)]verifiers.Attr
+	attrs [4]verifiers.Attr
 }
 
 // asMalformed is the *jose.MalformedError jose's parsers return.
@@ -254,16 +268,23 @@ func asMalformed(err error) *jose.MalformedError {
 	return &jose.MalformedError{Detail: err.Error()}
 }
 
-// attrs returns the safe identifiers of a token: kid, iss, sub and jti.
+// attrs returns the safe identifiers of a token: kid, iss, sub and jti,
+// with room for one more (client_id).
 func (t *token) attrs() []verifiers.Attr {
-	a := make([]verifiers.Attr, 0, 5)
+	return t.appendAttrs(make([]verifiers.Attr, 0, 5))
+}
+
+// appendAttrs appends to a the token's kid and its iss, sub and jti
+// claims, those that are non-empty strings.
+func (t *token) appendAttrs(a []verifiers.Attr) []verifiers.Attr {
 	if t.Header.Kid != "" {
 		a = append(a, verifiers.Attr{Key: verifiers.AttrKid, Value: t.Header.Kid})
 	}
-	for _, c := range [...]struct{ claim, attr string }{
-		{"iss", verifiers.AttrIssuer}, {"sub", verifiers.AttrSubject}, {"jti", verifiers.AttrJTI},
-	} {
-		if s, ok := t.claims[c.claim].(string); ok && s != "" {
+	for _, c := range [...]struct {
+		claim int
+		attr  string
+	}{{regIss, verifiers.AttrIssuer}, {regSub, verifiers.AttrSubject}, {regJTI, verifiers.AttrJTI}} {
+		if s, ok := t.str(c.claim); ok && s != "" {
 			a = append(a, verifiers.Attr{Key: c.attr, Value: s})
 		}
 	}
@@ -360,22 +381,30 @@ func (v *Verifier) findKeys(ctx context.Context, is *issuer, set *keySet, kid st
 
 // checkClaims applies typ, the ID-token claims, the time claims, aud and
 // the required claims, and records in vd the window in which the time
-// claims pass.
+// claims pass. It decodes the claims map once the checks that need none
+// have passed.
 func (v *Verifier) checkClaims(t *token, now time.Time, vd *verdict) error {
 	if len(v.types) > 0 && !typeMatches(t.Header.Typ, v.types) {
 		return v.typeMismatch(t.Header.Typ)
 	}
-	if rej := v.checkIDToken(t.claims); rej != nil {
+	if rej := v.checkIDToken(t.reg[regIDToken:]); rej != nil {
 		return rej
 	}
-	if err := v.checkTimes(t.claims, now, vd); err != nil {
+	if err := v.checkTimes(t, now, vd); err != nil {
 		return err
 	}
-	if rej := v.checkAudience(t.claims); rej != nil {
+	claims, err := t.set.Map()
+	if err != nil {
+		// ReadClaims found the set valid: a map it cannot decode is a
+		// bug, refused as malformed rather than let through.
+		return verifiers.Reject(verifiers.TokenMalformed, asMalformed(err).Detail)
+	}
+	t.claims = claims
+	if rej := v.checkAudience(claims); rej != nil {
 		return rej
 	}
 	for _, name := range v.required {
-		if _, ok := t.claims[name]; !ok {
+		if _, ok := claims[name]; !ok {
 			return requiredClaimMissing(name)
 		}
 	}
@@ -384,8 +413,8 @@ func (v *Verifier) checkClaims(t *token, now time.Time, vd *verdict) error {
 
 // checkTimes applies exp, nbf and iat (RFC 7519 §4.1.4, §4.1.5, §4.1.6)
 // with the leeway. exp is required.
-func (v *Verifier) checkTimes(claims map[string]any, now time.Time, vd *verdict) error {
-	exp, ok, m := numericDate(claims, "exp")
+func (v *Verifier) checkTimes(t *token, now time.Time, vd *verdict) error {
+	exp, ok, m := dateMember(t.reg[regExp], "exp")
 	if m != nil {
 		return verifiers.Reject(verifiers.TokenMalformed, m.Detail)
 	}
@@ -398,7 +427,7 @@ func (v *Verifier) checkTimes(claims map[string]any, now time.Time, vd *verdict)
 		return v.expiredRejection(exp, now).With("exp", stamp(exp))
 	}
 	vd.until = exp.Add(v.leeway)
-	nbf, ok, m := numericDate(claims, "nbf")
+	nbf, ok, m := dateMember(t.reg[regNbf], "nbf")
 	if m != nil {
 		return verifiers.Reject(verifiers.TokenMalformed, m.Detail)
 	}
@@ -408,7 +437,7 @@ func (v *Verifier) checkTimes(claims map[string]any, now time.Time, vd *verdict)
 	if ok {
 		vd.from = nbf.Add(-v.leeway)
 	}
-	iat, ok, m := numericDate(claims, "iat")
+	iat, ok, m := dateMember(t.reg[regIat], "iat")
 	if m != nil {
 		return verifiers.Reject(verifiers.TokenMalformed, m.Detail)
 	}
