@@ -28,8 +28,10 @@ type Verifier struct {
 	allow     allowList
 	symmetric bool
 	leeway    time.Duration
-	now       func() time.Time
-	types     []string
+	// leewayText is the leeway as the details of time claims write it.
+	leewayText string
+	now        func() time.Time
+	types      []string
 	// idTokenAllowed lists the ID-token claims that do not make a token
 	// an ID token (WithIDTokenClaimsAllowed).
 	idTokenAllowed []string
@@ -145,6 +147,7 @@ func newVerifier(audience string, c *config) (*Verifier, error) {
 		issuers:        make(map[string]*issuer),
 		allow:          c.allow,
 		leeway:         c.leeway,
+		leewayText:     c.leeway.String(),
 		now:            c.now,
 		types:          c.types,
 		idTokenAllowed: c.idTokenAllowed,

@@ -2,6 +2,7 @@ package bearer
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -179,9 +180,8 @@ func (v *Verifier) notYetValid(nbf, now time.Time) *verifiers.Rejection {
 	if ahead < skewWindow {
 		hint = "it becomes valid in " + dur(ahead) + ": the issuer's clock is probably ahead of this server's (clock skew; check NTP on both)"
 	}
-	return verifiers.Reject(verifiers.TokenNotYetValid,
-		fmt.Sprintf("the token is not valid before %s, %s from now (leeway %s; server time %s)", stamp(nbf), dur(ahead), v.leeway, stamp(now))).
-		WithHint(hint)
+	detail, _ := v.timeDetail("the token is not valid before ", nbf, ahead, " from now", now)
+	return verifiers.Reject(verifiers.TokenNotYetValid, detail).WithHint(hint)
 }
 
 // issuedInFuture explains a token whose iat, less the leeway, is after
@@ -192,9 +192,8 @@ func (v *Verifier) issuedInFuture(iat, now time.Time) *verifiers.Rejection {
 	if ahead < skewWindow {
 		hint = "it was issued " + dur(ahead) + " in the future: the issuer's clock is probably ahead of this server's (clock skew; check NTP on both)"
 	}
-	return verifiers.Reject(verifiers.TokenIssuedInFuture,
-		fmt.Sprintf("the token says it was issued at %s, %s in the future (leeway %s; server time %s)", stamp(iat), dur(ahead), v.leeway, stamp(now))).
-		WithHint(hint)
+	detail, _ := v.timeDetail("the token says it was issued at ", iat, ahead, " in the future", now)
+	return verifiers.Reject(verifiers.TokenIssuedInFuture, detail).WithHint(hint)
 }
 
 // audienceMissing is the rejection of a token without aud.
@@ -233,24 +232,73 @@ func requiredClaimMissing(name string) *verifiers.Rejection {
 		WithHint("the issuer does not put this claim into its tokens: check the token settings (claims mapping, scopes, or the RFC 9068 profile) of the client at the issuer")
 }
 
-// expiredRejection explains a token that expired at exp, seen at now.
-// Its text depends on now only through expiredKeyAt(exp, now).
+// expiredRejection explains a token that expired at exp, seen at now,
+// with exp in its attributes (and room for the token's own, verify's
+// attrs). Its text depends on now only through expiredKeyAt(exp, now).
 func (v *Verifier) expiredRejection(exp, now time.Time) *verifiers.Rejection {
 	ago := now.Sub(exp)
 	hint := "the client keeps using a token past its expiry: it should get a new one (or refresh it) before exp"
 	if ago < skewWindow {
 		hint = "it expired only " + dur(ago) + " ago: if the client obtained it moments ago, the clocks of the issuer and this server differ (clock skew; check NTP on both); otherwise the client should renew tokens a little before exp"
 	}
-	return verifiers.Reject(verifiers.TokenExpired,
-		fmt.Sprintf("the token expired at %s, %s ago (leeway %s; server time %s)", stamp(exp), dur(ago), v.leeway, stamp(now))).
-		WithHint(hint)
+	detail, at := v.timeDetail("the token expired at ", exp, ago, " ago", now)
+	rej := verifiers.Reject(verifiers.TokenExpired, detail).WithHint(hint)
+	rej.Attrs = append(make([]verifiers.Attr, 0, 6), verifiers.Attr{Key: "exp", Value: at})
+	return rej
+}
+
+// timeDetail words a time claim's rejection: lead, the claim's time t,
+// d (how far t is from now) and rel, then the leeway and the server time,
+// as "<lead><t>, <d><rel> (leeway <leeway>; server time <now>)". at is
+// the time t as written in it. It is appended into one buffer, where
+// fmt.Sprintf with stamp and dur cost four more allocations on every
+// refusal of an expired token not in the cache.
+func (v *Verifier) timeDetail(lead string, t time.Time, d time.Duration, rel string, now time.Time) (detail, at string) {
+	var buf [160]byte
+	b := append(buf[:0], lead...)
+	from := len(b)
+	b = t.UTC().AppendFormat(b, time.RFC3339)
+	to := len(b)
+	b = append(b, ", "...)
+	b = appendDur(b, d)
+	b = append(b, rel...)
+	b = append(b, " (leeway "...)
+	b = append(b, v.leewayText...)
+	b = append(b, "; server time "...)
+	b = now.UTC().AppendFormat(b, time.RFC3339)
+	detail = string(append(b, ')'))
+	return detail, detail[from:to]
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // dur formats a duration for a detail: whole seconds, or milliseconds
-// under a second.
-func dur(d time.Duration) string { return roundDur(d).String() }
+// under a second, as time.Duration's String writes them.
+func dur(d time.Duration) string { return string(appendDur(nil, d)) }
+
+// appendDur appends dur(d) to b: roundDur(d).String(), without its
+// allocation.
+func appendDur(b []byte, d time.Duration) []byte {
+	d = roundDur(d)
+	switch {
+	case d == 0:
+		return append(b, "0s"...)
+	case 0 < d && d < time.Second && d%time.Millisecond == 0:
+		return append(strconv.AppendInt(b, int64(d/time.Millisecond), 10), "ms"...)
+	case d < time.Second || d%time.Second != 0:
+		// A time.Sub that saturated, which Round leaves as it is.
+		return append(b, d.String()...)
+	}
+	s := int64(d / time.Second)
+	h, m := s/3600, s/60%60
+	if h > 0 {
+		b = append(strconv.AppendInt(b, h, 10), 'h')
+	}
+	if h > 0 || m > 0 {
+		b = append(strconv.AppendInt(b, m, 10), 'm')
+	}
+	return append(strconv.AppendInt(b, s%60, 10), 's')
+}
 
 // roundDur is the duration dur shows.
 func roundDur(d time.Duration) time.Duration {

@@ -128,7 +128,24 @@ func (v *Verifier) keyUnavailable(is *issuer, set *keySet, kid string, alg *algo
 	return ue
 }
 
+// badSignature is the rejection of a token whose signature verifies with
+// none of cands, the keys of set that were tried.
 func (v *Verifier) badSignature(is *issuer, set *keySet, alg *algorithm, cands []*key) error {
+	return verifiers.Reject(verifiers.TokenSignatureInvalid, badSignatureDetail(is, set, alg, cands)).
+		WithHint("the token was signed by another environment or tenant whose key has the same kid, or it was altered after signing")
+}
+
+// badSignatureDetail words badSignature's detail. It depends on the set,
+// alg and the keys tried only: the set remembers the last one, as it
+// does unknownWordsOf's, so that a flood of one forgery pays for no
+// formatting.
+func badSignatureDetail(is *issuer, set *keySet, alg *algorithm, cands []*key) string {
+	if len(cands) == 0 {
+		return "no key of issuer " + quote(is.iss) + " was tried"
+	}
+	if w := set.badSig.Load(); w != nil && w.alg == alg && w.first == cands[0] && w.n == len(cands) {
+		return w.detail
+	}
 	var detail string
 	switch {
 	case len(cands) == 1 && cands[0].Kid != "":
@@ -139,8 +156,19 @@ func (v *Verifier) badSignature(is *issuer, set *keySet, alg *algorithm, cands [
 		detail = fmt.Sprintf("the signature verifies with none of the %d %s keys without kid of issuer %s", len(cands), alg.Name(), quote(is.iss))
 	}
 	detail += fmt.Sprintf(" (%s: %s)", describeSet(set), set.origin)
-	return verifiers.Reject(verifiers.TokenSignatureInvalid, detail).
-		WithHint("the token was signed by another environment or tenant whose key has the same kid, or it was altered after signing")
+	set.badSig.Store(&badSigWords{alg: alg, first: cands[0], n: len(cands), detail: detail})
+	return detail
+}
+
+// badSigWords is the last detail of badSignatureDetail for a set, and
+// what it was made of: the candidates are the keys of the set for alg
+// and the token's kid (or all without kid), so the first and their
+// number tell them apart.
+type badSigWords struct {
+	alg    *algorithm
+	first  *key
+	n      int
+	detail string
 }
 
 // unavailable is the 503 for an issuer with no key set.

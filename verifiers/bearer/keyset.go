@@ -35,6 +35,9 @@ type keySet struct {
 	// with this set (keyUnknown), one entry: a flood of distinct kids
 	// costs what it did without it.
 	unknown atomic.Pointer[unknownWords]
+	// badSig remembers the detail of the last token_signature_invalid
+	// of the set, for forgeries sent again and again: badSignatureDetail.
+	badSig atomic.Pointer[badSigWords]
 }
 
 // algs returns the distinct algorithms the set's keys are bound to.

@@ -341,3 +341,23 @@ func TestDetails_name_the_issuer_once(t *testing.T) {
 		t.Errorf("shared secret: detail %q names the issuer %d times, want once and to end with the set's description", rej.Detail, n)
 	}
 }
+
+// TestDur_as_Duration_String: appendDur, which words the durations of
+// time-claim rejections without an allocation, writes what
+// time.Duration's String writes of the rounded duration, at every scale
+// from milliseconds to thousands of hours, either side of zero.
+func TestDur_as_Duration_String(t *testing.T) {
+	ds := []time.Duration{0, 1, time.Millisecond / 2, time.Millisecond, 499 * time.Microsecond, 999*time.Millisecond + 600*time.Microsecond,
+		time.Second, 1500 * time.Millisecond, 59 * time.Second, time.Minute, 61 * time.Second, time.Hour, time.Hour + 5*time.Second,
+		2*time.Hour + 59*time.Minute + 59*time.Second, 1000 * time.Hour, 1<<63 - 1, -1 << 63}
+	for i := range 2000 {
+		ds = append(ds, time.Duration(i)*time.Duration(i)*time.Duration(i)*997*time.Microsecond)
+	}
+	for _, d := range ds {
+		for _, x := range []time.Duration{d, -d} {
+			if got, want := dur(x), roundDur(x).String(); got != want {
+				t.Fatalf("dur(%d) = %q, want %q", x, got, want)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package bearer
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/authgate/authgate/internal/jose"
@@ -291,10 +292,18 @@ func (t *token) appendAttrs(a []verifiers.Attr) []verifiers.Attr {
 	return a
 }
 
+// withAttrs appends attrs to the attributes of err when it is a
+// Rejection. A rejection without attributes shares attrs, clipped so
+// that an append to either copies: no attribute is ever written in
+// place.
 func withAttrs(err error, attrs []verifiers.Attr) error {
 	var rej *verifiers.Rejection
 	if errors.As(err, &rej) {
-		rej.Attrs = append(rej.Attrs, attrs...)
+		if len(rej.Attrs) == 0 {
+			rej.Attrs = slices.Clip(attrs)
+		} else {
+			rej.Attrs = append(rej.Attrs, attrs...)
+		}
 	}
 	return err
 }
@@ -424,7 +433,7 @@ func (v *Verifier) checkTimes(t *token, now time.Time, vd *verdict) error {
 	vd.exp = exp
 	if !now.Before(exp.Add(v.leeway)) {
 		vd.expired = true
-		return v.expiredRejection(exp, now).With("exp", stamp(exp))
+		return v.expiredRejection(exp, now)
 	}
 	vd.until = exp.Add(v.leeway)
 	nbf, ok, m := dateMember(t.reg[regNbf], "nbf")
