@@ -28,9 +28,10 @@ type refusal struct {
 	// cl is the client, once known.
 	cl    client
 	hasCl bool
-	// hintOut is hint scrubbed and cleaned, once hintDone.
-	hintOut  string
-	hintDone bool
+	// hintOut is hint scrubbed and cleaned, once hintDone; hintPlain
+	// says it is plain (cleanText).
+	hintOut             string
+	hintDone, hintPlain bool
 	// credHeaders are the route's credential header fields besides
 	// Authorization, whose values are scrubbed like it.
 	credHeaders []string
@@ -114,10 +115,17 @@ func (rf *refusal) clientOf(g *Gate, r *http.Request) *client {
 
 // logHint returns the hint as logged: scrubbed by sc and cleaned.
 func (rf *refusal) logHint(sc *scrubber) string {
+	h, _ := rf.logHintText(sc)
+	return h
+}
+
+// logHintText is logHint, and whether it is plain (cleanText).
+func (rf *refusal) logHintText(sc *scrubber) (string, bool) {
 	if !rf.hintDone {
-		rf.hintOut, rf.hintDone = clean(sc.scrub(rf.hint), maxDetailLen), true
+		rf.hintOut, rf.hintPlain = cleanText(sc.scrub(rf.hint), maxDetailLen)
+		rf.hintDone = true
 	}
-	return rf.hintOut
+	return rf.hintOut, rf.hintPlain
 }
 
 // clientHint is the hint shown to the client in development mode. A reason
