@@ -163,7 +163,7 @@ func (rt *route) authenticate(r *http.Request) (*entry, *verifiers.Identity, ref
 		case err == verifiers.ErrNoCredentials || errors.Is(err, verifiers.ErrNoCredentials):
 			continue
 		}
-		if rej, ok := asRejection(err); ok {
+		if rej, ok := verifiers.AsRejection(err); ok {
 			if rej == nil {
 				return e, nil, refusal{
 					reason: verifiers.VerifierUnavailable,
@@ -193,20 +193,7 @@ func (rt *route) anonymous(w http.ResponseWriter, r *http.Request, next http.Han
 	next.ServeHTTP(w, r.WithContext(ac))
 }
 
-// asRejection is errors.As(err, new(*verifiers.Rejection)), without its
-// allocation when err is a *Rejection itself.
-func asRejection(err error) (*verifiers.Rejection, bool) {
-	if rej, ok := err.(*verifiers.Rejection); ok {
-		return rej, true
-	}
-	var rej *verifiers.Rejection
-	if errors.As(err, &rej) {
-		return rej, true
-	}
-	return nil, false
-}
-
-// asUnavailable is asRejection for *verifiers.UnavailableError.
+// asUnavailable is verifiers.AsRejection for *verifiers.UnavailableError.
 func asUnavailable(err error) (*verifiers.UnavailableError, bool) {
 	if ue, ok := err.(*verifiers.UnavailableError); ok {
 		return ue, true

@@ -73,6 +73,22 @@ func (r *Rejection) Error() string {
 // Is makes errors.Is(err, ErrRejected) true for every Rejection.
 func (r *Rejection) Is(target error) bool { return target == ErrRejected }
 
+// AsRejection returns the *Rejection that err is or wraps, as errors.As
+// finds it. Use it on hot paths (a custom gate step, a policy): errors.As
+// with a local target moves that target to the heap on every call, and
+// AsRejection allocates nothing when err is a *Rejection itself, as
+// verifiers return them.
+func AsRejection(err error) (*Rejection, bool) {
+	if rej, ok := err.(*Rejection); ok {
+		return rej, true
+	}
+	var rej *Rejection
+	if errors.As(err, &rej) {
+		return rej, true
+	}
+	return nil, false
+}
+
 // UnavailableError is returned by Verify when the verifier could not decide,
 // through no fault of the client: a key set that cannot be fetched with
 // nothing cached, a key store that is down. The gate answers 503 with

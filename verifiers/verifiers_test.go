@@ -190,3 +190,35 @@ func TestSplitAuthorizationMatchesFields(t *testing.T) {
 		}
 	}
 }
+
+// TestAsRejection: AsRejection finds what errors.As finds (a Rejection
+// itself, one wrapped, none in another error or in nil), and costs no
+// allocation for a Rejection itself.
+func TestAsRejection(t *testing.T) {
+	rej := verifiers.Reject(verifiers.TokenExpired, "expired")
+	for _, c := range []struct {
+		name string
+		err  error
+		want *verifiers.Rejection
+	}{
+		{"itself", rej, rej},
+		{"wrapped", fmt.Errorf("outer: %w", rej), rej},
+		{"other", errors.New("x"), nil},
+		{"unavailable", verifiers.Unavailable("down", nil), nil},
+		{"nil", nil, nil},
+	} {
+		got, ok := verifiers.AsRejection(c.err)
+		var viaAs *verifiers.Rejection
+		okAs := errors.As(c.err, &viaAs)
+		if got != c.want || ok != (c.want != nil) || got != viaAs || ok != okAs {
+			t.Errorf("%s: AsRejection = %v, %v; errors.As %v, %v; want %v", c.name, got, ok, viaAs, okAs, c.want)
+		}
+	}
+	if raceEnabled {
+		return
+	}
+	var err error = rej
+	if n := testing.AllocsPerRun(100, func() { _, _ = verifiers.AsRejection(err) }); n != 0 {
+		t.Errorf("AsRejection of a Rejection: %.0f allocations, want 0", n)
+	}
+}

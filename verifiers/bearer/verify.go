@@ -138,8 +138,7 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 	}
 	vd.is, vd.set, vd.used = is, set, used
 	if err := v.checkClaims(t, now, vd); err != nil {
-		var rej *verifiers.Rejection
-		if errors.As(err, &rej) && rej.Reason == verifiers.TokenMalformed {
+		if rej, ok := verifiers.AsRejection(err); ok && rej.Reason == verifiers.TokenMalformed {
 			rej.With(verifiers.AttrFingerprint, v.fp.Fingerprint(tok))
 		}
 		return nil, withAttrs(err, attrs)
@@ -297,8 +296,7 @@ func (t *token) appendAttrs(a []verifiers.Attr) []verifiers.Attr {
 // that an append to either copies: no attribute is ever written in
 // place.
 func withAttrs(err error, attrs []verifiers.Attr) error {
-	var rej *verifiers.Rejection
-	if errors.As(err, &rej) {
+	if rej, ok := verifiers.AsRejection(err); ok {
 		if len(rej.Attrs) == 0 {
 			rej.Attrs = slices.Clip(attrs)
 		} else {
