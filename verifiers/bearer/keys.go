@@ -103,5 +103,7 @@ func parseKeySet(data []byte, o loadOptions) (*keySet, error) {
 		}
 		return nil, &KeySetError{Origin: o.origin, Problem: err.Error()}
 	}
-	return &keySet{keys: js.Keys, byKid: js.ByKid, skipped: js.Skipped, symmetric: js.Symmetric, origin: o.origin}, nil
+	set := newKeySet(js.Keys, js.ByKid)
+	set.skipped, set.symmetric, set.origin = js.Skipped, js.Symmetric, o.origin
+	return set, nil
 }

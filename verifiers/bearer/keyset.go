@@ -15,6 +15,9 @@ import (
 type keySet struct {
 	keys  []*key
 	byKid map[string]*key
+	// kidAt is the index in keys of each kid's key, so that candidates
+	// returns a kid's key as a slice of keys, without allocating one.
+	kidAt map[string]int
 	// skipped lists the keys left out, and why: encryption keys, key
 	// types authgate does not verify with.
 	skipped   []string
@@ -40,6 +43,17 @@ type keySet struct {
 	badSig atomic.Pointer[badSigWords]
 }
 
+// newKeySet is the set of keys, byKid naming those with a kid.
+func newKeySet(keys []*key, byKid map[string]*key) *keySet {
+	s := &keySet{keys: keys, byKid: byKid, kidAt: make(map[string]int, len(byKid))}
+	for i, k := range keys {
+		if k.Kid != "" && byKid[k.Kid] == k {
+			s.kidAt[k.Kid] = i
+		}
+	}
+	return s
+}
+
 // algs returns the distinct algorithms the set's keys are bound to.
 func (s *keySet) algs() allowList {
 	var out allowList
@@ -58,8 +72,8 @@ func (s *keySet) algs() allowList {
 // must not cost a signature check per key of a large set.
 func (s *keySet) candidates(kid string, alg *algorithm) (cands []*key, over int) {
 	if kid != "" {
-		if k := s.byKid[kid]; k != nil {
-			return []*key{k}, 0
+		if i, ok := s.kidAt[kid]; ok {
+			return s.keys[i : i+1 : i+1], 0
 		}
 	}
 	n := 0

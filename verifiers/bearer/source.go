@@ -110,7 +110,9 @@ func (s KeySource) load(iss string, allow allowList) (*keySet, error) {
 			return nil, &KeySetError{Origin: origin, Problem: a.Name() + " is not in the allow-list"}
 		}
 		k := &key{Alg: a, Secret: s.secret}
-		return &keySet{keys: []*key{k}, byKid: map[string]*key{}, symmetric: true, origin: "shared secret"}, nil
+		set := newKeySet([]*key{k}, map[string]*key{})
+		set.symmetric, set.origin = true, "shared secret"
+		return set, nil
 	}
 	return nil, fmt.Errorf("bearer: issuer %s: no key source (use JWKS, JWKSFile, JWKSURL, Discovery or Secret)", quote(iss))
 }
