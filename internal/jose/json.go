@@ -10,6 +10,7 @@ package jose
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -262,7 +263,8 @@ func (p *jsonParser) number() (any, *jsonError) {
 // float is number without the interface, which costs an allocation.
 func (p *jsonParser) float() (float64, *jsonError) {
 	start := p.i
-	if p.s[p.i] == '-' {
+	neg := p.s[p.i] == '-'
+	if neg {
 		p.i++
 	}
 	switch {
@@ -272,6 +274,9 @@ func (p *jsonParser) float() (float64, *jsonError) {
 		p.digits()
 	default:
 		return 0, p.syntax()
+	}
+	if f, ok := smallInt(p.s[start:p.i], neg); ok && (p.i >= len(p.s) || p.s[p.i] != '.' && p.s[p.i] != 'e' && p.s[p.i] != 'E') {
+		return f, nil
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
@@ -293,6 +298,33 @@ func (p *jsonParser) float() (float64, *jsonError) {
 		return 0, &jsonError{msg: fmt.Sprintf("the number at byte %d is out of range", start)}
 	}
 	return f, nil
+}
+
+// smallInt is strconv.ParseFloat of num, an integer as float scans it
+// (an optional '-' when neg, then digits), when it has at most 15
+// digits: below 2^53, where the conversion is exact and ParseFloat gives
+// the same float64. The claims read on every token (exp, nbf, iat) are
+// such integers, and ParseFloat costs about as much as the rest of
+// reading them.
+func smallInt(num string, neg bool) (float64, bool) {
+	digits := num
+	if neg {
+		digits = num[1:]
+	}
+	if len(digits) > 15 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		n = n*10 + int64(digits[i]-'0')
+	}
+	if neg {
+		if n == 0 {
+			return math.Copysign(0, -1), true
+		}
+		return float64(-n), true
+	}
+	return float64(n), true
 }
 
 func (p *jsonParser) digits() int {

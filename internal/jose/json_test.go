@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -214,5 +215,24 @@ func TestDecodeJSON_empty_name_twice(t *testing.T) {
 	jws := &JWS{payload: b64.EncodeToString([]byte(`{"":0,"":1}`))}
 	if _, err := jws.Claims(); err == nil || !strings.Contains(err.Error(), `the claim '' twice`) {
 		t.Errorf("Claims: %v", err)
+	}
+}
+
+// TestFloatAsParseFloat: float's integer shortcut (smallInt) gives
+// exactly what strconv.ParseFloat gives, the sign of zero included, at
+// the 15-digit edge and past it, where float falls back to ParseFloat.
+func TestFloatAsParseFloat(t *testing.T) {
+	nums := []string{"0", "-0", "1", "-1", "7", "1764870000", "-1764870000", "999999999999999", "-999999999999999",
+		"1000000000000000", "9007199254740993", "-9007199254740993", "123456789012345678901234567890", "1.5", "-0.0", "1e3", "1E+2", "0.1"}
+	for i := int64(1); i < 1e15; i *= 7 {
+		nums = append(nums, strconv.FormatInt(i, 10), strconv.FormatInt(-i-1, 10))
+	}
+	for _, num := range nums {
+		p := jsonParser{s: num}
+		got, err := p.float()
+		want, werr := strconv.ParseFloat(num, 64)
+		if err != nil || werr != nil || math.Float64bits(got) != math.Float64bits(want) || p.i != len(num) {
+			t.Errorf("float(%s) = %v (%v, end %d), ParseFloat %v (%v)", num, got, err, p.i, want, werr)
+		}
 	}
 }
