@@ -416,12 +416,18 @@ type target struct {
 	what, measured string
 	met            bool
 	known          bool // false: could not be measured
+	info           bool // a figure shown beside a target, not a target
 }
 
 func writeTargets(w io.Writer, r *results) {
 	var ts []target
-	add := func(what, measured string, met bool) { ts = append(ts, target{what, measured, met, true}) }
+	add := func(what, measured string, met bool) {
+		ts = append(ts, target{what: what, measured: measured, met: met, known: true})
+	}
 	missing := func(what, why string) { ts = append(ts, target{what: what, measured: why}) }
+	info := func(what, measured string) {
+		ts = append(ts, target{what: what, measured: measured, known: true, info: true})
+	}
 	get := func(format string, a ...any) (stat, bool) { return r.get(fmt.Sprintf(format, a...)) }
 	chiFloor, chiAllocs, _ := r.routerFloor("authgate")
 
@@ -532,17 +538,23 @@ func writeTargets(w io.Writer, r *results) {
 		same, ok2 := get("FloorSame/apikey/path=success")
 		e, ok3 := get("APIKey/keys=1/path=success/impl=echo-keyauth")
 		if ok1 && ok2 && ok3 {
+			// The target compares the same work: echo's key-auth writes
+			// no event for a success, and neither does the gate at info,
+			// the level of its own default logger (the one it uses
+			// without WithLogger). The APIKey rows log to a logger at
+			// zerolog's trace default, where every success also writes
+			// the gate's debug event: shown beside it, as what that
+			// event costs.
 			over, eover := s.ns-same.ns, e.ns-echoFloor.ns
-			add("API key success: no slower over the same-response floor than echo's key-auth over echo's",
-				fmt.Sprintf("authgate %s, echo-keyauth %s", signedDur(over), signedDur(eover)), over <= eover)
-			// The rows above log at zerolog's default level, so every
-			// success writes the gate's debug event, which echo does not
-			// write; a production logger at info skips it.
-			if info, ok := get("Logging/apikey/path=success/log=info"); ok {
-				iover := info.ns - same.ns
-				add("API key success, logger at info (no debug event): no slower over the same-response floor than echo's key-auth over echo's",
+			if il, ok := get("Logging/apikey/path=success/log=info"); ok {
+				iover := il.ns - same.ns
+				add("API key success, logger at info (authgate's default level; no success event, as echo's key-auth writes none): no slower over the same-response floor than echo's key-auth over echo's",
 					fmt.Sprintf("authgate %s, echo-keyauth %s", signedDur(iover), signedDur(eover)), iover <= eover)
+			} else {
+				missing("API key success, logger at info: no slower over the same-response floor than echo's key-auth over echo's", "not measured: no Logging/apikey/path=success/log=info row")
 			}
+			info("API key success, logger at zerolog's trace default, which also writes the gate's debug \"authenticated\" event, over the same-response floor",
+				fmt.Sprintf("authgate %s, echo-keyauth %s (no event)", signedDur(over), signedDur(eover)))
 		}
 	}
 	var samerej []string
@@ -659,13 +671,16 @@ func writeTargets(w io.Writer, r *results) {
 			fmt.Sprintf("worst %.2f×; %s", scWorst, strings.Join(sc, "; ")), scWorst <= 1.10)
 	}
 
-	fmt.Fprintln(w, "### Issue 7's targets")
+	fmt.Fprintln(w, "### Targets (issues 7 and 15)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | measured | met |")
 	fmt.Fprintln(w, "|---|---|---|")
 	for _, t := range ts {
 		verdict := "not measured"
-		if t.known {
+		switch {
+		case t.info:
+			verdict = "not a target"
+		case t.known:
 			verdict = "**not met**"
 			if t.met {
 				verdict = "met"

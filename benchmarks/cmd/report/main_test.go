@@ -84,6 +84,38 @@ func TestPairedPerPath(t *testing.T) {
 	}
 }
 
+// TestAPIKeyTargetAtInfo: the API key target compares the gate at info
+// (its default logger's level, no success event) with echo's key-auth,
+// which writes none; the row at zerolog's trace default, which writes
+// the debug event, is shown beside it as not a target.
+func TestAPIKeyTargetAtInfo(t *testing.T) {
+	raw := strings.Join([]string{
+		"BenchmarkFloor/router=echo-2 1000 1000 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkAPIKey/keys=1/path=success/impl=echo-keyauth-2 1000 1600 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkAPIKey/keys=1/path=success/impl=authgate-2 1000 2800 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkFloorSame/apikey/path=success-2 1000 2000 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkLogging/apikey/path=success/log=info-2 1000 2500 ns/op 0 B/op 0 allocs/op",
+	}, "\n")
+	var out bytes.Buffer
+	writeTargets(&out, mustParse(t, raw))
+	var target, shown string
+	for _, l := range strings.Split(out.String(), "\n") {
+		switch {
+		case strings.Contains(l, "API key success, logger at info"):
+			target = l
+		case strings.Contains(l, "API key success, logger at zerolog's trace default"):
+			shown = l
+		}
+	}
+	// info: 2500 - 2000 = +500 ns against echo's 1600 - 1000 = +600 ns.
+	if !strings.Contains(target, "authgate +500 ns, echo-keyauth +600 ns | met |") {
+		t.Errorf("target line %q", target)
+	}
+	if !strings.Contains(shown, "authgate +800 ns, echo-keyauth +600 ns (no event) | not a target |") {
+		t.Errorf("trace-level line %q", shown)
+	}
+}
+
 func mustParse(t *testing.T, raw string) *results {
 	t.Helper()
 	res, err := parse(strings.NewReader(raw))
