@@ -122,56 +122,67 @@ func decodeText(name, seg string) (string, *MalformedError) {
 // understood, RFC 7515 §4.1.11), no JWE and no nested token (RFC 8725
 // §3.3).
 func Parse(tok string) (*JWS, error) {
-	t, m := parse(tok)
-	if m != nil {
+	t := new(JWS)
+	if m := parse(tok, t); m != nil {
 		return nil, m
 	}
 	return t, nil
 }
 
-func parse(tok string) (*JWS, *MalformedError) {
+// ParseInto is Parse into t, for a caller that holds a JWS inside a
+// struct of its own and so saves Parse's allocation of it. t is left
+// zero when tok is malformed.
+func ParseInto(tok string, t *JWS) error {
+	if m := parse(tok, t); m != nil {
+		*t = JWS{}
+		return m
+	}
+	return nil
+}
+
+func parse(tok string, t *JWS) *MalformedError {
 	if m := checkSyntax(tok); m != nil {
-		return nil, m
+		return m
 	}
 	dot1 := strings.IndexByte(tok, '.')
 	if dot1 < 0 {
 		if tok == "" {
-			return nil, malformed(NoProblem, "the token is empty")
+			return malformed(NoProblem, "the token is empty")
 		}
-		return nil, malformed(NotJWT, "the token has no '.': it is not a compact JWS (header.payload.signature)")
+		return malformed(NotJWT, "the token has no '.': it is not a compact JWS (header.payload.signature)")
 	}
 	dot2 := strings.IndexByte(tok[dot1+1:], '.')
 	n := strings.Count(tok, ".") + 1
 	if n != 3 {
 		if n == 5 {
-			return nil, malformed(Encrypted, "the token has 5 segments: it is a JWE (encrypted), not a JWS; nested or encrypted tokens are not accepted (RFC 8725 §3.3)")
+			return malformed(Encrypted, "the token has 5 segments: it is a JWE (encrypted), not a JWS; nested or encrypted tokens are not accepted (RFC 8725 §3.3)")
 		}
-		return nil, malformed(NoProblem, "the token has %d segments; a compact JWS has 3 (header.payload.signature)", n)
+		return malformed(NoProblem, "the token has %d segments; a compact JWS has 3 (header.payload.signature)", n)
 	}
 	dot2 += dot1 + 1
-	t := &JWS{SigningInput: tok[:dot2], payload: tok[dot1+1 : dot2]}
+	*t = JWS{SigningInput: tok[:dot2], payload: tok[dot1+1 : dot2]}
 	hb, m := decodeText("header", tok[:dot1])
 	if m != nil {
-		return nil, m
+		return m
 	}
 	members, hasEnc, m := parseHeader(hb, &t.Header)
 	if m != nil {
-		return nil, m
+		return m
 	}
 	if hasEnc {
-		return nil, malformed(Encrypted, "the header has an enc member: the token is a JWE, not a JWS")
+		return malformed(Encrypted, "the header has an enc member: the token is a JWE, not a JWS")
 	}
 	t.members = members
 	sigSeg := tok[dot2+1:]
 	if sigSeg == "" && strings.EqualFold(t.Header.Alg, "none") {
 		// Reported by the caller as an algorithm that is never allowed.
-		return t, nil
+		return nil
 	}
 	if m := checkSegment("signature", sigSeg); m != nil {
-		return nil, m
+		return m
 	}
 	t.sig = sigSeg
-	return t, nil
+	return nil
 }
 
 // Signature decodes the signature; it is empty for alg "none" with an
@@ -257,19 +268,20 @@ func parseHeader(b string, h *Header) (members map[string]any, hasEnc bool, m *M
 	default:
 		return nil, false, malformed(NoProblem, "the header is not valid JSON: %s", jerr.msg)
 	}
-	for _, f := range [...]struct {
-		name string
-		dst  *string
-	}{{"alg", &h.Alg}, {"kid", &h.Kid}, {"typ", &h.Typ}, {"cty", &h.Cty}, {"enc", &h.enc}} {
-		raw, ok := members[f.name]
+	// The names and the fields apart: a name goes into an error, and a
+	// pointer into h beside it would make h escape (and with it the
+	// caller's struct that holds the JWS, jose.ParseInto).
+	dsts := [...]*string{&h.Alg, &h.Kid, &h.Typ, &h.Cty, &h.enc}
+	for i, name := range headerNames[:len(dsts)] {
+		raw, ok := members[name]
 		if !ok {
 			continue
 		}
 		s, ok := raw.(string)
 		if !ok {
-			return nil, false, malformed(NoProblem, "the header member %s is not a string", f.name)
+			return nil, false, malformed(NoProblem, "the header member %s is not a string", name)
 		}
-		*f.dst = s
+		*dsts[i] = s
 	}
 	crit, hasCrit := members["crit"]
 	_, hasEnc = members["enc"]

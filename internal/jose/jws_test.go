@@ -2,6 +2,7 @@ package jose
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -199,5 +200,39 @@ func TestCheckSegment_as_decodeSegment(t *testing.T) {
 		if (got == nil) != (want == nil) || got != nil && got.Detail != want.Detail {
 			t.Fatalf("segment %q: checkSegment %v, decodeSegment %v", seg, got, want)
 		}
+	}
+}
+
+// TestParseInto_as_Parse: ParseInto fills a JWS as Parse returns it,
+// and leaves it zero, with Parse's error, for a malformed token; it
+// allocates less than Parse, whose JWS is its own allocation.
+func TestParseInto_as_Parse(t *testing.T) {
+	hdr := b64.EncodeToString([]byte(`{"alg":"ES256","kid":"k1"}`))
+	good := hdr + "." + b64.EncodeToString([]byte(`{"sub":"x"}`)) + "." + b64.EncodeToString(make([]byte, 64))
+	for _, tok := range []string{good, "", "a.b", hdr + ".e30.", `"` + good + `"`, b64.EncodeToString([]byte(`{"alg":1}`)) + ".e30.c2ln"} {
+		want, werr := Parse(tok)
+		got := JWS{Header: Header{Alg: "stale"}}
+		err := ParseInto(tok, &got)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("%q: ParseInto error %v, Parse error %v", tok, err, werr)
+		}
+		if werr != nil {
+			if !reflect.DeepEqual(got, JWS{}) {
+				t.Errorf("%q: ParseInto left %+v after an error", tok, got)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, *want) {
+			t.Errorf("%q: ParseInto %+v, Parse %+v", tok, got, *want)
+		}
+	}
+	if raceEnabled {
+		return
+	}
+	var into JWS
+	pa := testing.AllocsPerRun(100, func() { _, _ = Parse(good) })
+	pi := testing.AllocsPerRun(100, func() { _ = ParseInto(good, &into) })
+	if pi != pa-1 {
+		t.Errorf("ParseInto: %.0f allocations, Parse %.0f; want one fewer", pi, pa)
 	}
 }

@@ -60,7 +60,7 @@ func jwsStage(v *Verifier, tok string) (string, string) {
 	}
 	a := jose.LookupAlg(t.Header.Alg)
 	if why := v.algRefusal(a); why != algAllowed {
-		rej := v.algRejection(&token{JWS: t}, a, why)
+		rej := v.algRejection(&token{JWS: *t}, a, why)
 		return string(rej.Reason), rej.Detail
 	}
 	if p := t.SigningInput[strings.IndexByte(t.SigningInput, '.')+1:]; p != "" { // an empty JWS payload is valid JWS (not a JWT)
