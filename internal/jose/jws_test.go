@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
@@ -234,5 +235,29 @@ func TestParseInto_as_Parse(t *testing.T) {
 	pi := testing.AllocsPerRun(100, func() { _ = ParseInto(good, &into) })
 	if pi != pa-1 {
 		t.Errorf("ParseInto: %.0f allocations, Parse %.0f; want one fewer", pi, pa)
+	}
+}
+
+// TestAppendSignature: AppendSignature appends what Signature returns to
+// dst, whose bytes it keeps, and needs no allocation when dst has room.
+func TestAppendSignature(t *testing.T) {
+	sig := make([]byte, 64)
+	for i := range sig {
+		sig[i] = byte(i * 7)
+	}
+	jws, err := Parse(b64.EncodeToString([]byte(`{"alg":"ES256"}`)) + ".e30." + b64.EncodeToString(sig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf [128]byte
+	got := jws.AppendSignature(append(buf[:0], "pre"...))
+	if string(got[:3]) != "pre" || !bytes.Equal(got[3:], sig) || !bytes.Equal(jws.Signature(), sig) {
+		t.Fatalf("AppendSignature = %x, Signature = %x, want %x after 'pre'", got, jws.Signature(), sig)
+	}
+	if raceEnabled {
+		return
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = jws.AppendSignature(buf[:0]) }); n != 0 {
+		t.Errorf("AppendSignature into a buffer with room: %.0f allocations", n)
 	}
 }

@@ -126,7 +126,8 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 		return nil, withAttrs(err, attrs)
 	}
 	var used *key
-	sig := t.Signature()
+	var sigBuf [512]byte
+	sig := t.AppendSignature(sigBuf[:0])
 	for _, k := range cands {
 		if k.Verify(t.SigningInput, sig) {
 			used = k
