@@ -232,19 +232,17 @@ func requiredClaimMissing(name string) *verifiers.Rejection {
 		WithHint("the issuer does not put this claim into its tokens: check the token settings (claims mapping, scopes, or the RFC 9068 profile) of the client at the issuer")
 }
 
-// expiredRejection explains a token that expired at exp, seen at now,
-// with exp in its attributes (and room for the token's own, verify's
-// attrs). Its text depends on now only through expiredKeyAt(exp, now).
-func (v *Verifier) expiredRejection(exp, now time.Time) *verifiers.Rejection {
+// expiredWords explains a token that expired at exp, seen at now: the
+// detail, the hint, and at, exp as the detail writes it (the value of its
+// exp attribute). They depend on now only through expiredKeyAt(exp, now).
+func (v *Verifier) expiredWords(exp, now time.Time) (detail, hint, at string) {
 	ago := now.Sub(exp)
-	hint := "the client keeps using a token past its expiry: it should get a new one (or refresh it) before exp"
+	hint = "the client keeps using a token past its expiry: it should get a new one (or refresh it) before exp"
 	if ago < skewWindow {
 		hint = "it expired only " + dur(ago) + " ago: if the client obtained it moments ago, the clocks of the issuer and this server differ (clock skew; check NTP on both); otherwise the client should renew tokens a little before exp"
 	}
-	detail, at := v.timeDetail("the token expired at ", exp, ago, " ago", now)
-	rej := verifiers.Reject(verifiers.TokenExpired, detail).WithHint(hint)
-	rej.Attrs = append(make([]verifiers.Attr, 0, 6), verifiers.Attr{Key: "exp", Value: at})
-	return rej
+	detail, at = v.timeDetail("the token expired at ", exp, ago, " ago", now)
+	return detail, hint, at
 }
 
 // timeDetail words a time claim's rejection: lead, the claim's time t,

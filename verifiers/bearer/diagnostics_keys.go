@@ -128,11 +128,11 @@ func (v *Verifier) keyUnavailable(is *issuer, set *keySet, kid string, alg *algo
 	return ue
 }
 
-// badSignature is the rejection of a token whose signature verifies with
-// none of cands, the keys of set that were tried.
-func (v *Verifier) badSignature(is *issuer, set *keySet, alg *algorithm, cands []*key) error {
-	return verifiers.Reject(verifiers.TokenSignatureInvalid, badSignatureDetail(is, set, alg, cands)).
-		WithHint("the token was signed by another environment or tenant whose key has the same kid, or it was altered after signing")
+// badSignature is the rejection of t, whose signature verifies with none
+// of cands, the keys of set that were tried.
+func (t *token) badSignature(is *issuer, set *keySet, alg *algorithm, cands []*key) error {
+	return t.reject(verifiers.TokenSignatureInvalid, badSignatureDetail(is, set, alg, cands),
+		"the token was signed by another environment or tenant whose key has the same kid, or it was altered after signing", verifiers.Attr{})
 }
 
 // badSignatureDetail words badSignature's detail. It depends on the set,

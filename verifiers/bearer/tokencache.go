@@ -68,7 +68,7 @@ type rendering struct {
 	rej *verifiers.Rejection
 }
 
-// expiredKey is everything the text of expiredRejection depends on
+// expiredKey is everything the text of expiredWords depends on
 // besides exp and the leeway.
 type expiredKey struct {
 	sec    int64         // the server time, in whole seconds
@@ -159,14 +159,15 @@ func (v *Verifier) cachedRejection(tok string, now time.Time) *verifiers.Rejecti
 	return &cp
 }
 
-// renderExpired returns e's rejection as expiredRejection would word it
+// renderExpired returns e's rejection as checkTimes would word it
 // at now, reusing the last rendering while the words are the same.
 func (v *Verifier) renderExpired(e *refused, now time.Time) *verifiers.Rejection {
 	k := expiredKeyAt(e.exp, now)
 	if r := e.shown.Load(); r != nil && r.key == k {
 		return r.rej
 	}
-	rej := v.expiredRejection(e.exp, now)
+	detail, hint, _ := v.expiredWords(e.exp, now)
+	rej := verifiers.Reject(verifiers.TokenExpired, detail).WithHint(hint)
 	rej.Attrs = e.rej.Attrs
 	e.shown.Store(&rendering{key: k, rej: rej})
 	return rej

@@ -102,17 +102,18 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 			return nil, rej
 		}
 	}
-	attrs := t.attrs()
+	// The token's attributes are made by the one outcome returned:
+	// t.attrs() for most, t.reject for those made with theirs.
 	iss, m := stringMember(t.reg[regIss], "iss")
 	switch {
 	case m != nil:
-		return nil, withAttrs(v.malformed(tok, m), attrs)
+		return nil, withAttrs(v.malformed(tok, m), t.attrs())
 	case t.reg[regIss].Kind == jose.Absent:
-		return nil, withAttrs(issuerMissing(), attrs)
+		return nil, withAttrs(issuerMissing(), t.attrs())
 	}
 	is := v.issuers[iss]
 	if is == nil {
-		return nil, withAttrs(v.issuerMismatch(iss), attrs)
+		return nil, withAttrs(v.issuerMismatch(iss), t.attrs())
 	}
 	set := is.current()
 	if set == nil {
@@ -123,7 +124,7 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 	}
 	cands, set, err := v.findKeys(ctx, is, set, t.Header.Kid, alg)
 	if err != nil {
-		return nil, withAttrs(err, attrs)
+		return nil, withAttrs(err, t.attrs())
 	}
 	var used *key
 	var sigBuf [512]byte
@@ -135,24 +136,27 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 		}
 	}
 	if used == nil {
-		return nil, withAttrs(v.badSignature(is, set, alg, cands), attrs)
+		return nil, t.badSignature(is, set, alg, cands)
 	}
 	vd.is, vd.set, vd.used = is, set, used
 	if err := v.checkClaims(t, now, vd); err != nil {
+		if vd.expired {
+			return nil, err // made with the token's attributes (t.reject)
+		}
 		if rej, ok := verifiers.AsRejection(err); ok && rej.Reason == verifiers.TokenMalformed {
 			rej.With(verifiers.AttrFingerprint, v.fp.Fingerprint(tok))
 		}
-		return nil, withAttrs(err, attrs)
+		return nil, withAttrs(err, t.attrs())
 	}
 	scopes, srej := v.scopes(t.claims)
 	if srej != nil {
-		return nil, withAttrs(srej, attrs)
+		return nil, withAttrs(srej, t.attrs())
 	}
 	id := &verifiers.Identity{
 		Scheme: verifiers.SchemeBearer,
 		Scopes: scopes,
 		Claims: t.claims,
-		Attrs:  attrs,
+		Attrs:  t.attrs(),
 	}
 	id.Subject, _ = t.str(regSub)
 	if cid, ok, _ := stringClaim(t.claims, "client_id"); ok && cid != "" {
@@ -246,19 +250,32 @@ func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
 	if is.src.remote() {
 		refreshed = v.rateLimitedRefresh(at)
 	}
-	// keyUnknown's rejection and its attributes, in one allocation.
 	w := unknownWordsOf(is, set, kid, alg, refreshed, 0)
-	u := &unknownRejection{rej: verifiers.Rejection{Reason: verifiers.TokenKeyUnknown, Detail: w.detail, Hint: w.hint}}
-	u.rej.Attrs = t.appendAttrs(u.attrs[:0])
-	u.rej.Attrs = u.rej.Attrs[:len(u.rej.Attrs):len(u.rej.Attrs)] // clipped: an append copies
-	return &u.rej
+	return t.reject(verifiers.TokenKeyUnknown, w.detail, w.hint, verifiers.Attr{})
 }
 
-// unknownRejection is the rejection unknownKid returns with the array of
-// its attributes.
-type unknownRejection struct {
+// tokenRejection is a rejection of a token with the array of its
+// attributes, in one allocation (token.reject).
+type tokenRejection struct {
 	rej   verifiers.Rejection
-	attrs [4]verifiers.Attr
+	attrs [6]verifiers.Attr
+}
+
+// reject returns the rejection of t for reason with its words and its
+// attributes: first when it has a Key, then the token's (appendAttrs),
+// clipped so that an append copies. The refusals of every token not in
+// the cache that can be made this way are (an unknown kid, a bad
+// signature, an expiry): one allocation, where Reject, a slice of the
+// token's attributes and their copy into the rejection were three.
+func (t *token) reject(reason verifiers.Reason, detail, hint string, first verifiers.Attr) *verifiers.Rejection {
+	r := &tokenRejection{rej: verifiers.Rejection{Reason: reason, Detail: detail, Hint: hint}}
+	a := r.attrs[:0]
+	if first.Key != "" {
+		a = append(a, first)
+	}
+	a = t.appendAttrs(a)
+	r.rej.Attrs = a[:len(a):len(a)]
+	return &r.rej
 }
 
 // asMalformed is the *jose.MalformedError jose's parsers return.
@@ -431,8 +448,9 @@ func (v *Verifier) checkTimes(t *token, now time.Time, vd *verdict) error {
 	}
 	vd.exp = exp
 	if !now.Before(exp.Add(v.leeway)) {
-		vd.expired = true
-		return v.expiredRejection(exp, now)
+		vd.expired = true // verify returns the rejection as it is
+		detail, hint, at := v.expiredWords(exp, now)
+		return t.reject(verifiers.TokenExpired, detail, hint, verifiers.Attr{Key: "exp", Value: at})
 	}
 	vd.until = exp.Add(v.leeway)
 	nbf, ok, m := dateMember(t.reg[regNbf], "nbf")
