@@ -2,8 +2,10 @@
 // a signature work, apart from which tokens an API accepts (that is
 // verifiers/bearer). Its API is three calls:
 //
-//   - Parse splits and decodes a compact JWS (RFC 7515 §7.1), and
-//     JWS.Claims decodes its payload as a JWT claims set;
+//   - Parse (or ParseInto) splits and decodes a compact JWS (RFC 7515
+//     §7.1), and JWS.Claims decodes its payload as a JWT claims set;
+//     JWS.ReadClaims reads chosen claims without a map first, and
+//     decodes the map (ClaimsSet.Map) only when asked;
 //   - ParseKeySet parses and checks a JWK set (RFC 7517 §5), binding each
 //     key to one algorithm (RFC 8725 §3.1);
 //   - Key.Verify checks a signature with the standard library.
