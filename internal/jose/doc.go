@@ -4,8 +4,8 @@
 //
 //   - Parse (or ParseInto) splits and decodes a compact JWS (RFC 7515
 //     §7.1), and JWS.Claims decodes its payload as a JWT claims set;
-//     JWS.ReadClaims reads chosen claims without a map first, and
-//     decodes the map (ClaimsSet.Map) only when asked;
+//     JWS.ReadClaims reads chosen claims without a map when it can,
+//     and ClaimsSet.Map decodes the map when a caller needs it;
 //   - ParseKeySet parses and checks a JWK set (RFC 7517 §5), binding each
 //     key to one algorithm (RFC 8725 §3.1);
 //   - Key.Verify checks a signature with the standard library.

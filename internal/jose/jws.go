@@ -385,11 +385,12 @@ type ClaimsSet struct {
 
 // ReadClaims reads the payload as a JWT claims set, as Claims does, and
 // sets out[i] to the top-level claim named want[i] (Kind Absent when
-// there is none). It decodes the set into a map only when it must (a set
-// of more than 32 claims): a caller that refuses the token on the claims
-// in want never pays for the map, and one that accepts it calls Map. Its
-// error is Claims' error for the same token. out is at least as long as
-// want.
+// there is none). It decodes the set into a map only when the skim
+// cannot decide: a set of more than 32 claims, or one the skim refuses,
+// whose error the map's decoding words. A caller that refuses the token
+// on the claims in want never pays for the map, and one that accepts it
+// calls Map. Its error is Claims' error for the same token, and out is
+// then unspecified. out is at least as long as want.
 func (t *JWS) ReadClaims(want []string, out []Member) (ClaimsSet, error) {
 	text, m := t.claimsText()
 	if m != nil {

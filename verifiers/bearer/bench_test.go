@@ -57,7 +57,7 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			})
 		}
-		k := v.order[0].current().byKid[a.kid]
+		k := v.order[0].current().keyOf(a.kid)
 		t, _ := jose.Parse(good)
 		sig := t.Signature()
 		b.Run(a.alg+"/bare", func(b *testing.B) {

@@ -140,11 +140,10 @@ func (t *token) badSignature(is *issuer, set *keySet, alg *algorithm, cands []*k
 // does unknownWordsOf's, so that a flood of one forgery pays for no
 // formatting.
 func badSignatureDetail(is *issuer, set *keySet, alg *algorithm, cands []*key) string {
-	if len(cands) == 0 {
-		return "no key of issuer " + quote(is.iss) + " was tried"
-	}
-	if w := set.badSig.Load(); w != nil && w.alg == alg && w.first == cands[0] && w.n == len(cands) {
-		return w.detail
+	if len(cands) > 0 {
+		if w := set.badSig.Load(); w != nil && w.alg == alg && w.first == cands[0] && w.n == len(cands) {
+			return w.detail
+		}
 	}
 	var detail string
 	switch {
@@ -156,7 +155,9 @@ func badSignatureDetail(is *issuer, set *keySet, alg *algorithm, cands []*key) s
 		detail = fmt.Sprintf("the signature verifies with none of the %d %s keys without kid of issuer %s", len(cands), alg.Name(), quote(is.iss))
 	}
 	detail += fmt.Sprintf(" (%s: %s)", describeSet(set), set.origin)
-	set.badSig.Store(&badSigWords{alg: alg, first: cands[0], n: len(cands), detail: detail})
+	if len(cands) > 0 {
+		set.badSig.Store(&badSigWords{alg: alg, first: cands[0], n: len(cands), detail: detail})
+	}
 	return detail
 }
 

@@ -54,7 +54,7 @@ func FuzzVerifyToken(f *testing.F) {
 		if err == nil {
 			// Only a token signed by fx.ec can pass; check it really is.
 			tt, err := jose.Parse(tok)
-			if err != nil || !v.order[0].current().byKid["ec1"].Verify(tt.SigningInput, tt.Signature()) || id.Subject == "" && id.Claims == nil {
+			if err != nil || !v.order[0].current().keyOf("ec1").Verify(tt.SigningInput, tt.Signature()) || id.Subject == "" && id.Claims == nil {
 				t.Fatalf("accepted a token that does not verify: %q", tok)
 			}
 			for _, sc := range id.Scopes {

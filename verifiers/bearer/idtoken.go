@@ -20,7 +20,7 @@ import (
 // too (Okta and Keycloak do); acr, amr, azp and sid, likewise; and typ
 // JWT, which Hydra and many others give their access tokens (WithTypes
 // checks typ).
-var idTokenClaims = registered[regIDToken:]
+var idTokenClaims = [...]string{"nonce", "at_hash", "c_hash", "s_hash"}
 
 // checkIDToken refuses a token that carries claims of an ID token, other
 // than those WithIDTokenClaimsAllowed lets through; reg are the token's

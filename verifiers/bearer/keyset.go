@@ -13,10 +13,10 @@ import (
 // token's key is still the one it would pick (stillPicks), and how to
 // name it in a detail (describeSet).
 type keySet struct {
-	keys  []*key
-	byKid map[string]*key
+	keys []*key
 	// kidAt is the index in keys of each kid's key, so that candidates
 	// returns a kid's key as a slice of keys, without allocating one.
+	// Every set is made by newKeySet, which builds it.
 	kidAt map[string]int
 	// skipped lists the keys left out, and why: encryption keys, key
 	// types authgate does not verify with.
@@ -45,13 +45,21 @@ type keySet struct {
 
 // newKeySet is the set of keys, byKid naming those with a kid.
 func newKeySet(keys []*key, byKid map[string]*key) *keySet {
-	s := &keySet{keys: keys, byKid: byKid, kidAt: make(map[string]int, len(byKid))}
+	s := &keySet{keys: keys, kidAt: make(map[string]int, len(byKid))}
 	for i, k := range keys {
 		if k.Kid != "" && byKid[k.Kid] == k {
 			s.kidAt[k.Kid] = i
 		}
 	}
 	return s
+}
+
+// keyOf returns the key named kid, or nil.
+func (s *keySet) keyOf(kid string) *key {
+	if i, ok := s.kidAt[kid]; ok {
+		return s.keys[i]
+	}
+	return nil
 }
 
 // algs returns the distinct algorithms the set's keys are bound to.
@@ -98,7 +106,7 @@ func (s *keySet) candidates(kid string, alg *algorithm) (cands []*key, over int)
 // algorithm), as candidates would choose it.
 func (s *keySet) stillPicks(kid string, alg *algorithm, used *key) bool {
 	if kid != "" {
-		if k := s.byKid[kid]; k != nil {
+		if k := s.keyOf(kid); k != nil {
 			return k.Equal(used)
 		}
 	}

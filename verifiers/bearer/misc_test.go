@@ -361,3 +361,43 @@ func TestDur_as_Duration_String(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisteredHoldsIDTokenClaims: the claims verify reads before the
+// map hold the ID-token claims from regIDToken on, in their order, which
+// checkIDToken relies on.
+func TestRegisteredHoldsIDTokenClaims(t *testing.T) {
+	got := registered[regIDToken : regIDToken+len(idTokenClaims)]
+	for i, c := range idTokenClaims {
+		if got[i] != c {
+			t.Fatalf("registered[%d] = %q, want the ID-token claim %q", regIDToken+i, got[i], c)
+		}
+	}
+	for i, c := range [...]string{"iss", "sub", "jti", "exp", "nbf", "iat"} {
+		if registered[i] != c || i != [...]int{regIss, regSub, regJTI, regExp, regNbf, regIat}[i] {
+			t.Fatalf("registered[%d] = %q, want %q", i, registered[i], c)
+		}
+	}
+}
+
+// TestRejectionAttrs_nil_and_clipped: a rejection of a token without kid,
+// iss, sub or jti has nil attributes, as before they were shared; a
+// verified identity's attributes are clipped, so that a handler's append
+// to those of a cached identity copies them.
+func TestRejectionAttrs_nil_and_clipped(t *testing.T) {
+	t.Parallel()
+	v := staticVerifier(t, allKeys())
+	bare := sign("EdDSA", fx.ed, nil, map[string]any{"aud": testAud, "exp": t0.Add(time.Hour).Unix()})
+	_, err := v.Verify(bearerReq(bare))
+	if rej := wantReject(t, err, verifiers.TokenClaimMissing); rej.Attrs != nil {
+		t.Errorf("attributes %#v, want nil", rej.Attrs)
+	}
+	for _, c := range []map[string]any{claims(), claims("client_id", "app-1")} {
+		id, err := v.Verify(bearerReq(sign("ES256", fx.ec, map[string]any{"kid": "ec1"}, c)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(id.Attrs) == 0 || cap(id.Attrs) != len(id.Attrs) {
+			t.Errorf("identity attributes len %d cap %d, want clipped", len(id.Attrs), cap(id.Attrs))
+		}
+	}
+}

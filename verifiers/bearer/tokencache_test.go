@@ -827,16 +827,16 @@ func TestKeySameAs(t *testing.T) {
 		x, y *key
 		want bool
 	}{
-		{"ec_same", a.byKid["ec"], b.byKid["ec"], true},
-		{"ec_other_material", a.byKid["ec"], c.byKid["ec"], false},
-		{"rsa_same", a.byKid["rsa"], b.byKid["rsa"], true},
-		{"rsa_other_material", a.byKid["rsa"], c.byKid["rsa"], false},
-		{"rsa_other_alg", a.byKid["rsa"], d.byKid["rsa"], false},
-		{"ed_same", a.byKid["ed"], b.byKid["ed"], true},
-		{"ed_vs_rsa_same_kid", c.byKid["ed"], a.byKid["ed"], false},
-		{"other_kid", a.byKid["ec"], a.byKid["rsa"], false},
-		{"secret_same", h1.byKid["h"], h2.byKid["h"], true},
-		{"secret_other", h1.byKid["h"], h3.byKid["h"], false},
+		{"ec_same", a.keyOf("ec"), b.keyOf("ec"), true},
+		{"ec_other_material", a.keyOf("ec"), c.keyOf("ec"), false},
+		{"rsa_same", a.keyOf("rsa"), b.keyOf("rsa"), true},
+		{"rsa_other_material", a.keyOf("rsa"), c.keyOf("rsa"), false},
+		{"rsa_other_alg", a.keyOf("rsa"), d.keyOf("rsa"), false},
+		{"ed_same", a.keyOf("ed"), b.keyOf("ed"), true},
+		{"ed_vs_rsa_same_kid", c.keyOf("ed"), a.keyOf("ed"), false},
+		{"other_kid", a.keyOf("ec"), a.keyOf("rsa"), false},
+		{"secret_same", h1.keyOf("h"), h2.keyOf("h"), true},
+		{"secret_other", h1.keyOf("h"), h3.keyOf("h"), false},
 	} {
 		if got := c.x.Equal(c.y); got != c.want {
 			t.Errorf("%s: Equal = %v, want %v", c.name, got, c.want)

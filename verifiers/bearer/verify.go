@@ -19,7 +19,7 @@ import (
 // so that a token refused on its signature or its times never pays for
 // the map (BenchmarkPaired).
 type token struct {
-	jose.JWS // one allocation with the rest (jose.ParseInto)
+	jose.JWS // inside the struct, on verify's stack (jose.ParseInto)
 	set      jose.ClaimsSet
 	reg      [len(registered)]jose.Member
 	claims   map[string]any
@@ -27,7 +27,8 @@ type token struct {
 
 // registered are the claims verify reads before the map, by index: iss
 // picks the issuer; iss, sub and jti name the token in a rejection's
-// attributes; exp, nbf and iat are the times; the rest are idTokenClaims.
+// attributes; exp, nbf and iat are the times; from regIDToken on,
+// idTokenClaims, in their order (TestRegisteredHoldsIDTokenClaims).
 var registered = [...]string{"iss", "sub", "jti", "exp", "nbf", "iat", "nonce", "at_hash", "c_hash", "s_hash"}
 
 const (
@@ -162,6 +163,9 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 	if cid, ok, _ := stringClaim(t.claims, "client_id"); ok && cid != "" {
 		id.Attrs = append(id.Attrs, verifiers.Attr{Key: verifiers.AttrClientID, Value: cid})
 	}
+	// Clipped: the cache hands this identity to many requests, and an
+	// append by one of them must copy, not write into spare capacity.
+	id.Attrs = slices.Clip(id.Attrs)
 	return id, nil
 }
 
@@ -172,10 +176,10 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 // remote one fetched successfully less than the unknown-key interval ago
 // with no fetch running), the outcome is token_key_unknown whatever the
 // claims hold, once they are a well-formed claims set naming the issuer:
-// noKeyToTry and unknownKid find that out without decoding the claims into
-// a map, and verify takes its long way for every other token, so that
-// the outcome (reason, detail, hint, attributes) is the one it would
-// give.
+// noKeyToTry and unknownKid find that out from the claims ReadClaims
+// read (without a map, but for a set of more than 32 claims), and verify
+// takes its long way for every other token, so that the outcome (reason,
+// detail, hint, attributes) is the one it would give.
 
 // staticRefresh is what a token_key_unknown detail says of a static set.
 const staticRefresh = "static keys are never fetched again"
@@ -273,8 +277,9 @@ func (t *token) reject(reason verifiers.Reason, detail, hint string, first verif
 	if first.Key != "" {
 		a = append(a, first)
 	}
-	a = t.appendAttrs(a)
-	r.rej.Attrs = a[:len(a):len(a)]
+	if a = t.appendAttrs(a); len(a) > 0 {
+		r.rej.Attrs = a[:len(a):len(a)]
+	}
 	return &r.rej
 }
 
@@ -314,6 +319,9 @@ func (t *token) appendAttrs(a []verifiers.Attr) []verifiers.Attr {
 // that an append to either copies: no attribute is ever written in
 // place.
 func withAttrs(err error, attrs []verifiers.Attr) error {
+	if len(attrs) == 0 {
+		return err // a rejection without attributes keeps nil
+	}
 	if rej, ok := verifiers.AsRejection(err); ok {
 		if len(rej.Attrs) == 0 {
 			rej.Attrs = slices.Clip(attrs)
@@ -412,7 +420,7 @@ func (v *Verifier) checkClaims(t *token, now time.Time, vd *verdict) error {
 	if len(v.types) > 0 && !typeMatches(t.Header.Typ, v.types) {
 		return v.typeMismatch(t.Header.Typ)
 	}
-	if rej := v.checkIDToken(t.reg[regIDToken:]); rej != nil {
+	if rej := v.checkIDToken(t.reg[regIDToken : regIDToken+len(idTokenClaims)]); rej != nil {
 		return rej
 	}
 	if err := v.checkTimes(t, now, vd); err != nil {
