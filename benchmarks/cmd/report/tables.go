@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// This file writes the results tables: every row's median beside its
+// floors, and the paired rows.
+
+func writeTables(w io.Writer, r *results) {
+	fmt.Fprintln(w, "### JWT: one token per request")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "`floor-bare` is the signature check alone (standard library, no HTTP); `floor-jwx` is jwx v3's `jwt.Parse` with validation (no HTTP). Every other row is a full request through its router. \"× bare\" divides by `floor-bare`; \"over floor\" subtracts the router's no-auth floor (chi, or echo for `echojwt`).")
+	fmt.Fprintln(w)
+	for _, alg := range algs {
+		fmt.Fprintf(w, "**%s**\n\n", alg)
+		fmt.Fprintln(w, "| path | implementation | time/op | × bare | over floor | allocs/op | B/op |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|")
+		for _, p := range jwtPaths {
+			for _, im := range jwtImpls {
+				s, ok := r.get(fmt.Sprintf("JWT/alg=%s/path=%s/impl=%s", alg, p, im))
+				if !ok {
+					continue
+				}
+				over := "—"
+				if !strings.HasPrefix(im, "floor") {
+					f, _, _ := r.routerFloor(im)
+					over = signedDur(s.ns - f)
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f | %.0f |\n", p, im, dur(s.ns), ratio(s.ns, r.bare(alg, p)), over, s.allocs, s.bytes)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+
+	fmt.Fprintln(w, "### JWT: 1 vs 100 keys in the key set (ES256, the token's key last)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| path | implementation | 1 key | 100 keys | 100 / 1 | allocs 1 → 100 |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|")
+	for _, p := range []string{"success", "unknown_key"} {
+		for _, im := range []string{"authgate-nocache", "authgate-cache", "echojwt", "auth0"} {
+			a, ok1 := r.get(fmt.Sprintf("JWTScale/keys=1/path=%s/impl=%s", p, im))
+			b, ok2 := r.get(fmt.Sprintf("JWTScale/keys=100/path=%s/impl=%s", p, im))
+			if ok1 && ok2 {
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f → %.0f |\n", p, im, dur(a.ns), dur(b.ns), ratio(b.ns, a.ns), a.allocs, b.allocs)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### API keys (X-API-Key header)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| keys | path | implementation | time/op | over floor | allocs/op | allocs over floor | B/op |")
+	fmt.Fprintln(w, "|--:|---|---|--:|--:|--:|--:|--:|")
+	for _, n := range []int{1, 10000} {
+		for _, p := range []string{"success", "unknown", "missing"} {
+			for _, im := range []string{"authgate", "echo-keyauth"} {
+				s, ok := r.get(fmt.Sprintf("APIKey/keys=%d/path=%s/impl=%s", n, p, im))
+				if !ok {
+					continue
+				}
+				f, fa, _ := r.routerFloor(im)
+				fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.0f | %+.0f | %.0f |\n", n, p, im, dur(s.ns), signedDur(s.ns-f), s.allocs, s.allocs-fa, s.bytes)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### HTTP Basic, bcrypt cost 10")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| users | path | implementation | time/op | over floor | allocs/op | B/op |")
+	fmt.Fprintln(w, "|--:|---|---|--:|--:|--:|--:|")
+	for _, name := range r.order {
+		rest, ok := strings.CutPrefix(name, "Basic/")
+		if !ok {
+			continue
+		}
+		parts := strings.Split(rest, "/")
+		if len(parts) != 3 {
+			continue
+		}
+		s := r.rows[name]
+		users, path, im := strings.TrimPrefix(parts[0], "users="), strings.TrimPrefix(parts[1], "path="), strings.TrimPrefix(parts[2], "impl=")
+		over := "—"
+		if !strings.HasPrefix(im, "floor") {
+			f, _, _ := r.routerFloor(im)
+			over = signedDur(s.ns - f)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f | %.0f |\n", users, path, im, dur(s.ns), over, s.allocs, s.bytes)
+	}
+	fmt.Fprintln(w)
+
+	writePaired(w, r)
+
+	fmt.Fprintln(w, "### Routers with no authentication, and what authgate's log events cost")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| row | time/op | allocs/op | B/op |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|")
+	for _, name := range r.order {
+		if strings.HasPrefix(name, "Floor/") || strings.HasPrefix(name, "FloorSame/") || strings.HasPrefix(name, "Logging/") {
+			s := r.rows[name]
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f |\n", name, dur(s.ns), s.allocs, s.bytes)
+		}
+	}
+	fmt.Fprintln(w)
+
+	writeTargets(w, r)
+}
+
+// paired returns BenchmarkPaired's medians for alg and path: authgate's
+// time, its reference's (the same response after the bare signature
+// check) and the difference.
+func (r *results) paired(alg, path string) (authgate, ref, over float64, ok bool) {
+	s, ok := r.get(fmt.Sprintf("Paired/alg=%s/path=%s", alg, path))
+	if !ok {
+		return 0, 0, 0, false
+	}
+	a, ok1 := s.extra["authgate-ns/op"]
+	f, ok2 := s.extra["ref-ns/op"]
+	o, ok3 := s.extra["over-ns/op"]
+	return a, f, o, ok1 && ok2 && ok3
+}
+
+func writePaired(w io.Writer, r *results) {
+	if _, _, _, ok := r.paired(algs[0], "success"); !ok {
+		return
+	}
+	fmt.Fprintln(w, "### JWT without the token cache: authgate beside the signature check, paired")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "`BenchmarkPaired`: each iteration serves the request through authgate (no token cache) and through its reference, chi answering with the very response authgate gives after the signature check of the same token made as authgate calls the standard library (none for `unknown_key`), timed one after the other in alternating order. \"over\" is the difference of the two means: everything authgate does but the signature check. \"over − success's over\" leaves out what a success pays too (parsing, the claims map, the key lookup): what refusing adds.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| alg | path | authgate | reference | over | over − success's over | authgate / reference |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|")
+	for _, alg := range algs {
+		_, _, so, sok := r.paired(alg, "success")
+		for _, p := range jwtPaths {
+			a, f, o, ok := r.paired(alg, p)
+			if !ok {
+				continue
+			}
+			beyond := "—"
+			if sok && p != "success" && p != "unknown_key" {
+				beyond = signedDur(o - so)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", alg, p, dur(a), dur(f), signedDur(o), beyond, ratio(a, f))
+		}
+	}
+	fmt.Fprintln(w)
+}
