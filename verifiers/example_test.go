@@ -90,3 +90,20 @@ func ExampleVerifier_servemux() {
 	// Output:
 	// 503 [] []
 }
+
+// ExampleAsRejection: a step in front of a verifier (here, one that
+// counts refusals by reason) reads the Rejection from its error, wrapped
+// or not, without errors.As's allocation when it is the Rejection itself.
+func ExampleAsRejection() {
+	refused := map[verifiers.Reason]int{}
+	count := func(err error) {
+		if rej, ok := verifiers.AsRejection(err); ok {
+			refused[rej.Reason]++
+		}
+	}
+	count(verifiers.Reject(verifiers.TokenExpired, "the token expired 2m ago"))
+	count(fmt.Errorf("device check: %w", verifiers.Reject(verifiers.TokenExpired, "the token expired 5m ago")))
+	count(verifiers.Unavailable("the key store did not answer", nil))
+	fmt.Println(refused[verifiers.TokenExpired], len(refused))
+	// Output: 2 1
+}
