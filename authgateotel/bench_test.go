@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/authgate/authgate/internal/pairbench"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
@@ -179,44 +180,10 @@ func BenchmarkObserver(b *testing.B) {
 func BenchmarkAdapterPaired(b *testing.B) {
 	b.Run("cached_jwt", func(b *testing.B) {
 		jf := newJWTFixture(b)
-		benchPaired(b, benchHandler(b, unobserved, jf.verifier(b, unobserved)), benchHandler(b, metrics, jf.verifier(b, metrics)), jf.req)
+		pairbench.Serve(b, benchHandler(b, metrics, jf.verifier(b, metrics)), benchHandler(b, unobserved, jf.verifier(b, unobserved)), jf.req, http.StatusNoContent, "observed", "unobserved")
 	})
 	b.Run("apikey", func(b *testing.B) {
 		v, req := apiKeyFixture(b)
-		benchPaired(b, benchHandler(b, unobserved, v), benchHandler(b, metrics, v), req)
+		pairbench.Serve(b, benchHandler(b, metrics, v), benchHandler(b, unobserved, v), req, http.StatusNoContent, "observed", "unobserved")
 	})
-}
-
-// benchPaired serves req through base and through observed in every
-// iteration, alternating which goes first, and reports both means and
-// their difference.
-func benchPaired(b *testing.B, base, observed http.Handler, req *http.Request) {
-	one := func(h http.Handler) time.Duration {
-		t0 := time.Now()
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		d := time.Since(t0)
-		if w.Code != http.StatusNoContent {
-			b.Fatalf("status %d", w.Code)
-		}
-		return d
-	}
-	one(base) // the token cache's first miss, outside the loop
-	one(observed)
-	var tb, to time.Duration
-	n := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		if n%2 == 0 {
-			tb += one(base)
-			to += one(observed)
-		} else {
-			to += one(observed)
-			tb += one(base)
-		}
-		n++
-	}
-	b.ReportMetric(float64(tb)/float64(n), "unobserved-ns/op")
-	b.ReportMetric(float64(to)/float64(n), "observed-ns/op")
-	b.ReportMetric(float64(to-tb)/float64(n), "over-ns/op")
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
+
+	"github.com/authgate/authgate/internal/pairbench"
 )
 
 // BenchmarkPaired: what authgate costs beyond the signature check, on the
@@ -51,48 +51,10 @@ func BenchmarkPaired(b *testing.B) {
 				})
 			}
 			b.Run(fmt.Sprintf("alg=%s/path=%s", a.name, p), func(b *testing.B) {
-				servePaired(b, h, ref, req, wantStatus(p))
+				pairbench.Serve(b, h, ref, req, wantStatus(p), "authgate", "ref")
 			})
 		}
 	}
-}
-
-// servePaired is serve for two handlers at once: each iteration serves
-// req through h and through ref, in alternating order, timing each, and
-// reports their means and the difference.
-func servePaired(b *testing.B, h, ref http.Handler, req *http.Request, want int) {
-	b.Helper()
-	for _, x := range []http.Handler{h, ref} {
-		if rec := do(x, req); rec.Code != want {
-			b.Fatalf("status %d, want %d; body %q", rec.Code, want, rec.Body.String())
-		}
-	}
-	one := func(x http.Handler) time.Duration {
-		t0 := time.Now()
-		rec := httptest.NewRecorder()
-		x.ServeHTTP(rec, req)
-		d := time.Since(t0)
-		if rec.Code != want {
-			b.Fatalf("status %d, want %d", rec.Code, want)
-		}
-		return d
-	}
-	var th, tr time.Duration
-	n := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		if n%2 == 0 {
-			th += one(h)
-			tr += one(ref)
-		} else {
-			tr += one(ref)
-			th += one(h)
-		}
-		n++
-	}
-	b.ReportMetric(float64(th)/float64(n), "authgate-ns/op")
-	b.ReportMetric(float64(tr)/float64(n), "ref-ns/op")
-	b.ReportMetric(float64(th-tr)/float64(n), "over-ns/op")
 }
 
 // apiCheck is the signature check of a token as authgate's JOSE layer
