@@ -11,18 +11,13 @@ import (
 // token on every request (token_key_unknown is never remembered), and
 // names the worst of them when it is the worst.
 func TestSameFloorTargetHasCacheUnknownKey(t *testing.T) {
-	raw := strings.Join([]string{
+	res := mustParse(t,
 		"BenchmarkJWT/alg=ES256/path=unknown_key/impl=authgate-nocache-2 1000 3000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkJWT/alg=ES256/path=unknown_key/impl=authgate-cache-2 1000 9000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkFloorSame/jwt/alg=ES256/path=unknown_key-2 1000 1000 ns/op 100 B/op 10 allocs/op",
-	}, "\n")
-	res := mustParse(t, raw)
+	)
 	line := rejectionTarget(res)
-	for _, want := range []string{"worst +8 µs (JWT ES256 unknown_key (cache))", "JWT ES256 unknown_key (nocache) +2 µs", "**not met**"} {
-		if !strings.Contains(line, want) {
-			t.Errorf("target line %q\nlacks %q", line, want)
-		}
-	}
+	wantAll(t, "target line", line, "worst +8 µs (JWT ES256 unknown_key (cache))", "JWT ES256 unknown_key (nocache) +2 µs", "**not met**")
 }
 
 // TestPairedRowsReplaceSubtraction: when BenchmarkPaired ran, the ≤ 3 µs
@@ -30,7 +25,7 @@ func TestSameFloorTargetHasCacheUnknownKey(t *testing.T) {
 // paired difference (over-ns/op), not from subtracting medians, and the
 // paired table shows the means and their ratio.
 func TestPairedRowsReplaceSubtraction(t *testing.T) {
-	raw := strings.Join([]string{
+	res := mustParse(t,
 		"BenchmarkJWT/alg=ES256/path=success/impl=authgate-nocache-2 1000 70000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkFloorSame/jwt/alg=ES256/path=success-2 1000 1000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkJWT/alg=ES256/path=expired/impl=authgate-nocache-2 1000 60000 ns/op 100 B/op 10 allocs/op",
@@ -38,25 +33,16 @@ func TestPairedRowsReplaceSubtraction(t *testing.T) {
 		"BenchmarkPaired/alg=ES256/path=success-2 100 150000 ns/op 76000 authgate-ns/op 5000 over-ns/op 71000 ref-ns/op 4817 B/op 64 allocs/op",
 		"BenchmarkPaired/alg=ES256/path=expired-2 100 150000 ns/op 79000 authgate-ns/op 7300 over-ns/op 71700 ref-ns/op 6699 B/op 83 allocs/op",
 		"BenchmarkPaired/alg=ES256/path=expired-2 100 150000 ns/op 79000 authgate-ns/op 7500 over-ns/op 71500 ref-ns/op 6699 B/op 83 allocs/op",
-	}, "\n")
-	res := mustParse(t, raw)
+	)
 	line := rejectionTarget(res)
 	// The subtraction would say 60 - 1 - (70 - 1) = -10 µs.
-	for _, want := range []string{"worst +7.4 µs (JWT ES256 expired (nocache, paired))", "**not met**"} {
-		if !strings.Contains(line, want) {
-			t.Errorf("target line %q\nlacks %q", line, want)
-		}
-	}
+	wantAll(t, "target line", line, "worst +7.4 µs (JWT ES256 expired (nocache, paired))", "**not met**")
 	if strings.Contains(line, "−10 µs") {
 		t.Errorf("target line %q still has the subtraction", line)
 	}
 	var out bytes.Buffer
 	writePaired(&out, res)
-	for _, want := range []string{"| ES256 | success | 76 µs | 71 µs | +5 µs | — | 1.07× |", "| ES256 | expired | 79 µs | 71.6 µs | +7.4 µs | +2.4 µs | 1.10× |"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("paired table\n%s\nlacks %q", out.String(), want)
-		}
-	}
+	wantAll(t, "paired table", out.String(), "| ES256 | success | 76 µs | 71 µs | +5 µs | — | 1.07× |", "| ES256 | expired | 79 µs | 71.6 µs | +7.4 µs | +2.4 µs | 1.10× |")
 }
 
 // TestPairedPerPath: a path without its paired row keeps the subtraction
@@ -64,24 +50,19 @@ func TestPairedRowsReplaceSubtraction(t *testing.T) {
 // paired figure), and a real go test line, tab-padded with B/op and
 // allocs/op after the custom metrics, parses with all its columns.
 func TestPairedPerPath(t *testing.T) {
-	raw := strings.Join([]string{
+	res := mustParse(t,
 		"BenchmarkJWT/alg=ES256/path=success/impl=authgate-nocache-2 1000 70000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkFloorSame/jwt/alg=ES256/path=success-2 1000 1000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkJWT/alg=ES256/path=bad_signature/impl=authgate-nocache-2 1000 90000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkFloorSame/jwt/alg=ES256/path=bad_signature-2 1000 1000 ns/op 100 B/op 10 allocs/op",
 		"BenchmarkPaired/alg=ES256/path=expired-2         \t    3908\t    151475 ns/op\t     79289 authgate-ns/op\t      1000 over-ns/op\t     71996 ref-ns/op\t    6699 B/op\t      83 allocs/op",
-	}, "\n")
-	res := mustParse(t, raw)
+	)
 	if st, _ := res.get("Paired/alg=ES256/path=expired"); st.bytes != 6699 || st.allocs != 83 || st.ns != 151475 || st.extra["over-ns/op"] != 1000 {
 		t.Errorf("paired row parsed as %+v", st)
 	}
 	line := rejectionTarget(res)
 	// bad_signature by subtraction: 90 - 1 - (70 - 1) = +20 µs.
-	for _, want := range []string{"JWT ES256 expired (nocache, paired) +1 µs", "JWT ES256 bad_signature (nocache) +20 µs", "worst +20 µs", "**not met**"} {
-		if !strings.Contains(line, want) {
-			t.Errorf("target line %q\nlacks %q", line, want)
-		}
-	}
+	wantAll(t, "target line", line, "JWT ES256 expired (nocache, paired) +1 µs", "JWT ES256 bad_signature (nocache) +20 µs", "worst +20 µs", "**not met**")
 }
 
 // TestAPIKeyTargetAtInfo: the API key target compares the gate at info
@@ -89,24 +70,15 @@ func TestPairedPerPath(t *testing.T) {
 // which writes none; the row at zerolog's trace default, which writes
 // the debug event, is shown beside it as not a target.
 func TestAPIKeyTargetAtInfo(t *testing.T) {
-	raw := strings.Join([]string{
+	res := mustParse(t,
 		"BenchmarkFloor/router=echo-2 1000 1000 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkAPIKey/keys=1/path=success/impl=echo-keyauth-2 1000 1600 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkAPIKey/keys=1/path=success/impl=authgate-2 1000 2800 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkFloorSame/apikey/path=success-2 1000 2000 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkLogging/apikey/path=success/log=info-2 1000 2500 ns/op 0 B/op 0 allocs/op",
-	}, "\n")
-	var out bytes.Buffer
-	writeTargets(&out, mustParse(t, raw))
-	var target, shown string
-	for _, l := range strings.Split(out.String(), "\n") {
-		switch {
-		case strings.Contains(l, "API key success, logger at info"):
-			target = l
-		case strings.Contains(l, "API key success, logger at zerolog's trace default"):
-			shown = l
-		}
-	}
+	)
+	target := targetLine(res, "API key success, logger at info")
+	shown := targetLine(res, "API key success, logger at zerolog's trace default")
 	// info: 2500 - 2000 = +500 ns against echo's 1600 - 1000 = +600 ns.
 	if !strings.Contains(target, "authgate +500 ns, echo-keyauth +600 ns | met |") {
 		t.Errorf("target line %q", target)
@@ -116,24 +88,40 @@ func TestAPIKeyTargetAtInfo(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, raw string) *results {
+// mustParse parses the benchmark output lines.
+func mustParse(t *testing.T, lines ...string) *results {
 	t.Helper()
-	res, err := parse(strings.NewReader(raw))
+	res, err := parse(strings.NewReader(strings.Join(lines, "\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res
 }
 
-// rejectionTarget is the targets table's line of the ≤ 3 µs rejection
-// target for res.
-func rejectionTarget(res *results) string {
+// targetLine is the line of the targets table for res that holds what.
+func targetLine(res *results, what string) string {
 	var out bytes.Buffer
 	writeTargets(&out, res)
 	for _, l := range strings.Split(out.String(), "\n") {
-		if strings.Contains(l, "Every rejection ≤ 3 µs over the same-response floor") {
+		if strings.Contains(l, what) {
 			return l
 		}
 	}
 	return ""
+}
+
+// rejectionTarget is the targets table's line of the ≤ 3 µs rejection
+// target for res.
+func rejectionTarget(res *results) string {
+	return targetLine(res, "Every rejection ≤ 3 µs over the same-response floor")
+}
+
+// wantAll fails t for each of wants that text, named what, lacks.
+func wantAll(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s %q\nlacks %q", what, text, w)
+		}
+	}
 }
