@@ -12,9 +12,13 @@ import (
 // "admin", someone else's name. It does not allocate when s is already
 // clean ASCII.
 func clean(s string, max int) string {
-	if len(s) <= max && printableASCII(s) {
-		return s
-	}
+	c, _ := cleanText(s, max)
+	return c
+}
+
+// replaceUnclean is clean of a text that is not printable ASCII within
+// max: the replacing and the bound.
+func replaceUnclean(s string, max int) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		c, size := utf8.DecodeRuneInString(s[i:])
@@ -94,5 +98,5 @@ func cleanText(s string, max int) (string, bool) {
 			return s, plain
 		}
 	}
-	return clean(s, max), false
+	return replaceUnclean(s, max), false
 }

@@ -530,14 +530,13 @@ type Member struct {
 
 // MemberOf is the Member for v, a value of decodeJSONObject's map.
 func MemberOf(v any) Member {
-	m := Member{Kind: KindOf(v)}
 	switch x := v.(type) {
 	case string:
-		m.Str = x
+		return Member{Kind: String, Str: x}
 	case float64:
-		m.Num = x
+		return Member{Kind: Number, Num: x}
 	}
-	return m
+	return Member{Kind: KindOf(v)}
 }
 
 // skimObject reports whether decodeJSONObject would accept s, without
