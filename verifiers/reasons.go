@@ -116,7 +116,9 @@ type ReasonInfo struct {
 	// verifier's configuration (and key set) alone, so that a cache keyed
 	// by the credential may remember it. Not cacheable: reasons that change
 	// with time (token_not_yet_valid, token_issued_in_future), that must
-	// keep reaching the key-set refresh (token_key_unknown), and those
+	// keep reaching the key-set refresh (token_key_unknown; a verifier
+	// whose key set is never fetched may remember it, as the Bearer
+	// verifier does for a static set), and those
 	// about the request rather than the credential (no credentials, two
 	// ways, too large) or decided by the gate (403, 429, 503, 204).
 	Cacheable bool

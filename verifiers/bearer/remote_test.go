@@ -147,6 +147,20 @@ func TestRemote_JWKSURL_and_unknown_kid_refresh(t *testing.T) {
 	if n := ks.jwksHits.Load(); n != 2 {
 		t.Fatalf("fetches = %d, want still 2", n)
 	}
+	// The token cache does not remember a remote set's unknown kid: once
+	// the interval has passed, the same token makes the set be fetched
+	// again, and the key published meanwhile verifies it.
+	nope := tokenFor(ks.URL, fx.ec2, "ES256", "nope")
+	_, err = v.Verify(bearerReq(nope))
+	wantReject(t, err, verifiers.TokenKeyUnknown)
+	ks.set(func(ks *keyServer) { ks.keys = append(ks.keys, jwkOf(fx.ec2, "nope", "ES256")) })
+	clk.Advance(DefaultUnknownKeyRefresh)
+	if _, err := v.Verify(bearerReq(nope)); err != nil {
+		t.Fatalf("the kid published after its first refusal: %v", err)
+	}
+	if n := ks.jwksHits.Load(); n != 3 {
+		t.Fatalf("fetches = %d, want 3", n)
+	}
 }
 
 func TestRemote_unknown_kid_refresh_shared_by_concurrent_requests(t *testing.T) {

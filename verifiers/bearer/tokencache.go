@@ -190,13 +190,17 @@ func (v *Verifier) rememberIdentity(tok string, id *verifiers.Identity, now time
 // rememberRejection caches rej, which vd describes, for tok, when it is
 // a pure function of the token and the key sets. Never remembered:
 //
-//   - token_key_unknown, so that each such token keeps going through the
-//     unknown-key refresh of its issuer's set;
+//   - token_key_unknown from a remote set, so that each such token keeps
+//     going through the unknown-key refresh of its issuer's set (from a
+//     static set, vd.settled, it is remembered: that set is never
+//     fetched, and the outcome holds until another epoch);
 //   - token_not_yet_valid and token_issued_in_future, which change with
 //     time;
 //   - verifier_unavailable (503), which is not a Rejection.
 func (v *Verifier) rememberRejection(tok string, rej *verifiers.Rejection, epoch uint64, now time.Time, vd *verdict) {
-	if !rej.Reason.Cacheable() { // the reason table says which verdicts hold
+	// The reason table says which verdicts hold; a settled unknown key
+	// holds too.
+	if !rej.Reason.Cacheable() && !(vd.settled && rej.Reason == verifiers.TokenKeyUnknown) {
 		return
 	}
 	tmpl := *rej

@@ -520,15 +520,22 @@ func TestRejectionCache(t *testing.T) {
 		{"expired", ec(nil, "exp", t0.Add(-time.Hour).Unix()), verifiers.TokenExpired, true},
 		{"audience_mismatch", ec(nil, "aud", "https://other.example.com"), verifiers.TokenAudienceMismatch, true},
 		{"claim_missing", ec(nil, "jti", nil), verifiers.TokenClaimMissing, true},
-		{"key_unknown_refreshes", ec(map[string]any{"kid": "nope"}), verifiers.TokenKeyUnknown, false},
+		// A static set is never fetched: its unknown kid holds as a bad
+		// signature does. A remote set's is not remembered
+		// (TestRemote_JWKSURL_and_unknown_kid_refresh).
+		{"key_unknown_static", ec(map[string]any{"kid": "nope"}), verifiers.TokenKeyUnknown, true},
+		{"key_unknown_static_long_way", ec(map[string]any{"kid": "nope"}), verifiers.TokenKeyUnknown, true},
 		{"not_yet_valid_changes_with_time", ec(nil, "nbf", t0.Add(time.Hour).Unix()), verifiers.TokenNotYetValid, false},
 		{"issued_in_future_changes_with_time", ec(nil, "iat", t0.Add(time.Hour).Unix()), verifiers.TokenIssuedInFuture, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			v := staticVerifier(t, allKeys(), WithRequiredClaims("jti"))
-			if c.name == "type_mismatch" {
+			switch c.name {
+			case "type_mismatch":
 				v = staticVerifier(t, allKeys(), WithTypes("at+jwt"))
+			case "key_unknown_static_long_way":
+				v.longWay = true // findKeys rather than unknownKid
 			}
 			_, err := v.Verify(bearerReq(c.tok))
 			first := wantReject(t, err, c.reason)

@@ -7,8 +7,9 @@ import (
 )
 
 // An unknown kid (a token of another environment, of a key not yet
-// published, or a forgery) costs no signature check, and is never
-// remembered by the token cache so that it keeps reaching the refresh of
+// published, or a forgery) costs no signature check. The token cache
+// remembers it only from a static set (verdict.settled): from a remote
+// one it is never remembered, so that it keeps reaching the refresh of
 // its issuer's set. When no refresh can follow (a static set, or a
 // remote one fetched successfully less than the unknown-key interval ago
 // with no fetch running), the outcome is token_key_unknown whatever the
@@ -72,8 +73,9 @@ func (v *Verifier) settledUnknown(is *issuer, kid string, alg *algorithm) (set *
 // unknownKid returns the token_key_unknown rejection verify would give t,
 // whose kid noKeyToTry found in no set, or nil when that takes verify's
 // long way: a claims set that does not name a configured issuer, or an
-// issuer whose set may be fetched again.
-func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
+// issuer whose set may be fetched again. It marks vd settled when the
+// issuer's set is static.
+func (v *Verifier) unknownKid(t *token, alg *algorithm, vd *verdict) *verifiers.Rejection {
 	iss, ok := t.str(regIss)
 	if !ok {
 		return nil
@@ -90,6 +92,8 @@ func (v *Verifier) unknownKid(t *token, alg *algorithm) *verifiers.Rejection {
 	refreshed := staticRefresh
 	if is.src.remote() {
 		refreshed = v.rateLimitedRefresh(at)
+	} else {
+		vd.settled = true
 	}
 	w := unknownWordsOf(is, set, kid, alg, refreshed, 0)
 	return t.reject(verifiers.TokenKeyUnknown, w.detail, w.hint, verifiers.Attr{})

@@ -40,6 +40,10 @@ type verdict struct {
 	exp time.Time
 	// expired is set for a token_expired rejection.
 	expired bool
+	// settled is set for a token_key_unknown rejection from a static key
+	// set: no fetch can follow, so the outcome holds while the key-set
+	// epoch does, as a bad signature's does (rememberRejection).
+	settled bool
 }
 
 // verify checks one token and returns the identity it proves. It is a
@@ -66,7 +70,7 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 		return nil, rej
 	}
 	if !v.longWay && v.noKeyToTry(t.Header.Kid, alg) {
-		if rej := v.unknownKid(t, alg); rej != nil {
+		if rej := v.unknownKid(t, alg, vd); rej != nil {
 			return nil, rej
 		}
 	}
@@ -92,6 +96,7 @@ func (v *Verifier) verify(ctx context.Context, tok string, jws *jose.JWS, now ti
 	}
 	cands, set, err := v.findKeys(ctx, is, set, t.Header.Kid, alg)
 	if err != nil {
+		vd.settled = !is.src.remote()
 		return nil, withAttrs(err, t.attrs())
 	}
 	var used *key
