@@ -56,30 +56,55 @@ func printableASCII(s string) bool {
 // scanText reports whether every byte of s is in 0x20..0x7e (printable)
 // and, if so, whether s also holds no double quote and no backslash (plain): a JSON
 // string's content as it stands, with nothing to escape. It tests 8 bytes
-// at a time.
+// at a time, with one branch per word: the words' findings are gathered
+// and looked at once at the end, and a text of 8 bytes or more ends with
+// a word that overlaps the one before (testing a byte twice changes
+// nothing).
 func scanText(s string) (printable, plain bool) {
+	if len(s) < 8 {
+		return scanShort(s)
+	}
+	var bad, quote uint64
+	for i := 0; ; i += 8 {
+		if i > len(s)-8 {
+			i = len(s) - 8
+		}
+		b, q := scanWord(word(s, i))
+		bad |= b
+		quote |= q
+		if i == len(s)-8 {
+			break
+		}
+	}
+	return bad == 0, bad == 0 && quote == 0
+}
+
+// word is the 8 bytes of s at i, little-endian (one load).
+func word(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// scanWord returns, for the 8 bytes of w, bad: nonzero when a byte is
+// 0x80 or more, below 0x20, or 0x7f; quote: nonzero, when bad is zero, if
+// a byte is a double quote or a backslash. The byte tests ((x - n) &^ x
+// for a byte below n, here n = 1 and 0x20) are exact for a word whose
+// bytes are all below 0x80, and a word with any other byte is bad anyway.
+func scanWord(w uint64) (bad, quote uint64) {
 	const (
 		ones = 0x0101010101010101
 		high = 0x8080808080808080
 	)
-	// zero has the high bit of each zero byte of x set, when every byte
-	// of x is below 0x80 (which makes the test exact).
-	zero := func(x uint64) uint64 { return (x - ones) &^ x & high }
+	del, dq, bs := w^(0x7f*ones), w^('"'*ones), w^('\\'*ones)
+	bad = (w | (w-0x20*ones)&^w | (del-ones)&^del) & high
+	quote = ((dq-ones)&^dq | (bs-ones)&^bs) & high
+	return bad, quote
+}
+
+// scanShort is scanText for fewer than 8 bytes.
+func scanShort(s string) (printable, plain bool) {
 	plain = true
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		// A byte of 0x80 or more; else (every byte below 0x80) a byte
-		// below 0x20, or a byte equal to 0x7f.
-		if w&high != 0 || (w-0x20*ones)&^w&high != 0 || zero(w^(0x7f*ones)) != 0 {
-			return false, false
-		}
-		if zero(w^('"'*ones))|zero(w^('\\'*ones)) != 0 {
-			plain = false
-		}
-	}
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c < 0x20 || c == 0x7f || c >= utf8.RuneSelf:
 			return false, false
@@ -91,7 +116,7 @@ func scanText(s string) (printable, plain bool) {
 }
 
 // cleanText is clean, and whether its result is plain (scanText): a
-// caller can then add it to a JSON event without escaping (logText).
+// caller can then add it to a JSON event without escaping (fields).
 func cleanText(s string, max int) (string, bool) {
 	if len(s) <= max {
 		if printable, plain := scanText(s); printable {

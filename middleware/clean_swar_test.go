@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"strings"
 	"testing"
@@ -84,37 +85,76 @@ func BenchmarkClean(b *testing.B) {
 	}
 }
 
-// TestLogTextAsStr: logText writes every text exactly as zerolog's Str
-// writes it once cleaned, whether it takes the raw path (plain) or not:
-// quotes, backslashes, control characters, non-ASCII, the bounds.
-func TestLogTextAsStr(t *testing.T) {
-	for _, s := range []string{
+// TestFieldsAsStr: fields writes every run of fields exactly as
+// zerolog's Str and Int write them one by one, whether a field joins the
+// raw run (plain) or not: quotes, backslashes, control characters,
+// non-ASCII, the bounds, attribute keys that need escaping or are empty,
+// values that overflow the run's buffer, in every position of the run.
+func TestFieldsAsStr(t *testing.T) {
+	texts := []string{
 		"", "a", "the token expired at 2026-12-03T16:34:38Z, 2h0m0s ago", `kid 'k' of "issuer"`, `back\slash`,
 		"tab\there", "ad\x00min", "caf\xc3\xa9", "\xff", "bidi\u202etxt", strings.Repeat("x", maxAttrLen),
 		strings.Repeat("y", maxAttrLen+1), strings.Repeat("z", maxDetailLen), strings.Repeat("w", maxDetailLen+5),
-	} {
+		strings.Repeat("v", fieldsBuf-7), strings.Repeat("u", fieldsBuf),
+	}
+	keys := []string{"k", "detail", `qu"ote`, "", "caf\xc3\xa9", strings.Repeat("k", 70)}
+	type field struct {
+		key, val string
+		max, n   int // max > 0: a cleaned text; else n, an Int
+	}
+	var all []field
+	for i, s := range texts {
 		for _, max := range []int{maxAttrLen, maxDetailLen} {
-			var got, want bytes.Buffer
-			c, plain := cleanText(s, max)
-			if c != clean(s, max) {
-				t.Fatalf("cleanText(%q) = %q, clean gives %q", s, c, clean(s, max))
+			all = append(all, field{keys[i%len(keys)], s, max, 0})
+		}
+		// Int keys are the gate's own, plain.
+		all = append(all, field{[]string{"status", "suppressed", "n"}[i%3], "", 0, -i * 1000003})
+	}
+	check := func(fs []field) {
+		t.Helper()
+		var got, want bytes.Buffer
+		gl, wl := zerolog.New(&got), zerolog.New(&want)
+		ev, wev := gl.Log(), wl.Log()
+		var buf [fieldsBuf]byte
+		f := fields{ev: ev}
+		b := buf[:0]
+		for _, x := range fs {
+			if x.max == 0 {
+				b = f.int(b, x.key, x.n)
+				wev.Int(x.key, x.n)
+				continue
 			}
-			gl, wl := zerolog.New(&got), zerolog.New(&want)
-			ev := gl.Log()
-			logText(ev, "k", c, plain)
-			ev.Msg("")
-			wl.Log().Str("k", clean(s, max)).Msg("")
-			if got.String() != want.String() {
-				t.Fatalf("logText(%q): %s, Str writes %s", s, got.String(), want.String())
+			c, plain := cleanText(x.val, x.max)
+			if c != clean(x.val, x.max) {
+				t.Fatalf("cleanText(%q) = %q, clean gives %q", x.val, c, clean(x.val, x.max))
 			}
+			_, kPlain := scanText(x.key)
+			b = f.field(b, x.key, kPlain, c, plain)
+			wev.Str(x.key, c)
+		}
+		f.flush(b)
+		ev.Msg("")
+		wev.Msg("")
+		if got.String() != want.String() {
+			t.Fatalf("fields %+v:\n%s\nStr and Int write\n%s", fs, got.String(), want.String())
+		}
+		if rawJSONText && !json.Valid(got.Bytes()) {
+			t.Fatalf("not JSON: %s", got.String())
 		}
 	}
+	for i := range all {
+		check(all[i : i+1])
+		for j := range all {
+			check([]field{all[i], all[j], all[(i+j)%len(all)]})
+		}
+	}
+	check(all)
 }
 
 // BenchmarkEventText: a refusal's detail and hint (330 bytes, from the
 // unknown_key row of the benchmarks) added to a zerolog event as Str
-// writes them, and as logText does: raw, once scanText found nothing to
-// escape (354 vs 228 ns when it was written).
+// writes them, and as fields does: raw, once scanText found nothing to
+// escape (354 vs 228 ns when raw texts were first written).
 func BenchmarkEventText(b *testing.B) {
 	d := "no key with kid 'eddsa-0-rotated' in the key set of issuer 'https://issuer.bench.authgate.test/' (3 keys with kids 'es256-0', 'rs256-0', 'eddsa-0': static JWKS); static keys are never fetched again"
 	h := "the issuer may have rotated its keys: update the configured key set; or the token comes from another environment or tenant"
@@ -125,14 +165,16 @@ func BenchmarkEventText(b *testing.B) {
 			l.Warn().Str("detail", clean(d, maxDetailLen)).Str("hint", clean(h, maxDetailLen)).Msg("x")
 		}
 	})
-	b.Run("logText", func(b *testing.B) {
+	b.Run("fields", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ev := l.Warn()
+			var buf [fieldsBuf]byte
+			f := fields{ev: ev}
 			c, plain := cleanText(d, maxDetailLen)
-			logText(ev, "detail", c, plain)
+			b := f.text(buf[:0], "detail", c, plain)
 			c, plain = cleanText(h, maxDetailLen)
-			logText(ev, "hint", c, plain)
+			f.flush(f.text(b, "hint", c, plain))
 			ev.Msg("x")
 		}
 	})

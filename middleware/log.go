@@ -53,27 +53,32 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 	if ev == nil {
 		return
 	}
-	ev.Str("reason", string(rf.reason)).
-		Int("status", d.Status).
-		Str("scheme", rf.scheme).
-		Str("method", clean(r.Method, 32)).
-		Str("path", clean(r.URL.Path, maxPathLen)).
-		Str("route", routePattern(r)).
-		Str("remote_ip", ip).
-		Str("request_id", rid)
+	var buf [fieldsBuf]byte
+	f := fields{ev: ev}
+	b := f.str(buf[:0], "reason", string(rf.reason))
+	b = f.int(b, "status", d.Status)
+	b = f.str(b, "scheme", rf.scheme)
+	method, plain := cleanText(r.Method, 32)
+	b = f.text(b, "method", method, plain)
+	path, plain := cleanText(r.URL.Path, maxPathLen)
+	b = f.text(b, "path", path, plain)
+	b = f.str(b, "route", routePattern(r))
+	b = f.str(b, "remote_ip", ip)
+	b = f.str(b, "request_id", rid)
 	detail, plain := cleanText(sc.scrub(rf.detail), maxDetailLen)
-	logText(ev, "detail", detail, plain)
+	b = f.text(b, "detail", detail, plain)
 	if rf.hint != "" {
 		hint, plain := rf.logHintText(sc)
-		logText(ev, "hint", hint, plain)
+		b = f.text(b, "hint", hint, plain)
 	}
-	addAttrs(ev, rf.attrs, sc)
+	b = f.attrs(b, rf.attrs, sc)
 	if rf.err != nil {
-		ev.Str("error", clean(sc.scrub(rf.err.Error()), maxDetailLen))
+		b = f.str(b, "error", clean(sc.scrub(rf.err.Error()), maxDetailLen))
 	}
 	if suppressed > 0 {
-		ev.Int("suppressed", suppressed)
+		b = f.int(b, "suppressed", suppressed)
 	}
+	f.flush(b)
 	ev.Msg("authgate: request refused")
 }
 
@@ -101,9 +106,16 @@ func (g *Gate) logAuthenticated(r *http.Request, id *verifiers.Identity) {
 		return
 	}
 	if ev := g.loggerFor(r).Debug(); ev != nil {
-		ev.Str("scheme", id.Scheme).Str("subject", clean(id.Subject, maxAttrLen)).
-			Str("method", r.Method).Str("path", clean(r.URL.Path, maxPathLen)).Str("route", routePattern(r))
-		addAttrs(ev, id.Attrs, nil)
+		var buf [fieldsBuf]byte
+		f := fields{ev: ev}
+		b := f.str(buf[:0], "scheme", id.Scheme)
+		subject, plain := cleanText(id.Subject, maxAttrLen)
+		b = f.text(b, "subject", subject, plain)
+		b = f.str(b, "method", r.Method)
+		path, plain := cleanText(r.URL.Path, maxPathLen)
+		b = f.text(b, "path", path, plain)
+		b = f.str(b, "route", routePattern(r))
+		f.flush(f.attrs(b, id.Attrs, nil))
 		ev.Msg("authgate: authenticated")
 	}
 }
@@ -143,52 +155,27 @@ func reserved(k string) bool {
 	return false
 }
 
-// addAttrs logs attrs, scrubbed by sc (nil: not scrubbed).
-func addAttrs(ev *zerolog.Event, attrs []verifiers.Attr, sc *scrubber) {
+// attrs adds attrs, scrubbed by sc (nil: not scrubbed), to run b.
+func (f *fields) attrs(b []byte, attrs []verifiers.Attr, sc *scrubber) []byte {
 	for _, a := range attrs {
-		k, v, plain := attrText(a, sc)
-		logText(ev, k, v, plain)
+		k, kPlain, v, plain := attrText(a, sc)
+		b = f.field(b, k, kPlain, v, plain)
 	}
-}
-
-// logText adds s, a text cleaned by cleanText, to ev under key. A plain
-// one is copied into the event as it stands (RawJSON), which spares
-// zerolog's escaping scan, a byte at a time: the details and hints of
-// rejections are a few hundred bytes, and that scan was the largest part
-// of the event's cost (BenchmarkPaired, unknown_key). Any other text
-// goes through Str, which escapes it.
-func logText(ev *zerolog.Event, key, s string, plain bool) {
-	if !plain || !rawJSONText || len(s) > maxDetailLen {
-		ev.Str(key, s)
-		return
-	}
-	if len(s) <= maxAttrLen {
-		var buf [maxAttrLen + 2]byte // most texts: no 1 KiB to clear
-		ev.RawJSON(key, quoted(buf[:0], s))
-		return
-	}
-	var buf [maxDetailLen + 2]byte
-	ev.RawJSON(key, quoted(buf[:0], s))
-}
-
-// quoted appends s between double quotes to b.
-func quoted(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return b
 }
 
 // attrField is the log field of a verifier's attribute: its name, cleaned
 // and prefixed when reserved, and its value, scrubbed by sc (nil: not
 // scrubbed) and cleaned.
 func attrField(a verifiers.Attr, sc *scrubber) (string, string) {
-	k, v, _ := attrText(a, sc)
+	k, _, v, _ := attrText(a, sc)
 	return k, v
 }
 
-// attrText is attrField, and whether the value is plain (cleanText).
-func attrText(a verifiers.Attr, sc *scrubber) (k, v string, plain bool) {
-	k = clean(a.Key, 64)
+// attrText is attrField, and whether the name and the value are plain
+// (cleanText).
+func attrText(a verifiers.Attr, sc *scrubber) (k string, kPlain bool, v string, plain bool) {
+	k, kPlain = cleanText(a.Key, 64)
 	if k == "" || reserved(k) {
 		k = "attr_" + k
 	}
@@ -197,5 +184,5 @@ func attrText(a verifiers.Attr, sc *scrubber) (k, v string, plain bool) {
 		v = sc.scrub(v)
 	}
 	v, plain = cleanText(v, maxAttrLen)
-	return k, v, plain
+	return k, kPlain, v, plain
 }

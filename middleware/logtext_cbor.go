@@ -3,6 +3,6 @@
 package middleware
 
 // rawJSONText is false under zerolog's binary_log build tag, where raw
-// JSON would be written as embedded JSON, not as a CBOR string: logText
-// then adds every text with Str.
+// JSON would be written as embedded JSON, not as a CBOR string: fields
+// then adds every field with Str or Int.
 const rawJSONText = false

@@ -3,5 +3,5 @@
 package middleware
 
 // rawJSONText says that zerolog writes JSON (not CBOR, its binary_log
-// build tag), so that logText may add a plain text as raw JSON.
+// build tag), so that fields may add plain texts as raw JSON.
 const rawJSONText = true
