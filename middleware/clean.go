@@ -45,19 +45,12 @@ func spoofing(c rune) bool {
 	return c >= 0xad && unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
-// printableASCII reports whether every byte of s is in 0x20..0x7e. Every
-// event the gate logs passes its texts through clean, and almost all of
-// them are printable ASCII: it tests 8 bytes at a time.
-func printableASCII(s string) bool {
-	printable, _ := scanText(s)
-	return printable
-}
-
 // scanText reports whether every byte of s is in 0x20..0x7e (printable)
 // and, if so, whether s also holds no double quote and no backslash (plain): a JSON
 // string's content as it stands, with nothing to escape. It tests 8 bytes
-// at a time, with one branch per word: the words' findings are gathered
-// and looked at once at the end, and a text of 8 bytes or more ends with
+// at a time without a branch on the bytes: the words' findings are
+// gathered and looked at once at the end (so it never stops early: its
+// callers bound the text first), and a text of 8 bytes or more ends with
 // a word that overlaps the one before (testing a byte twice changes
 // nothing).
 func scanText(s string) (printable, plain bool) {

@@ -11,6 +11,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// printableASCII reports whether every byte of s is in 0x20..0x7e: the
+// first result of scanText, which the tests hold to its byte-by-byte
+// definition.
+func printableASCII(s string) bool {
+	printable, _ := scanText(s)
+	return printable
+}
+
 // printableASCIIByteByByte is the definition printableASCII implements 8
 // bytes at a time.
 func printableASCIIByteByByte(s string) bool {

@@ -223,6 +223,17 @@ func TestSuccess(t *testing.T) {
 			t.Errorf("event = %v", ev)
 		}
 	})
+	t.Run("success_event_cleans_the_method", func(t *testing.T) {
+		// As the refused event does: a control character in a method
+		// (from a server that does not check it) is replaced.
+		g, lb := testGate()
+		r := get("/", "Authorization", "Bearer good")
+		r.Method = "GE\x00T"
+		serve(mixedRoute(g), r)
+		if evs := lb.events(t); len(evs) != 1 || evs[0]["method"] != "GE\uFFFDT" {
+			t.Errorf("events = %v", evs)
+		}
+	})
 	_ = lb
 }
 

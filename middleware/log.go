@@ -73,7 +73,8 @@ func (g *Gate) logRefusal(r *http.Request, rf *refusal, d *reasonData, rid strin
 	}
 	b = f.attrs(b, rf.attrs, sc)
 	if rf.err != nil {
-		b = f.str(b, "error", clean(sc.scrub(rf.err.Error()), maxDetailLen))
+		e, plain := cleanText(sc.scrub(rf.err.Error()), maxDetailLen)
+		b = f.text(b, "error", e, plain)
 	}
 	if suppressed > 0 {
 		b = f.int(b, "suppressed", suppressed)
@@ -111,7 +112,8 @@ func (g *Gate) logAuthenticated(r *http.Request, id *verifiers.Identity) {
 		b := f.str(buf[:0], "scheme", id.Scheme)
 		subject, plain := cleanText(id.Subject, maxAttrLen)
 		b = f.text(b, "subject", subject, plain)
-		b = f.str(b, "method", r.Method)
+		method, plain := cleanText(r.Method, 32)
+		b = f.text(b, "method", method, plain)
 		path, plain := cleanText(r.URL.Path, maxPathLen)
 		b = f.text(b, "path", path, plain)
 		b = f.str(b, "route", routePattern(r))

@@ -235,9 +235,10 @@
 // is tagged with the key-set epoch, which changes whenever any issuer
 // installs a set (every successful fetch, even of an unchanged set) or
 // discovery finds another issuer name, so a remembered rejection never
-// hides a change of keys. token_key_unknown is remembered only from a
-// static key set, which is never fetched; from a fetched set it is never
-// remembered (it must keep triggering the unknown-key refresh). Never
+// hides a change of keys. token_key_unknown (a kid the set lacks, or a
+// token without kid and too many keys for its alg) is remembered only
+// from a static key set, which is never fetched; from a fetched set it is
+// never remembered (it must keep triggering the unknown-key refresh). Never
 // remembered either: token_not_yet_valid and
 // token_issued_in_future (they change with time), and 503s. A
 // remembered rejection is also dropped when the time claims would give

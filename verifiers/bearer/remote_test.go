@@ -163,6 +163,41 @@ func TestRemote_JWKSURL_and_unknown_kid_refresh(t *testing.T) {
 	}
 }
 
+// TestRemote_unknown_kid_long_way_not_remembered: a fetched set's unknown
+// kid refused by verify's long way (findKeys, its refresh rate-limited)
+// is not remembered either. With two fetched issuers, one fetched long
+// ago, the shortcut does not apply: noKeyToTry finds an issuer whose set
+// may be fetched for the kid.
+func TestRemote_unknown_kid_long_way_not_remembered(t *testing.T) {
+	t.Parallel()
+	a := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))
+	b := newKeyServer(t, jwkOf(fx.ec, "b1", "ES256"))
+	clk := authgatetest.NewClock(t0)
+	v, err := New(context.Background(), testAud, []Issuer{
+		{URL: a.URL, Keys: JWKSURL(a.URL + "/jwks")},
+		{URL: b.URL, Keys: JWKSURL(b.URL + "/jwks")},
+	}, WithClock(clk.Now), WithLogger(zerolog.Nop()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	clk.Advance(DefaultUnknownKeyRefresh)
+	// An unknown kid of issuer a fetches a's set again; b's stays old.
+	_, err = v.Verify(bearerReq(tokenFor(a.URL, fx.ec, "ES256", "x1")))
+	wantReject(t, err, verifiers.TokenKeyUnknown)
+	nope := tokenFor(a.URL, fx.ec2, "ES256", "nope")
+	_, err = v.Verify(bearerReq(nope))
+	rej := wantReject(t, err, verifiers.TokenKeyUnknown)
+	if !strings.Contains(rej.Detail, "at most every 30s") {
+		t.Fatalf("not the rate-limited refusal of the long way: %s", rej.Detail)
+	}
+	a.set(func(ks *keyServer) { ks.keys = append(ks.keys, jwkOf(fx.ec2, "nope", "ES256")) })
+	clk.Advance(DefaultUnknownKeyRefresh)
+	if _, err := v.Verify(bearerReq(nope)); err != nil {
+		t.Fatalf("the kid published after its first refusal: %v", err)
+	}
+}
+
 func TestRemote_unknown_kid_refresh_shared_by_concurrent_requests(t *testing.T) {
 	t.Parallel()
 	ks := newKeyServer(t, jwkOf(fx.ec, "ec1", "ES256"))

@@ -190,10 +190,11 @@ func (v *Verifier) rememberIdentity(tok string, id *verifiers.Identity, now time
 // rememberRejection caches rej, which vd describes, for tok, when it is
 // a pure function of the token and the key sets. Never remembered:
 //
-//   - token_key_unknown from a remote set, so that each such token keeps
+//   - token_key_unknown from a fetched set, so that each such token keeps
 //     going through the unknown-key refresh of its issuer's set (from a
-//     static set, vd.settled, it is remembered: that set is never
-//     fetched, and the outcome holds until another epoch);
+//     static set, vd.settled, it is remembered, an unknown kid or too many
+//     keys for a token without kid alike: that set is never fetched, and
+//     the outcome holds until another epoch);
 //   - token_not_yet_valid and token_issued_in_future, which change with
 //     time;
 //   - verifier_unavailable (503), which is not a Rejection.

@@ -40,9 +40,11 @@ type verdict struct {
 	exp time.Time
 	// expired is set for a token_expired rejection.
 	expired bool
-	// settled is set for a token_key_unknown rejection from a static key
-	// set: no fetch can follow, so the outcome holds while the key-set
-	// epoch does, as a bad signature's does (rememberRejection).
+	// settled is set when the token's key was looked for in a static key
+	// set (unknownKid, or any findKeys error from a static issuer): no
+	// fetch can follow, so a token_key_unknown outcome holds while the
+	// key-set epoch does, as a bad signature's does. Only
+	// rememberRejection reads it, for token_key_unknown alone.
 	settled bool
 }
 
