@@ -6,7 +6,7 @@
 # summarises them with benchstat and rewrites README.md's results section
 # with the medians.
 #
-#   ./run.sh                    # 6 runs of 500ms per row: about 7 minutes on 2 cores
+#   ./run.sh                    # 6 runs of 500ms per row: about 11 minutes on 2 cores
 #   RUNS=1 BENCHTIME=100ms ./run.sh   # a quick look (README then says 1 sample)
 #
 # benchstat: go install golang.org/x/perf/cmd/benchstat@latest

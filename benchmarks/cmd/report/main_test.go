@@ -7,9 +7,9 @@ import (
 )
 
 // TestSameFloorTargetHasCacheUnknownKey: the ≤ 3 µs rejection target
-// counts the unknown_key rows with the token cache on, which verify the
-// token on every request (token_key_unknown is never remembered), and
-// names the worst of them when it is the worst.
+// counts the unknown_key rows with the token cache on (a remembered
+// rejection from the static set, a rejection without signature work like
+// the others), and names the worst of them when it is the worst.
 func TestSameFloorTargetHasCacheUnknownKey(t *testing.T) {
 	res := mustParse(t,
 		"BenchmarkJWT/alg=ES256/path=unknown_key/impl=authgate-nocache-2 1000 3000 ns/op 100 B/op 10 allocs/op",
@@ -86,6 +86,39 @@ func TestAPIKeyTargetAtInfo(t *testing.T) {
 	if !strings.Contains(shown, "authgate +800 ns, echo-keyauth +600 ns (no event) | not a target |") {
 		t.Errorf("trace-level line %q", shown)
 	}
+}
+
+// TestPairedSameReplacesSubtraction: when BenchmarkPairedSame ran, the
+// API key success target compares its paired differences (the
+// subtraction shown beside them), and the rejection target takes the
+// cached JWT rows and the API key rows from it.
+func TestPairedSameReplacesSubtraction(t *testing.T) {
+	res := mustParse(t,
+		"BenchmarkFloor/router=echo-2 1000 1000 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkAPIKey/keys=1/path=success/impl=echo-keyauth-2 1000 1600 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkAPIKey/keys=1/path=success/impl=authgate-2 1000 2800 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkFloorSame/apikey/path=success-2 1000 2000 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkLogging/apikey/path=success/log=info-2 1000 2500 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkAPIKey/keys=1/path=unknown/impl=authgate-2 1000 9000 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkFloorSame/apikey/path=unknown-2 1000 2000 ns/op 0 B/op 0 allocs/op",
+		"BenchmarkJWT/alg=ES256/path=expired/impl=authgate-cache-2 1000 9000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkFloorSame/jwt/alg=ES256/path=expired-2 1000 1000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkPairedSame/apikey/path=success/impl=authgate-info-2 100 5000 ns/op 2700 authgate-ns/op 700 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/apikey/path=unknown/impl=authgate-2 100 7000 ns/op 4500 authgate-ns/op 2500 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/jwt/alg=ES256/path=expired/impl=authgate-cache-2 100 4000 ns/op 2800 authgate-ns/op 1800 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
+	)
+	// Paired: +700 ns against +650 ns, not met; by subtraction it read
+	// +500 ns against +600 ns, met.
+	target := targetLine(res, "API key success, logger at info")
+	if !strings.Contains(target, "paired | authgate +700 ns, echo-keyauth +650 ns (by subtraction: +500 ns, +600 ns) | **not met** |") {
+		t.Errorf("target line %q", target)
+	}
+	line := rejectionTarget(res)
+	wantAll(t, "target line", line, "APIKey 1 unknown (paired) +2.5 µs", "JWT ES256 expired (cache, paired) +1.8 µs", "worst +2.5 µs", "| met |")
+	var out bytes.Buffer
+	writePairedSame(&out, res)
+	wantAll(t, "paired-same table", out.String(), "| apikey/path=success/impl=echo-keyauth | 1.65 µs | 1 µs | +650 ns |", "| jwt/alg=ES256/path=expired/impl=authgate-cache | 2.8 µs | 1 µs | +1.8 µs |")
 }
 
 // mustParse parses the benchmark output lines.
