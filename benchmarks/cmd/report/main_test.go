@@ -69,14 +69,19 @@ func TestPairedPerPath(t *testing.T) {
 // (its default logger's level, no success event) with echo's key-auth,
 // which writes none; the row at zerolog's trace default, which writes
 // the debug event, is shown beside it as not a target.
+// apiKeySuccessRows are the rows of the API key success target measured
+// apart: echo's floor and key-auth, authgate at trace and at info, and
+// their same-response floor.
+var apiKeySuccessRows = []string{
+	"BenchmarkFloor/router=echo-2 1000 1000 ns/op 0 B/op 0 allocs/op",
+	"BenchmarkAPIKey/keys=1/path=success/impl=echo-keyauth-2 1000 1600 ns/op 0 B/op 0 allocs/op",
+	"BenchmarkAPIKey/keys=1/path=success/impl=authgate-2 1000 2800 ns/op 0 B/op 0 allocs/op",
+	"BenchmarkFloorSame/apikey/path=success-2 1000 2000 ns/op 0 B/op 0 allocs/op",
+	"BenchmarkLogging/apikey/path=success/log=info-2 1000 2500 ns/op 0 B/op 0 allocs/op",
+}
+
 func TestAPIKeyTargetAtInfo(t *testing.T) {
-	res := mustParse(t,
-		"BenchmarkFloor/router=echo-2 1000 1000 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkAPIKey/keys=1/path=success/impl=echo-keyauth-2 1000 1600 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkAPIKey/keys=1/path=success/impl=authgate-2 1000 2800 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkFloorSame/apikey/path=success-2 1000 2000 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkLogging/apikey/path=success/log=info-2 1000 2500 ns/op 0 B/op 0 allocs/op",
-	)
+	res := mustParse(t, apiKeySuccessRows...)
 	target := targetLine(res, "API key success, logger at info")
 	shown := targetLine(res, "API key success, logger at zerolog's trace default")
 	// info: 2500 - 2000 = +500 ns against echo's 1600 - 1000 = +600 ns.
@@ -93,12 +98,7 @@ func TestAPIKeyTargetAtInfo(t *testing.T) {
 // subtraction shown beside them), and the rejection target takes the
 // cached JWT rows and the API key rows from it.
 func TestPairedSameReplacesSubtraction(t *testing.T) {
-	res := mustParse(t,
-		"BenchmarkFloor/router=echo-2 1000 1000 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkAPIKey/keys=1/path=success/impl=echo-keyauth-2 1000 1600 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkAPIKey/keys=1/path=success/impl=authgate-2 1000 2800 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkFloorSame/apikey/path=success-2 1000 2000 ns/op 0 B/op 0 allocs/op",
-		"BenchmarkLogging/apikey/path=success/log=info-2 1000 2500 ns/op 0 B/op 0 allocs/op",
+	res := mustParse(t, append(apiKeySuccessRows,
 		"BenchmarkAPIKey/keys=1/path=unknown/impl=authgate-2 1000 9000 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkFloorSame/apikey/path=unknown-2 1000 2000 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkJWT/alg=ES256/path=expired/impl=authgate-cache-2 1000 9000 ns/op 100 B/op 10 allocs/op",
@@ -107,7 +107,7 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 		"BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/apikey/path=unknown/impl=authgate-2 100 7000 ns/op 4500 authgate-ns/op 2500 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/jwt/alg=ES256/path=expired/impl=authgate-cache-2 100 4000 ns/op 2800 authgate-ns/op 1800 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
-	)
+	)...)
 	// Paired: +700 ns against +650 ns, not met; by subtraction it read
 	// +500 ns against +600 ns, met.
 	target := targetLine(res, "API key success, logger at info")

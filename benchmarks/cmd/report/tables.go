@@ -165,12 +165,16 @@ func writePairedSame(w io.Writer, r *results) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "### Rows beside their floors, paired")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "`BenchmarkPairedSame`: each iteration serves the request through the implementation and through its floor (authgate's: chi sending the very response authgate gives; echo's key-auth's: echo with no authentication), one after the other in alternating order. \"over\" is the difference of the two means. Measured apart, these rows and their floors move by 0.3 to 0.5 µs from run to run, as much as the differences the targets judge: the targets take these rows when they ran.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| row | implementation | floor | over |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|")
+	writeSection(w, "Rows beside their floors, paired",
+		"`BenchmarkPairedSame`: each iteration serves the request through the implementation and through its floor (authgate's: chi sending the very response authgate gives; echo's key-auth's: echo with no authentication), one after the other in alternating order. \"over\" is the difference of the two means. Measured apart, these rows and their floors move by 0.3 to 0.5 µs from run to run, as much as the differences the targets judge: the targets take these rows when they ran.",
+		"| row | implementation | floor | over |\n|---|--:|--:|--:|", rows)
+}
+
+// writeSection writes a results section: its title, the paragraph that
+// says what it measures, and its table (head: the header and alignment
+// lines).
+func writeSection(w io.Writer, title, intro, head string, rows []string) {
+	fmt.Fprintf(w, "### %s\n\n%s\n\n%s\n", title, intro, head)
 	for _, l := range rows {
 		fmt.Fprintln(w, l)
 	}
@@ -189,12 +193,7 @@ func writePaired(w io.Writer, r *results) {
 	if _, _, _, ok := r.paired(algs[0], "success"); !ok {
 		return
 	}
-	fmt.Fprintln(w, "### JWT without the token cache: authgate beside the signature check, paired")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "`BenchmarkPaired`: each iteration serves the request through authgate (no token cache) and through its reference, chi answering with the very response authgate gives after the signature check of the same token made as authgate calls the standard library (none for `unknown_key`), timed one after the other in alternating order. \"over\" is the difference of the two means: everything authgate does but the signature check. \"over − success's over\" leaves out what a success pays too (parsing, the claims map, the key lookup): what refusing adds.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| alg | path | authgate | reference | over | over − success's over | authgate / reference |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|")
+	var rows []string
 	for _, alg := range algs {
 		_, _, so, sok := r.paired(alg, "success")
 		for _, p := range jwtPaths {
@@ -206,8 +205,10 @@ func writePaired(w io.Writer, r *results) {
 			if sok && p != "success" && p != "unknown_key" {
 				beyond = signedDur(o - so)
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", alg, p, dur(a), dur(f), signedDur(o), beyond, ratio(a, f))
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", alg, p, dur(a), dur(f), signedDur(o), beyond, ratio(a, f)))
 		}
 	}
-	fmt.Fprintln(w)
+	writeSection(w, "JWT without the token cache: authgate beside the signature check, paired",
+		"`BenchmarkPaired`: each iteration serves the request through authgate (no token cache) and through its reference, chi answering with the very response authgate gives after the signature check of the same token made as authgate calls the standard library (none for `unknown_key`), timed one after the other in alternating order. \"over\" is the difference of the two means: everything authgate does but the signature check. \"over − success's over\" leaves out what a success pays too (parsing, the claims map, the key lookup): what refusing adds.",
+		"| alg | path | authgate | reference | over | over − success's over | authgate / reference |\n|---|---|--:|--:|--:|--:|--:|", rows)
 }
