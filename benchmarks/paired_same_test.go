@@ -18,7 +18,8 @@ import (
 // difference of the two means. Measured apart, the rows and their floors
 // move by 0.3 to 0.5 µs between runs of the same code on this VM, as
 // much as the differences the targets judge; paired, the machine's speed
-// of the moment weighs on both alike.
+// of the moment weighs on a row and its floor alike (two rows' paired
+// differences, timed seconds apart, still move from sample to sample).
 //
 //   - apikey/path=success: authgate with its logger at info (the gate's
 //     default level: no success event) beside the same-response floor,

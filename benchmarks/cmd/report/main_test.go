@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -98,7 +99,7 @@ func TestAPIKeyTargetAtInfo(t *testing.T) {
 // subtraction shown beside them), and the rejection target takes the
 // cached JWT rows and the API key rows from it.
 func TestPairedSameReplacesSubtraction(t *testing.T) {
-	res := mustParse(t, append(apiKeySuccessRows,
+	res := mustParse(t, slices.Concat(apiKeySuccessRows, []string{
 		"BenchmarkAPIKey/keys=1/path=unknown/impl=authgate-2 1000 9000 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkFloorSame/apikey/path=unknown-2 1000 2000 ns/op 0 B/op 0 allocs/op",
 		"BenchmarkJWT/alg=ES256/path=expired/impl=authgate-cache-2 1000 9000 ns/op 100 B/op 10 allocs/op",
@@ -107,7 +108,7 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 		"BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/apikey/path=unknown/impl=authgate-2 100 7000 ns/op 4500 authgate-ns/op 2500 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/jwt/alg=ES256/path=expired/impl=authgate-cache-2 100 4000 ns/op 2800 authgate-ns/op 1800 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
-	)...)
+	})...)
 	// Paired: +700 ns against +650 ns, not met; by subtraction it read
 	// +500 ns against +600 ns, met.
 	target := targetLine(res, "API key success, logger at info")
@@ -119,6 +120,30 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 	var out bytes.Buffer
 	writePairedSame(&out, res)
 	wantAll(t, "paired-same table", out.String(), "| apikey/path=success/impl=echo-keyauth | 1.65 µs | 1 µs | +650 ns |", "| jwt/alg=ES256/path=expired/impl=authgate-cache | 2.8 µs | 1 µs | +1.8 µs |")
+}
+
+// TestPairedSamePartial: the paired rows judge the API key target even
+// when the rows measured apart did not run (a `-bench PairedSame` run),
+// and a rejection row without its paired row keeps its subtraction while
+// its neighbour takes the paired figure; half the API key target's rows
+// is "not measured", never a silent gap.
+func TestPairedSamePartial(t *testing.T) {
+	res := mustParse(t,
+		"BenchmarkPairedSame/apikey/path=success/impl=authgate-info-2 100 5000 ns/op 2700 authgate-ns/op 600 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/jwt/alg=ES256/path=expired/impl=authgate-cache-2 100 4000 ns/op 2800 authgate-ns/op 1800 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkJWT/alg=ES256/path=bad_signature/impl=authgate-cache-2 1000 5000 ns/op 100 B/op 10 allocs/op",
+		"BenchmarkFloorSame/jwt/alg=ES256/path=bad_signature-2 1000 1000 ns/op 100 B/op 10 allocs/op",
+	)
+	target := targetLine(res, "API key success, logger at info")
+	if !strings.Contains(target, "authgate +600 ns, echo-keyauth +650 ns (by subtraction: not measured apart) | met |") {
+		t.Errorf("target line %q", target)
+	}
+	wantAll(t, "target line", rejectionTarget(res), "JWT ES256 expired (cache, paired) +1.8 µs", "JWT ES256 bad_signature (cache) +4 µs", "**not met**")
+	half := mustParse(t, "BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op")
+	if l := targetLine(half, "API key success, logger at info"); !strings.Contains(l, "| not measured |") {
+		t.Errorf("half the rows: target line %q", l)
+	}
 }
 
 // mustParse parses the benchmark output lines.

@@ -181,14 +181,6 @@ func writeSection(w io.Writer, title, intro, head string, rows []string) {
 	fmt.Fprintln(w)
 }
 
-// subtracted is row's median less floor, or "not measured".
-func subtracted(r *results, row string, floor float64) string {
-	if s, ok := r.get(row); ok {
-		return signedDur(s.ns - floor)
-	}
-	return "not measured"
-}
-
 func writePaired(w io.Writer, r *results) {
 	if _, _, _, ok := r.paired(algs[0], "success"); !ok {
 		return

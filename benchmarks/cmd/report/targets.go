@@ -132,36 +132,38 @@ func writeTargets(w io.Writer, r *results) {
 	// Over the same-response floor (BenchmarkFloorSame): the router
 	// sending the very status, headers and body authgate sends, so that
 	// only deciding, logging and building them are counted.
-	if echoFloor, ok := get("Floor/router=echo"); ok {
-		s, ok1 := get("APIKey/keys=1/path=success/impl=authgate")
-		same, ok2 := get("FloorSame/apikey/path=success")
-		e, ok3 := get("APIKey/keys=1/path=success/impl=echo-keyauth")
-		if ok1 && ok2 && ok3 {
-			// The target compares the same work: echo's key-auth writes
-			// no event for a success, and neither does the gate at info,
-			// the level of its own default logger (the one it uses
-			// without WithLogger). The APIKey rows log to a logger at
-			// zerolog's trace default, where every success also writes
-			// the gate's debug event: shown beside it, as what that
-			// event costs.
-			over, eover := s.ns-same.ns, e.ns-echoFloor.ns
-			// Paired (BenchmarkPairedSame), each beside its floor in the
-			// same loop, when it ran; else by subtraction.
-			pa, okA := r.pairedSame("apikey/path=success/impl=authgate-info")
-			pe, okE := r.pairedSame("apikey/path=success/impl=echo-keyauth")
-			if okA && okE {
-				add("API key success, logger at info (authgate's default level; no success event, as echo's key-auth writes none): no slower over the same-response floor than echo's key-auth over echo's, paired",
-					fmt.Sprintf("authgate %s, echo-keyauth %s (by subtraction: %s, %s)", signedDur(pa), signedDur(pe), subtracted(r, "Logging/apikey/path=success/log=info", same.ns), signedDur(eover)), pa <= pe)
-			} else if il, ok := get("Logging/apikey/path=success/log=info"); ok {
-				iover := il.ns - same.ns
-				add("API key success, logger at info (authgate's default level; no success event, as echo's key-auth writes none): no slower over the same-response floor than echo's key-auth over echo's",
-					fmt.Sprintf("authgate %s, echo-keyauth %s", signedDur(iover), signedDur(eover)), iover <= eover)
-			} else {
-				missing("API key success, logger at info: no slower over the same-response floor than echo's key-auth over echo's", "not measured: no Logging/apikey/path=success/log=info row")
-			}
-			info("API key success, logger at zerolog's trace default, which also writes the gate's debug \"authenticated\" event, over the same-response floor",
-				fmt.Sprintf("authgate %s, echo-keyauth %s (no event)", signedDur(over), signedDur(eover)))
+	// The API key success target compares the same work: echo's
+	// key-auth writes no event for a success, and neither does the gate
+	// at info, the level of its own default logger (the one it uses
+	// without WithLogger). Paired (BenchmarkPairedSame, each beside its
+	// floor in the same loop) when it ran, the subtraction shown beside;
+	// else by subtraction. The APIKey rows log to a logger at zerolog's
+	// trace default, where every success also writes the gate's debug
+	// event: shown beside it, as what that event costs.
+	const apiKeyTarget = "API key success, logger at info (authgate's default level; no success event, as echo's key-auth writes none): no slower over the same-response floor than echo's key-auth over echo's"
+	echoFloor, okF := get("Floor/router=echo")
+	same, okS := get("FloorSame/apikey/path=success")
+	e, okE := get("APIKey/keys=1/path=success/impl=echo-keyauth")
+	il, okI := get("Logging/apikey/path=success/log=info")
+	eover := e.ns - echoFloor.ns
+	pa, okPA := r.pairedSame("apikey/path=success/impl=authgate-info")
+	pe, okPE := r.pairedSame("apikey/path=success/impl=echo-keyauth")
+	switch {
+	case okPA && okPE:
+		sub := "not measured apart"
+		if okF && okS && okE && okI {
+			sub = fmt.Sprintf("%s, %s", signedDur(il.ns-same.ns), signedDur(eover))
 		}
+		add(apiKeyTarget+", paired", fmt.Sprintf("authgate %s, echo-keyauth %s (by subtraction: %s)", signedDur(pa), signedDur(pe), sub), pa <= pe)
+	case okF && okS && okE && okI:
+		iover := il.ns - same.ns
+		add(apiKeyTarget, fmt.Sprintf("authgate %s, echo-keyauth %s", signedDur(iover), signedDur(eover)), iover <= eover)
+	case okF || okS || okE || okI || okPA || okPE:
+		missing(apiKeyTarget, "not measured: neither both BenchmarkPairedSame rows nor the four rows measured apart (Floor/router=echo, FloorSame/apikey/path=success, APIKey echo-keyauth, Logging/apikey/path=success/log=info) ran")
+	}
+	if s, ok := get("APIKey/keys=1/path=success/impl=authgate"); ok && okF && okS && okE {
+		info("API key success, logger at zerolog's trace default, which also writes the gate's debug \"authenticated\" event, over the same-response floor",
+			fmt.Sprintf("authgate %s, echo-keyauth %s (no event)", signedDur(s.ns-same.ns), signedDur(eover)))
 	}
 	var samerej []string
 	sameWorst, sameWorstName := math.Inf(-1), ""
