@@ -57,17 +57,12 @@ func scanText(s string) (printable, plain bool) {
 	if len(s) < 8 {
 		return scanShort(s)
 	}
-	var bad, quote uint64
-	for i := 0; ; i += 8 {
-		if i > len(s)-8 {
-			i = len(s) - 8
-		}
+	// The words before the last, then the last 8 bytes.
+	bad, quote := scanWord(word(s, len(s)-8))
+	for i := 0; i < len(s)-8; i += 8 {
 		b, q := scanWord(word(s, i))
 		bad |= b
 		quote |= q
-		if i == len(s)-8 {
-			break
-		}
 	}
 	return bad == 0, bad == 0 && quote == 0
 }

@@ -41,7 +41,8 @@ func scanTextByteByByte(s string) (printable, plain bool) {
 
 // TestPrintableASCIIEveryByteEveryPosition puts each of the 256 byte
 // values at each position of printable texts of 1 to 24 bytes (so in the
-// word loop and in the tail), next to each edge value, and checks the
+// short loop, in the word loop and in the overlapping last word), next
+// to each edge value, and checks the
 // word-at-a-time test against the byte-by-byte one.
 func TestPrintableASCIIEveryByteEveryPosition(t *testing.T) {
 	edges := []byte{0x20, 0x21, 0x7e, 0x1f, 0x7f, 0x80, 0xff, 0x00}
