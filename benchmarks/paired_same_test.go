@@ -25,6 +25,11 @@ import (
 //     default level: no success event) beside the same-response floor,
 //     and echo's key-auth beside echo with no authentication, for the
 //     target "no slower over its floor than echo's key-auth";
+//   - apikey/path=success/impl=nethttp-keyauth and nethttp-keycheck: the
+//     same key check as plain net/http middleware beside chi with no
+//     authentication, handing the subject on in the request's context
+//     and not (netHTTPKeyAuth): what a net/http middleware pays to pass
+//     a value to its handler, which echo's key-auth does not;
 //   - apikey/path=unknown and missing, and jwt/.../impl=authgate-cache
 //     (the token cache on: expired and bad_signature are remembered
 //     rejections, unknown_key one from a static set), each beside the
@@ -40,6 +45,12 @@ func BenchmarkPairedSame(b *testing.B) {
 	})
 	b.Run("apikey/path=success/impl=echo-keyauth", func(b *testing.B) {
 		pairbench.Serve(b, echoKeyAuth(1), floorEcho(), good(), http.StatusNoContent, "echo", "floor")
+	})
+	b.Run("apikey/path=success/impl=nethttp-keyauth", func(b *testing.B) {
+		pairbench.Serve(b, netHTTPKeyAuth(1, true), floorChi(), good(), http.StatusNoContent, "nethttp", "floor")
+	})
+	b.Run("apikey/path=success/impl=nethttp-keycheck", func(b *testing.B) {
+		pairbench.Serve(b, netHTTPKeyAuth(1, false), floorChi(), good(), http.StatusNoContent, "nethttp", "floor")
 	})
 	h := authgateAPIKey(b, 1)
 	for _, p := range []struct{ name, key string }{{"unknown", ks.unknown.Reveal()}, {"missing", ""}} {

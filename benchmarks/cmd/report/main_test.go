@@ -107,6 +107,8 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 		"BenchmarkPairedSame/apikey/path=success/impl=authgate-info-2 100 5000 ns/op 2700 authgate-ns/op 700 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/apikey/path=unknown/impl=authgate-2 100 7000 ns/op 4500 authgate-ns/op 2500 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/apikey/path=success/impl=nethttp-keyauth-2 100 3000 ns/op 1600 nethttp-ns/op 620 over-ns/op 980 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/apikey/path=success/impl=nethttp-keycheck-2 100 3000 ns/op 1200 nethttp-ns/op 220 over-ns/op 980 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/jwt/alg=ES256/path=expired/impl=authgate-cache-2 100 4000 ns/op 2800 authgate-ns/op 1800 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
 	})...)
 	// Paired: +700 ns against +650 ns, not met; by subtraction it read
@@ -119,7 +121,11 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 	wantAll(t, "target line", line, "APIKey 1 unknown (paired) +2.5 µs", "JWT ES256 expired (cache, paired) +1.8 µs", "worst +2.5 µs", "| met |")
 	var out bytes.Buffer
 	writePairedSame(&out, res)
-	wantAll(t, "paired-same table", out.String(), "| apikey/path=success/impl=echo-keyauth | 1.65 µs | 1 µs | +650 ns |", "| jwt/alg=ES256/path=expired/impl=authgate-cache | 2.8 µs | 1 µs | +1.8 µs |")
+	wantAll(t, "paired-same table", out.String(), "| apikey/path=success/impl=echo-keyauth | 1.65 µs | 1 µs | +650 ns |", "| jwt/alg=ES256/path=expired/impl=authgate-cache | 2.8 µs | 1 µs | +1.8 µs |",
+		"| apikey/path=success/impl=nethttp-keyauth | 1.6 µs | 980 ns | +620 ns |")
+	// The net/http peer: shown beside the target, not judged.
+	peer := targetLine(res, "as plain net/http middleware on chi")
+	wantAll(t, "net/http peer line", peer, "nethttp-keyauth +620 ns, nethttp-keycheck +220 ns (carrying the subject: +400 ns); authgate +700 ns, echo-keyauth +650 ns", "| not a target |")
 }
 
 // TestPairedSamePartial: the paired rows judge the API key target even

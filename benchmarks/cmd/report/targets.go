@@ -161,6 +161,20 @@ func writeTargets(w io.Writer, r *results) {
 	case okF || okS || okE || okI || okPA || okPE:
 		missing(apiKeyTarget, "not measured: neither both BenchmarkPairedSame rows nor the four rows measured apart (Floor/router=echo, FloorSame/apikey/path=success, APIKey echo-keyauth, Logging/apikey/path=success/log=info) ran")
 	}
+	// The same key check as plain net/http middleware on chi, paired
+	// beside chi's floor, with and without handing the subject on in the
+	// request's context: what passing a value to a handler costs any
+	// net/http middleware, which echo's pooled context does not pay, and
+	// where authgate stands against the simplest net/http peer.
+	if ka, okKA := r.pairedSame("apikey/path=success/impl=nethttp-keyauth"); okKA {
+		if kc, okKC := r.pairedSame("apikey/path=success/impl=nethttp-keycheck"); okKC {
+			m := fmt.Sprintf("nethttp-keyauth %s, nethttp-keycheck %s (carrying the subject: %s)", signedDur(ka), signedDur(kc), signedDur(ka-kc))
+			if okPA && okPE {
+				m += fmt.Sprintf("; authgate %s, echo-keyauth %s", signedDur(pa), signedDur(pe))
+			}
+			info("API key success, echo's key check (SHA-256 map lookup) as plain net/http middleware on chi, paired over chi's floor, handing the subject on in the request's context (r.WithContext) and not", m)
+		}
+	}
 	if s, ok := get("APIKey/keys=1/path=success/impl=authgate"); ok && okF && okS && okE {
 		info("API key success, logger at zerolog's trace default, which also writes the gate's debug \"authenticated\" event, over the same-response floor",
 			fmt.Sprintf("authgate %s, echo-keyauth %s (no event)", signedDur(s.ns-same.ns), signedDur(eover)))
