@@ -12,7 +12,9 @@ import (
 	"github.com/labstack/echo/v4"
 	echomw "github.com/labstack/echo/v4/middleware"
 
+	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/middleware"
+	"github.com/authgate/authgate/verifiers"
 	"github.com/authgate/authgate/verifiers/apikey"
 )
 
@@ -72,15 +74,16 @@ func authgateAPIKeyGate(tb testing.TB, g *middleware.Gate, n int) http.Handler {
 // validator as a careful user writes it for many keys: keys stored as
 // their SHA-256, looked up in a map (no plaintext key kept, no
 // comparison that leaks timing).
-func echoKeyAuth(n int) http.Handler {
-	ks := getAPIKeys()
-	byHash := make(map[[sha256.Size]byte]string, n)
-	for i := range n {
-		byHash[sha256.Sum256([]byte(ks.keys[i].Reveal()))] = subjectOf(i)
-	}
+func echoKeyAuth(n int) http.Handler { return echoKeyAuthCarry(n, true) }
+
+// echoKeyAuthCarry is echoKeyAuth; without carry, its validator does not
+// hand the subject on (no c.Set) and the handler does not look for it
+// (BenchmarkPairedCarry pairs the two).
+func echoKeyAuthCarry(n int, carry bool) http.Handler {
+	byHash := keyHashes(n)
 	e := echo.New()
 	e.GET("/x", func(c echo.Context) error {
-		if c.Get("subject") != testSub {
+		if carry && c.Get("subject") != testSub {
 			return c.NoContent(http.StatusInternalServerError)
 		}
 		return c.NoContent(http.StatusNoContent)
@@ -88,7 +91,7 @@ func echoKeyAuth(n int) http.Handler {
 		KeyLookup: "header:X-API-Key",
 		Validator: func(key string, c echo.Context) (bool, error) {
 			sub, ok := byHash[sha256.Sum256([]byte(key))]
-			if ok {
+			if ok && carry {
 				c.Set("subject", sub)
 			}
 			return ok, nil
@@ -100,27 +103,37 @@ func echoKeyAuth(n int) http.Handler {
 // subjectKey is the context key of netHTTPKeyAuth's subject.
 type subjectKey struct{}
 
-// netHTTPKeyAuth is echoKeyAuth's key check written as plain net/http
-// middleware on chi, as a careful user writes it: the same SHA-256 map
-// lookup, a bare 401 for a missing or unknown key. With carry, it hands
-// the subject to the handler in the request's context, which in net/http
-// means a copy of the request (r.WithContext) and a context value, as
-// every net/http middleware that passes a value on makes (authgate's
-// gate too), and the handler checks it as echoKeyAuth's does. Without
-// carry it lets the request through unchanged and passes nothing on:
-// the two rows' difference is what carrying the subject costs, which
-// echo's pooled, mutable context (c.Set) does not pay.
-func netHTTPKeyAuth(n int, carry bool) http.Handler {
+// keyHashes maps the SHA-256 of the first n keys to their subjects, as
+// echoKeyAuth's validator keeps them.
+func keyHashes(n int) map[[sha256.Size]byte]string {
 	ks := getAPIKeys()
 	byHash := make(map[[sha256.Size]byte]string, n)
 	for i := range n {
 		byHash[sha256.Sum256([]byte(ks.keys[i].Reveal()))] = subjectOf(i)
 	}
+	return byHash
+}
+
+// netHTTPKeyAuth is echoKeyAuth's key check written as plain net/http
+// middleware on chi, as a careful user writes it: the header read by its
+// canonical name (as echo's extractor and authgate read it), the same
+// SHA-256 map lookup, a bare 401 for a missing or unknown key. With
+// carry, it hands the subject to the handler the net/http way, a context
+// value on a copy of the request (context.WithValue, r.WithContext), as
+// authgate's gate does too, and the handler checks it as echoKeyAuth's
+// does. Without carry it lets the request through unchanged and passes
+// nothing on (BenchmarkPairedCarry pairs the two).
+func netHTTPKeyAuth(n int, carry bool) http.Handler {
+	byHash := keyHashes(n)
 	mw := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key := r.Header.Get("X-API-Key")
-			sub, ok := byHash[sha256.Sum256([]byte(key))]
-			if key == "" || !ok {
+			v := r.Header["X-Api-Key"]
+			if len(v) == 0 {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			sub, ok := byHash[sha256.Sum256([]byte(v[0]))]
+			if !ok {
 				w.WriteHeader(http.StatusUnauthorized)
 				return
 			}
@@ -137,6 +150,35 @@ func netHTTPKeyAuth(n int, carry bool) http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// echoCheck is echoKeyAuth's check as an authgate verifier: the key from
+// X-API-Key, its SHA-256 looked up in a map, an identity made beforehand.
+// Behind authgate's gate, it leaves the gate's own part of a success: the
+// difference with the API key verifier is that verifier's (format,
+// checksum, record checks).
+type echoCheck map[[sha256.Size]byte]*verifiers.Identity
+
+func newEchoCheck(n int) echoCheck {
+	c := make(echoCheck, n)
+	for h, sub := range keyHashes(n) {
+		c[h] = &verifiers.Identity{Subject: sub, Scheme: verifiers.SchemeAPIKey, Source: verifiers.Source{In: verifiers.InHeader, Name: "X-API-Key"}}
+	}
+	return c
+}
+
+func (c echoCheck) Challenge() challenge.Challenge { return challenge.Challenge{Scheme: "APIKey"} }
+
+func (c echoCheck) Verify(r *http.Request) (*verifiers.Identity, error) {
+	v := r.Header["X-Api-Key"]
+	if len(v) == 0 {
+		return nil, verifiers.ErrNoCredentials
+	}
+	id, ok := c[sha256.Sum256([]byte(v[0]))]
+	if !ok {
+		return nil, verifiers.Reject(verifiers.APIKeyUnknown, "the key is not known")
+	}
+	return id, nil
 }
 
 // BenchmarkAPIKey: an API key in X-API-Key, with 1 and 10,000 keys known,

@@ -25,11 +25,14 @@ import (
 //     default level: no success event) beside the same-response floor,
 //     and echo's key-auth beside echo with no authentication, for the
 //     target "no slower over its floor than echo's key-auth";
-//   - apikey/path=success/impl=nethttp-keyauth and nethttp-keycheck: the
-//     same key check as plain net/http middleware beside chi with no
-//     authentication, handing the subject on in the request's context
-//     and not (netHTTPKeyAuth): what a net/http middleware pays to pass
-//     a value to its handler, which echo's key-auth does not;
+//   - apikey/path=success/impl=nethttp-keyauth: echo's key check as
+//     plain net/http middleware (netHTTPKeyAuth), handing the subject on
+//     in the request's context, beside chi with no authentication: a
+//     net/http peer of echo's key-auth;
+//   - apikey/path=success/impl=authgate-echocheck: authgate's gate at
+//     info with echo's check as its verifier (echoCheck), beside the
+//     same-response floor: the gate's own part of a success, without the
+//     API key verifier's;
 //   - apikey/path=unknown and missing, and jwt/.../impl=authgate-cache
 //     (the token cache on: expired and bad_signature are remembered
 //     rejections, unknown_key one from a static set), each beside the
@@ -49,8 +52,10 @@ func BenchmarkPairedSame(b *testing.B) {
 	b.Run("apikey/path=success/impl=nethttp-keyauth", func(b *testing.B) {
 		pairbench.Serve(b, netHTTPKeyAuth(1, true), floorChi(), good(), http.StatusNoContent, "nethttp", "floor")
 	})
-	b.Run("apikey/path=success/impl=nethttp-keycheck", func(b *testing.B) {
-		pairbench.Serve(b, netHTTPKeyAuth(1, false), floorChi(), good(), http.StatusNoContent, "nethttp", "floor")
+	echoCheckGate := chiRoute(newGate(middleware.WithLogger(discardLogger().Level(zerolog.InfoLevel))).Require(newEchoCheck(1)), authgateHandler)
+	b.Run("apikey/path=success/impl=authgate-echocheck", func(b *testing.B) {
+		req := good()
+		pairbench.Serve(b, echoCheckGate, sameResponse(b, echoCheckGate, req), req, http.StatusNoContent, "authgate", "floor")
 	})
 	h := authgateAPIKey(b, 1)
 	for _, p := range []struct{ name, key string }{{"unknown", ks.unknown.Reveal()}, {"missing", ""}} {
@@ -71,5 +76,27 @@ func BenchmarkPairedSame(b *testing.B) {
 				pairbench.Serve(b, jh, sameResponse(b, jh, req), req, wantStatus(p), "authgate", "floor")
 			})
 		}
+	}
+}
+
+// BenchmarkPairedCarry: what handing the subject on to the handler costs
+// a key-auth middleware, paired: each iteration serves the request
+// through the middleware that passes it on (carry-ns/op) and through the
+// same middleware that does not (nocarry-ns/op), in alternating order;
+// over-ns/op is the difference. impl=nethttp: netHTTPKeyAuth, a context
+// value on a copy of the request; impl=echo: echo's key-auth, c.Set into
+// echo's pooled context (a map made anew for each request) and c.Get.
+func BenchmarkPairedCarry(b *testing.B) {
+	ks := getAPIKeys()
+	for _, c := range []struct {
+		name           string
+		carry, noCarry http.Handler
+	}{
+		{"nethttp", netHTTPKeyAuth(1, true), netHTTPKeyAuth(1, false)},
+		{"echo", echoKeyAuthCarry(1, true), echoKeyAuthCarry(1, false)},
+	} {
+		b.Run("impl="+c.name, func(b *testing.B) {
+			pairbench.Serve(b, c.carry, c.noCarry, newRequest("X-API-Key", ks.keys[0].Reveal()), http.StatusNoContent, "carry", "nocarry")
+		})
 	}
 }

@@ -108,7 +108,11 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 		"BenchmarkPairedSame/apikey/path=success/impl=echo-keyauth-2 100 3000 ns/op 1650 echo-ns/op 650 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/apikey/path=unknown/impl=authgate-2 100 7000 ns/op 4500 authgate-ns/op 2500 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/apikey/path=success/impl=nethttp-keyauth-2 100 3000 ns/op 1600 nethttp-ns/op 620 over-ns/op 980 floor-ns/op 0 B/op 0 allocs/op",
-		"BenchmarkPairedSame/apikey/path=success/impl=nethttp-keycheck-2 100 3000 ns/op 1200 nethttp-ns/op 220 over-ns/op 980 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedSame/apikey/path=success/impl=authgate-echocheck-2 100 3000 ns/op 2680 authgate-ns/op 680 over-ns/op 2000 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedCarry/impl=nethttp-2 100 3000 ns/op 1600 carry-ns/op 400 over-ns/op 1200 nocarry-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedCarry/impl=echo-2 100 3000 ns/op 1400 carry-ns/op 380 over-ns/op 1020 nocarry-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPaired/alg=ES256/path=expired/log=off-2 100 90000 ns/op 45000 authgate-ns/op 2100 over-ns/op 42900 ref-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPaired/alg=ES256/path=bad_signature/log=off-2 100 90000 ns/op 45000 authgate-ns/op 2600 over-ns/op 42400 ref-ns/op 0 B/op 0 allocs/op",
 		"BenchmarkPairedSame/jwt/alg=ES256/path=expired/impl=authgate-cache-2 100 4000 ns/op 2800 authgate-ns/op 1800 over-ns/op 1000 floor-ns/op 0 B/op 0 allocs/op",
 	})...)
 	// Paired: +700 ns against +650 ns, not met; by subtraction it read
@@ -123,9 +127,29 @@ func TestPairedSameReplacesSubtraction(t *testing.T) {
 	writePairedSame(&out, res)
 	wantAll(t, "paired-same table", out.String(), "| apikey/path=success/impl=echo-keyauth | 1.65 µs | 1 µs | +650 ns |", "| jwt/alg=ES256/path=expired/impl=authgate-cache | 2.8 µs | 1 µs | +1.8 µs |",
 		"| apikey/path=success/impl=nethttp-keyauth | 1.6 µs | 980 ns | +620 ns |")
-	// The net/http peer: shown beside the target, not judged.
-	peer := targetLine(res, "as plain net/http middleware on chi")
-	wantAll(t, "net/http peer line", peer, "nethttp-keyauth +620 ns, nethttp-keycheck +220 ns (carrying the subject: +400 ns); authgate +700 ns, echo-keyauth +650 ns", "| not a target |")
+	// The peers and the no-event rows: shown beside the targets, not
+	// judged; the rows with /log=off leave the rejection target alone.
+	wantAll(t, "peer line", targetLine(res, "as plain net/http middleware on chi"),
+		"nethttp-keyauth +620 ns, authgate-echocheck +680 ns; authgate +700 ns, echo-keyauth +650 ns", "| not a target |")
+	wantAll(t, "carry line", targetLine(res, "Handing the subject on"),
+		"net/http (a context value on a copy of the request) +400 ns, echo (c.Set into its pooled context) +380 ns", "| not a target |")
+	wantAll(t, "no-event line", targetLine(res, "logger is disabled"),
+		"worst +2.6 µs (JWT ES256 bad_signature); all: JWT ES256 expired +2.1 µs; JWT ES256 bad_signature +2.6 µs", "| not a target |")
+	if strings.Contains(line, "2.1 µs") || strings.Contains(line, "2.6 µs") {
+		t.Errorf("the rejection target took a /log=off row: %q", line)
+	}
+	wantAll(t, "paired-same table", out.String(), "| apikey/path=success/impl=authgate-echocheck | 2.68 µs | 2 µs | +680 ns |")
+}
+
+// TestPeerRowsPartial: one of two rows that a line beside the API key
+// target compares is "not measured", never a silent gap.
+func TestPeerRowsPartial(t *testing.T) {
+	res := mustParse(t,
+		"BenchmarkPairedSame/apikey/path=success/impl=nethttp-keyauth-2 100 3000 ns/op 1600 nethttp-ns/op 620 over-ns/op 980 floor-ns/op 0 B/op 0 allocs/op",
+		"BenchmarkPairedCarry/impl=echo-2 100 3000 ns/op 1400 carry-ns/op 380 over-ns/op 1020 nocarry-ns/op 0 B/op 0 allocs/op",
+	)
+	wantAll(t, "peer line", targetLine(res, "as plain net/http middleware on chi"), "not measured: only one of")
+	wantAll(t, "carry line", targetLine(res, "Handing the subject on"), "not measured: only one of its two rows ran")
 }
 
 // TestPairedSamePartial: the paired rows judge the API key target even

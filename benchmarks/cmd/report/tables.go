@@ -143,6 +143,17 @@ func (r *results) pairedSame(name string) (float64, bool) {
 	return o, ok
 }
 
+// pairedCarry returns the over-ns/op median of BenchmarkPairedCarry's row
+// for impl (nethttp, echo): what handing the subject on costs.
+func (r *results) pairedCarry(impl string) (float64, bool) {
+	s, ok := r.get("PairedCarry/impl=" + impl)
+	if !ok {
+		return 0, false
+	}
+	o, ok := s.extra["over-ns/op"]
+	return o, ok
+}
+
 // writePairedSame writes BenchmarkPairedSame's rows: each implementation
 // beside its floor, and the difference.
 func writePairedSame(w io.Writer, r *results) {

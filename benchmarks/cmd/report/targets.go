@@ -161,19 +161,30 @@ func writeTargets(w io.Writer, r *results) {
 	case okF || okS || okE || okI || okPA || okPE:
 		missing(apiKeyTarget, "not measured: neither both BenchmarkPairedSame rows nor the four rows measured apart (Floor/router=echo, FloorSame/apikey/path=success, APIKey echo-keyauth, Logging/apikey/path=success/log=info) ran")
 	}
-	// The same key check as plain net/http middleware on chi, paired
-	// beside chi's floor, with and without handing the subject on in the
-	// request's context: what passing a value to a handler costs any
-	// net/http middleware, which echo's pooled context does not pay, and
-	// where authgate stands against the simplest net/http peer.
-	if ka, okKA := r.pairedSame("apikey/path=success/impl=nethttp-keyauth"); okKA {
-		if kc, okKC := r.pairedSame("apikey/path=success/impl=nethttp-keycheck"); okKC {
-			m := fmt.Sprintf("nethttp-keyauth %s, nethttp-keycheck %s (carrying the subject: %s)", signedDur(ka), signedDur(kc), signedDur(ka-kc))
-			if okPA && okPE {
-				m += fmt.Sprintf("; authgate %s, echo-keyauth %s", signedDur(pa), signedDur(pe))
-			}
-			info("API key success, echo's key check (SHA-256 map lookup) as plain net/http middleware on chi, paired over chi's floor, handing the subject on in the request's context (r.WithContext) and not", m)
+	// Beside the target: echo's key check as plain net/http middleware,
+	// and inside authgate's gate as its verifier, each paired over its
+	// floor; and what handing the subject on costs each framework.
+	const peerLine = "API key success, paired over its floor: echo's key check (SHA-256 map lookup) as plain net/http middleware on chi (nethttp-keyauth), and as the verifier of authgate's gate at info (authgate-echocheck: the gate's own part)"
+	nk, okNK := r.pairedSame("apikey/path=success/impl=nethttp-keyauth")
+	ec, okEC := r.pairedSame("apikey/path=success/impl=authgate-echocheck")
+	switch {
+	case okNK && okEC:
+		m := fmt.Sprintf("nethttp-keyauth %s, authgate-echocheck %s", signedDur(nk), signedDur(ec))
+		if okPA && okPE {
+			m += fmt.Sprintf("; authgate %s, echo-keyauth %s", signedDur(pa), signedDur(pe))
 		}
+		info(peerLine, m)
+	case okNK || okEC:
+		info(peerLine, "not measured: only one of BenchmarkPairedSame's nethttp-keyauth and authgate-echocheck rows ran")
+	}
+	const carryLine = "Handing the subject on to the handler, paired against the same key-auth that does not (BenchmarkPairedCarry)"
+	cn, okCN := r.pairedCarry("nethttp")
+	ce, okCE := r.pairedCarry("echo")
+	switch {
+	case okCN && okCE:
+		info(carryLine, fmt.Sprintf("net/http (a context value on a copy of the request) %s, echo (c.Set into its pooled context) %s", signedDur(cn), signedDur(ce)))
+	case okCN || okCE:
+		info(carryLine, "not measured: only one of its two rows ran")
 	}
 	if s, ok := get("APIKey/keys=1/path=success/impl=authgate"); ok && okF && okS && okE {
 		info("API key success, logger at zerolog's trace default, which also writes the gate's debug \"authenticated\" event, over the same-response floor",
@@ -249,6 +260,27 @@ func writeTargets(w io.Writer, r *results) {
 	if len(samerej) > 0 {
 		add("Every rejection ≤ 3 µs over the same-response floor, excluding signature work",
 			fmt.Sprintf("worst %s (%s); all: %s", signedDur(sameWorst), sameWorstName, strings.Join(samerej, "; ")), sameWorst <= 3000)
+	}
+	// Beside it: the uncached rows through a gate whose logger is
+	// disabled (BenchmarkPaired's /log=off rows), what the one event per
+	// rejection costs there.
+	var off []string
+	offWorst, offWorstName := math.Inf(-1), ""
+	for _, alg := range algs {
+		for _, p := range []string{"expired", "bad_signature", "unknown_key"} {
+			s, ok := get("Paired/alg=%s/path=%s/log=off", alg, p)
+			if o, ok2 := s.extra["over-ns/op"]; ok && ok2 {
+				name := fmt.Sprintf("JWT %s %s", alg, p)
+				off = append(off, fmt.Sprintf("%s %s", name, signedDur(o)))
+				if o > offWorst {
+					offWorst, offWorstName = o, name
+				}
+			}
+		}
+	}
+	if len(off) > 0 {
+		info("Uncached JWT rejections through a gate whose logger is disabled (no event; the gate must write one), paired, excluding signature work",
+			fmt.Sprintf("worst %s (%s); all: %s", signedDur(offWorst), offWorstName, strings.Join(off, "; ")))
 	}
 	var bc []string
 	for _, p := range []string{"wrong_password", "unknown_user"} {
